@@ -1,0 +1,33 @@
+# Every target runs with the project's Node (>= 24), put in .tools by `make setup`.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+BENCH ?=
+
+.PHONY: setup test lint format gen gen-check bench
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab up | make test | make lint | make bench [BENCH=name] | make gen"
+
+setup:
+	@scripts/setup.sh
+
+test: setup lint gen-check
+	vitest run
+
+lint: setup
+	biome check .
+	tsc -p tsconfig.json
+
+format: setup
+	biome check --write .
+
+gen: setup
+	buf generate proto
+
+# Fails when node/gen/ is not what `make gen` would write from proto/.
+gen-check: setup
+	@scripts/gen-check.sh
+
+bench: setup
+	@scripts/bench.sh $(BENCH)
