@@ -23,7 +23,7 @@ format: setup
 	biome check --write .
 
 gen: setup
-	buf generate proto
+	buf generate proto --template proto/buf.gen.yaml
 
 # Fails when node/gen/ is not what `make gen` would write from proto/.
 gen-check: setup
