@@ -1,0 +1,15 @@
+import type { DescMethod } from '@bufbuild/protobuf';
+import type { ServiceGroup } from './service-groups.ts';
+
+export type TransportKind = 'grpc' | 'iroh';
+
+/** What a handler knows about the call it serves, whichever transport carried it. */
+export interface CallContext {
+  /** Aborted when the caller cancels, its deadline passes or the server stops. */
+  readonly signal: AbortSignal;
+  readonly transport: TransportKind;
+  /** Remote socket address (gRPC) or Iroh node id. */
+  readonly peer: string;
+  readonly method: DescMethod;
+  readonly group: ServiceGroup;
+}

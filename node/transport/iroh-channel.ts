@@ -1,0 +1,261 @@
+/**
+ * An RpcChannel over Iroh to one peer: one QUIC connection, reused, with a
+ * bidirectional stream per call. Deadlines and cancellation reset the stream,
+ * which the server sees and turns into an aborted handler.
+ */
+import type { BiStream, Connection, Endpoint } from '@number0/iroh';
+import type { CallOptions, RpcChannel } from './channel.ts';
+import { decodeResponse, encodeRequest } from './envelope.ts';
+import { parseErrorText } from './error-text.ts';
+import { type Frame, FrameType, newRequestId } from './frame.ts';
+import { alpnBytes, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
+import { NOT_ADMITTED_REASON } from './iroh-host.ts';
+import { readFrame, writeFrame } from './iroh-stream.ts';
+import { Code, RpcError } from './status.ts';
+
+const RESET_CANCELLED = 1n;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** An UNAVAILABLE raised because no connection could be made (the fallback rule needs to know). */
+export class IrohConnectError extends RpcError {
+  constructor(message: string) {
+    super(Code.UNAVAILABLE, message);
+    this.name = 'IrohConnectError';
+  }
+}
+
+export interface IrohChannelOptions {
+  connectTimeoutMs?: number;
+  alpn?: string;
+}
+
+export class IrohChannel implements RpcChannel {
+  readonly transport = 'iroh' as const;
+  readonly peer: IrohPeerAddress;
+  private readonly endpoint: Endpoint;
+  private readonly options: IrohChannelOptions;
+  private connection: Promise<Connection> | undefined;
+  private closed = false;
+
+  constructor(endpoint: Endpoint, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
+    this.endpoint = endpoint;
+    this.peer = peer;
+    this.options = options;
+  }
+
+  /** The live connection, dialling (again) when there is none or it closed. */
+  connect(): Promise<Connection> {
+    if (this.closed) return Promise.reject(new RpcError(Code.UNAVAILABLE, 'channel closed'));
+    const current = this.connection;
+    if (current !== undefined) {
+      return current.then((conn) => (conn.closeReason() === null ? conn : this.redial(current)));
+    }
+    return this.redial(undefined);
+  }
+
+  /** Round-trip time of the QUIC path in ms, as the connection measures it. */
+  async rttMs(): Promise<number | undefined> {
+    const conn = await this.connect();
+    return conn.rtt() ?? undefined;
+  }
+
+  /** Sends a Ping frame and waits for its Pong: an application-level RTT in ms. */
+  async ping(opts: CallOptions = {}): Promise<number> {
+    const started = performance.now();
+    await this.exchange(opts, async (bi, id) => {
+      await writeFrame(bi.send, FrameType.Ping, id, new Uint8Array(0));
+      const frame = await readFrame(bi.recv);
+      if (frame?.type !== FrameType.Pong) throw new RpcError(Code.INTERNAL, 'expected a Pong frame');
+    });
+    return performance.now() - started;
+  }
+
+  unary(service: string, method: string, request: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
+    return this.exchange(opts, async (bi, id) => {
+      await writeFrame(bi.send, FrameType.Request, id, encodeRequest({ service, method, payload: request }));
+      const frame = await this.readReply(bi);
+      if (frame.type !== FrameType.Response) {
+        throw new RpcError(Code.INTERNAL, `expected a Response frame, got type ${frame.type}`);
+      }
+      const env = decodeResponse(frame.payload);
+      if (!env.success) throw parseErrorText(env.error ?? 'UNKNOWN: no error text');
+      return env.payload ?? new Uint8Array(0);
+    });
+  }
+
+  async *serverStream(
+    service: string,
+    method: string,
+    request: Uint8Array,
+    opts: CallOptions = {},
+  ): AsyncGenerator<Uint8Array> {
+    const { bi, id, guard, end } = await this.open(opts);
+    let complete = false;
+    try {
+      await guard(() =>
+        writeFrame(bi.send, FrameType.Request, id, encodeRequest({ service, method, payload: request })),
+      );
+      for (;;) {
+        const frame = await guard(() => this.readReply(bi));
+        if (frame.type === FrameType.StreamEnd) {
+          complete = true;
+          return;
+        }
+        if (frame.type !== FrameType.StreamData) {
+          throw new RpcError(Code.INTERNAL, `expected StreamData or StreamEnd, got type ${frame.type}`);
+        }
+        yield frame.payload;
+      }
+    } finally {
+      end(complete);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const conn = await this.connection?.catch(() => undefined);
+    conn?.close(0n, []);
+  }
+
+  private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
+    if (this.connection !== previous) return this.connect();
+    const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const alpn = this.options.alpn ?? RPC_ALPN;
+    const attempt = (async () => {
+      const addr = await toEndpointAddr(this.peer);
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no handshake within ${timeout} ms`)), timeout);
+      });
+      try {
+        return await Promise.race([this.endpoint.connect(addr, alpnBytes(alpn)), expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    })().catch((err: unknown) => {
+      if (this.connection === attempt) this.connection = undefined;
+      throw new IrohConnectError(`Iroh connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`);
+    });
+    this.connection = attempt;
+    return attempt;
+  }
+
+  private async readReply(bi: BiStream): Promise<Frame> {
+    const frame = await readFrame(bi.recv);
+    if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'stream ended without a reply');
+    if (frame.type === FrameType.Error) {
+      const env = decodeResponse(frame.payload);
+      throw parseErrorText(env.error ?? 'UNKNOWN: no error text');
+    }
+    return frame;
+  }
+
+  private async exchange<T>(
+    opts: CallOptions,
+    work: (bi: BiStream, id: Uint8Array) => Promise<T>,
+  ): Promise<T> {
+    const { bi, id, guard, end } = await this.open(opts);
+    let complete = false;
+    try {
+      const result = await guard(() => work(bi, id));
+      complete = true;
+      return result;
+    } finally {
+      end(complete);
+    }
+  }
+
+  /** Opens a stream for one call, with a guard that races work against deadline and cancel. */
+  private async open(opts: CallOptions) {
+    const deadline = opts.timeoutMs === undefined ? undefined : Date.now() + opts.timeoutMs;
+    const abortStatus = () => {
+      if (opts.signal?.aborted) return new RpcError(Code.CANCELLED, 'call cancelled');
+      if (deadline !== undefined && Date.now() >= deadline) {
+        return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded');
+      }
+      return undefined;
+    };
+    const early = abortStatus();
+    if (early) throw early;
+    const conn = await withDeadline(this.connect(), deadline, opts.signal);
+    let bi: BiStream;
+    try {
+      bi = await withDeadline(conn.openBi(), deadline, opts.signal);
+    } catch (err) {
+      throw connectionError(err, conn);
+    }
+    const id = newRequestId();
+    const done = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      const fire = (status: RpcError) => {
+        cancelStream(bi);
+        reject(status);
+      };
+      if (deadline !== undefined) {
+        timer = setTimeout(
+          () => fire(new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded')),
+          Math.max(0, deadline - Date.now()),
+        );
+      }
+      opts.signal?.addEventListener('abort', () => fire(new RpcError(Code.CANCELLED, 'call cancelled')), {
+        once: true,
+        signal: done.signal,
+      });
+    });
+    interrupted.catch(() => {});
+    const guard = <T>(work: () => Promise<T>): Promise<T> =>
+      Promise.race([work().catch((err: unknown) => Promise.reject(connectionError(err, conn))), interrupted]);
+    /** Ends the call: a complete exchange finishes our side; anything else resets the stream. */
+    const end = (complete: boolean) => {
+      clearTimeout(timer);
+      done.abort();
+      if (complete) void bi.send.finish().catch(() => {});
+      else cancelStream(bi);
+    };
+    return { bi, id, guard, end };
+  }
+}
+
+/** Resets both directions: the server's pending read sees it and aborts the handler. */
+function cancelStream(bi: BiStream): void {
+  void bi.send.reset(RESET_CANCELLED).catch(() => {});
+  void bi.recv.stop(RESET_CANCELLED).catch(() => {});
+}
+
+function withDeadline<T>(
+  work: Promise<T>,
+  deadline: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (deadline === undefined && signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer =
+      deadline === undefined
+        ? undefined
+        : setTimeout(
+            () => reject(new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded')),
+            Math.max(0, deadline - Date.now()),
+          );
+    const onAbort = () => reject(new RpcError(Code.CANCELLED, 'call cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/** Errors from the binding as statuses: a refused or closed connection is not INTERNAL. */
+function connectionError(err: unknown, conn: Connection): RpcError {
+  if (err instanceof RpcError) return err;
+  const reason = conn.closeReason();
+  if (reason !== null) {
+    if (reason.includes(NOT_ADMITTED_REASON)) {
+      return new RpcError(Code.PERMISSION_DENIED, `peer refused this node id: ${NOT_ADMITTED_REASON}`);
+    }
+    return new RpcError(Code.UNAVAILABLE, `connection closed: ${firstLine(reason)}`);
+  }
+  if (err instanceof Error && err.name === 'FrameError') return new RpcError(Code.INTERNAL, err.message);
+  return new RpcError(Code.UNAVAILABLE, firstLine(err));
+}
