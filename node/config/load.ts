@@ -1,0 +1,63 @@
+/**
+ * Loading a node config: TOML parsed, validated, and every problem reported
+ * with the file, the field and what is wrong.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import type { z } from 'zod';
+import { type NodeConfig, NodeConfigSchema } from './schema.ts';
+
+export class ConfigError extends Error {
+  readonly file: string;
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: string[]) {
+    super(`invalid config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+export async function loadNodeConfig(file: string): Promise<NodeConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  return parseNodeConfig(text, file);
+}
+
+export function parseNodeConfig(text: string, file = '<inline>'): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new ConfigError(file, [
+        `TOML syntax at line ${err.line}, column ${err.column}: ${firstLine(err.message)}`,
+      ]);
+    }
+    throw err;
+  }
+  const result = NodeConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(file, result.error.issues.map(describeIssue));
+  const config = result.data;
+  // Relative key files live in data_dir, so one directory holds a node's whole state.
+  const key = config.transport.iroh.secret_key_file;
+  if (!isAbsolute(key)) config.transport.iroh.secret_key_file = resolve(config.node.data_dir, key);
+  return config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+  return `${field}: ${issue.message}`;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

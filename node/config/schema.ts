@@ -1,0 +1,114 @@
+/**
+ * The node's TOML config, as a zod schema: the node contract of DESIGN.md.
+ * Unknown keys are errors (a typo must not silently fall back to a default).
+ */
+import { z } from 'zod';
+import { SERVICE_GROUPS } from '../transport/service-groups.ts';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'expected host:port')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
+const irohNodeId = z
+  .string()
+  .regex(/^([0-9a-f]{64}|[a-z2-7]{52})$/, 'expected an Iroh node id (64 hex or 52 base32 characters)');
+
+const peer = z.strictObject({
+  id: z.string().min(1),
+  grpc: hostPort.optional(),
+  iroh_id: irohNodeId.optional(),
+  iroh_addrs: z.array(hostPort).default([]),
+});
+
+const raftTransport = z.union([
+  z.enum(['grpc', 'iroh']),
+  z.strictObject({
+    adaptive: z.strictObject({ latency_threshold_ms: z.number().positive() }),
+  }),
+]);
+
+export const NodeConfigSchema = z
+  .strictObject({
+    node: z.strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only, not starting with a symbol'),
+      data_dir: z.string().min(1),
+    }),
+    transport: z
+      .strictObject({
+        mode: z.enum(['grpc', 'iroh', 'dual']).default('dual'),
+        grpc: z.strictObject({ bind_address: hostPort.default('0.0.0.0:7001') }).prefault({}),
+        iroh: z
+          .strictObject({
+            bind_address: hostPort.default('0.0.0.0:7002'),
+            secret_key_file: z.string().default('iroh_secret.key'),
+            relay: z.union([z.literal('disabled'), z.array(z.url()).min(1)]).default('disabled'),
+            /** Node ids of clients (lab, operators) admitted besides cluster members. */
+            admitted_clients: z.array(irohNodeId).default([]),
+          })
+          .prefault({}),
+        migration: z
+          .strictObject({
+            prefer_iroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
+            raft_transport: raftTransport.default('grpc'),
+            fallback_to_grpc: z.boolean().default(true),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    cluster: z
+      .strictObject({
+        bootstrap: z.boolean().default(false),
+        peers: z.array(peer).default([]),
+      })
+      .prefault({}),
+    metrics: z.strictObject({ bind_address: hostPort.default('0.0.0.0:9100') }).prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const ids = new Set<string>();
+    cfg.cluster.peers.forEach((p, i) => {
+      if (p.id === cfg.node.id) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'peers', i, 'id'],
+          message: 'a node is not its own peer',
+        });
+      }
+      if (ids.has(p.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'peers', i, 'id'],
+          message: `duplicate peer id '${p.id}'`,
+        });
+      }
+      ids.add(p.id);
+      const mode = cfg.transport.mode;
+      if (mode !== 'iroh' && p.grpc === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'peers', i, 'grpc'],
+          message: `required in ${mode} mode`,
+        });
+      }
+      if (mode !== 'grpc' && (p.iroh_id === undefined || p.iroh_addrs.length === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'peers', i, p.iroh_id === undefined ? 'iroh_id' : 'iroh_addrs'],
+          message: `required in ${mode} mode`,
+        });
+      }
+    });
+    const m = cfg.transport.migration;
+    if (cfg.transport.mode === 'grpc' && (m.raft_transport !== 'grpc' || m.prefer_iroh.length > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transport', 'migration'],
+        message: 'mode "grpc" serves no Iroh: prefer_iroh must be empty and raft_transport "grpc"',
+      });
+    }
+  });
+
+export type NodeConfig = z.infer<typeof NodeConfigSchema>;
+export type PeerConfig = NodeConfig['cluster']['peers'][number];

@@ -1,0 +1,213 @@
+/**
+ * Clients to peers, one routed channel per peer: each call goes over the
+ * transport the strategy picks for its service group, with the fallback rule
+ * applied and counted. Connections (one HTTP/2, one QUIC per peer) are reused.
+ */
+
+import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import type { Endpoint } from '@number0/iroh';
+import type { TransportKind } from './call-context.ts';
+import type { CallOptions, RpcChannel } from './channel.ts';
+import { GrpcChannel } from './grpc-channel.ts';
+import { IrohChannel } from './iroh-channel.ts';
+import type { IrohPeerAddress } from './iroh-endpoint.ts';
+import { groupOfPath } from './service-groups.ts';
+import { Code, RpcError, toRpcError } from './status.ts';
+import { chooseTransport, type MigrationStrategy, shouldFallBack, type TransportMode } from './strategy.ts';
+import { createClient, type TypedClient } from './typed-client.ts';
+
+export interface PeerTarget {
+  id: string;
+  /** What the peer serves; dual when it has both addresses. */
+  mode?: TransportMode;
+  grpc?: string | undefined;
+  iroh?: IrohPeerAddress | undefined;
+}
+
+export interface CallObserver {
+  /** After every call: which transport carried it and how it ended. */
+  onCall?(event: {
+    peer: string;
+    service: string;
+    method: string;
+    transport: TransportKind;
+    code: number;
+    ms: number;
+  }): void;
+  onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
+}
+
+export interface ClientFactoryOptions {
+  strategy: MigrationStrategy;
+  /** Needed for Iroh; a factory without one speaks gRPC only. */
+  irohEndpoint?: Endpoint | undefined;
+  observer?: CallObserver;
+}
+
+/** How often the adaptive rule refreshes its latency reading of a peer. */
+const LATENCY_REFRESH_MS = 1000;
+
+export class RoutedChannel implements RpcChannel {
+  readonly transport: TransportKind = 'grpc';
+  readonly target: PeerTarget;
+  readonly mode: TransportMode;
+  fallbacks = 0;
+  private readonly factory: ClientFactoryOptions;
+  private grpcChannel: GrpcChannel | undefined;
+  private irohChannel: IrohChannel | undefined;
+  private irohLatencyMs: number | undefined;
+  private latencyReadAt = 0;
+
+  constructor(target: PeerTarget, factory: ClientFactoryOptions) {
+    this.target = target;
+    this.factory = factory;
+    const serves =
+      target.grpc !== undefined && target.iroh !== undefined ? 'dual' : target.iroh ? 'iroh' : 'grpc';
+    this.mode = target.mode ?? serves;
+    if (this.mode !== 'iroh' && target.grpc === undefined)
+      throw new Error(`peer ${target.id}: no gRPC address`);
+    if (this.mode !== 'grpc' && target.iroh === undefined)
+      throw new Error(`peer ${target.id}: no Iroh address`);
+  }
+
+  /** The transport the next call of `service/method` would take. */
+  pick(service: string, method: string): TransportKind {
+    const chosen = chooseTransport(this.factory.strategy, {
+      group: groupOfPath(`${service}/${method}`),
+      mode: this.mode,
+      irohLatencyMs: this.irohLatencyMs,
+    });
+    if (chosen === 'iroh' && this.factory.irohEndpoint === undefined) return 'grpc';
+    return chosen;
+  }
+
+  channel(kind: TransportKind): RpcChannel {
+    if (kind === 'grpc') {
+      if (this.target.grpc === undefined)
+        throw new RpcError(Code.UNAVAILABLE, `peer ${this.target.id} serves no gRPC`);
+      this.grpcChannel ??= new GrpcChannel(this.target.grpc);
+      return this.grpcChannel;
+    }
+    const endpoint = this.factory.irohEndpoint;
+    if (this.target.iroh === undefined || endpoint === undefined) {
+      throw new RpcError(Code.UNAVAILABLE, `peer ${this.target.id}: no Iroh route`);
+    }
+    this.irohChannel ??= new IrohChannel(endpoint, this.target.iroh);
+    return this.irohChannel;
+  }
+
+  async unary(service: string, method: string, request: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
+    this.refreshLatency(service, method);
+    const kind = this.pick(service, method);
+    try {
+      return await this.observe(kind, service, method, () =>
+        this.channel(kind).unary(service, method, request, opts),
+      );
+    } catch (err) {
+      const status = toRpcError(err);
+      if (!shouldFallBack(this.factory.strategy, kind, this.mode, status)) throw status;
+      this.fallbacks += 1;
+      this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
+      return this.observe('grpc', service, method, () =>
+        this.channel('grpc').unary(service, method, request, opts),
+      );
+    }
+  }
+
+  serverStream(
+    service: string,
+    method: string,
+    request: Uint8Array,
+    opts?: CallOptions,
+  ): AsyncIterable<Uint8Array> {
+    // Streams do not fall back: part of a stream may already have been consumed.
+    return this.channel(this.pick(service, method)).serverStream(service, method, request, opts);
+  }
+
+  /** The Iroh round-trip time to this peer as last measured, in ms. */
+  get measuredIrohLatencyMs(): number | undefined {
+    return this.irohLatencyMs;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.grpcChannel?.close(), this.irohChannel?.close()]);
+  }
+
+  private async observe<T>(
+    kind: TransportKind,
+    service: string,
+    method: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    let code: number = Code.OK;
+    try {
+      return await call();
+    } catch (err) {
+      code = toRpcError(err).code;
+      throw err;
+    } finally {
+      this.factory.observer?.onCall?.({
+        peer: this.target.id,
+        service,
+        method,
+        transport: kind,
+        code,
+        ms: performance.now() - started,
+      });
+    }
+  }
+
+  /** Adaptive Raft needs a latency reading; take QUIC's own RTT estimate, at most once a second. */
+  private refreshLatency(service: string, method: string): void {
+    const rule = this.factory.strategy.raftTransport;
+    if (typeof rule === 'string' || this.mode !== 'dual' || groupOfPath(`${service}/${method}`) !== 'raft')
+      return;
+    const now = Date.now();
+    if (now - this.latencyReadAt < LATENCY_REFRESH_MS) return;
+    this.latencyReadAt = now;
+    const channel = this.channel('iroh') as IrohChannel;
+    void channel.rttMs().then(
+      (rtt) => {
+        this.irohLatencyMs = rtt;
+      },
+      () => {
+        this.irohLatencyMs = undefined;
+      },
+    );
+  }
+}
+
+export class ClientFactory {
+  private readonly options: ClientFactoryOptions;
+  private readonly channels = new Map<string, RoutedChannel>();
+
+  constructor(options: ClientFactoryOptions) {
+    this.options = options;
+  }
+
+  /** The routed channel for a peer, created once and reused. */
+  channel(target: PeerTarget): RoutedChannel {
+    let channel = this.channels.get(target.id);
+    if (channel === undefined) {
+      channel = new RoutedChannel(target, this.options);
+      this.channels.set(target.id, channel);
+    }
+    return channel;
+  }
+
+  client<S extends GenService<GenServiceMethods>>(service: S, target: PeerTarget): TypedClient<S> {
+    return createClient(service, this.channel(target));
+  }
+
+  get fallbacks(): number {
+    let total = 0;
+    for (const channel of this.channels.values()) total += channel.fallbacks;
+    return total;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.channels.values()].map((c) => c.close()));
+    this.channels.clear();
+  }
+}

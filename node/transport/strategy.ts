@@ -1,0 +1,53 @@
+/**
+ * Which transport a call takes: a pure function of the migration strategy,
+ * the peer's mode and (for adaptive Raft) the measured Iroh latency.
+ */
+import type { TransportKind } from './call-context.ts';
+import type { ServiceGroup } from './service-groups.ts';
+import { Code, type RpcError } from './status.ts';
+
+export type TransportMode = 'grpc' | 'iroh' | 'dual';
+
+export type RaftTransport = 'grpc' | 'iroh' | { adaptive: { latencyThresholdMs: number } };
+
+export interface MigrationStrategy {
+  /** Groups that go over Iroh (in dual mode); the rest stay on gRPC. */
+  preferIroh: readonly ServiceGroup[];
+  /** The raft group's own rule: it moves last, and may follow measured latency. */
+  raftTransport: RaftTransport;
+  /** Retry once over gRPC when Iroh cannot connect or answers UNAVAILABLE. */
+  fallbackToGrpc: boolean;
+}
+
+export const GRPC_ONLY: MigrationStrategy = { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false };
+
+export interface Selection {
+  group: ServiceGroup | undefined;
+  /** What the peer serves. */
+  mode: TransportMode;
+  /** Smoothed Iroh round-trip time to the peer, when measured. */
+  irohLatencyMs?: number | undefined;
+}
+
+export function chooseTransport(strategy: MigrationStrategy, sel: Selection): TransportKind {
+  if (sel.mode !== 'dual') return sel.mode;
+  if (sel.group === undefined) return 'grpc';
+  if (sel.group === 'raft') {
+    const rule = strategy.raftTransport;
+    if (typeof rule === 'string') return rule;
+    return sel.irohLatencyMs !== undefined && sel.irohLatencyMs < rule.adaptive.latencyThresholdMs
+      ? 'iroh'
+      : 'grpc';
+  }
+  return strategy.preferIroh.includes(sel.group) ? 'iroh' : 'grpc';
+}
+
+/** The fallback rule: only from Iroh, only when enabled, only for connect failures and UNAVAILABLE. */
+export function shouldFallBack(
+  strategy: MigrationStrategy,
+  used: TransportKind,
+  mode: TransportMode,
+  err: RpcError,
+): boolean {
+  return strategy.fallbackToGrpc && used === 'iroh' && mode === 'dual' && err.code === Code.UNAVAILABLE;
+}
