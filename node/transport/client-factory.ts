@@ -42,6 +42,8 @@ export interface ClientFactoryOptions {
   /** Needed for Iroh; a factory without one speaks gRPC only. */
   irohEndpoint?: Endpoint | undefined;
   observer?: CallObserver;
+  /** How long an Iroh handshake may take before the peer counts as unreachable. */
+  irohConnectTimeoutMs?: number;
 }
 
 /** How often the adaptive rule refreshes its latency reading of a peer. */
@@ -92,7 +94,12 @@ export class RoutedChannel implements RpcChannel {
     if (this.target.iroh === undefined || endpoint === undefined) {
       throw new RpcError(Code.UNAVAILABLE, `peer ${this.target.id}: no Iroh route`);
     }
-    this.irohChannel ??= new IrohChannel(endpoint, this.target.iroh);
+    const timeout = this.factory.irohConnectTimeoutMs;
+    this.irohChannel ??= new IrohChannel(
+      endpoint,
+      this.target.iroh,
+      timeout ? { connectTimeoutMs: timeout } : {},
+    );
     return this.irohChannel;
   }
 

@@ -11,6 +11,7 @@ import { type Frame, FrameType, newRequestId } from './frame.ts';
 import { alpnBytes, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
 import { NOT_ADMITTED_REASON } from './iroh-host.ts';
 import { readFrame, writeFrame } from './iroh-stream.ts';
+import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { Code, RpcError } from './status.ts';
 
 const RESET_CANCELLED = 1n;
@@ -71,8 +72,10 @@ export class IrohChannel implements RpcChannel {
   }
 
   unary(service: string, method: string, request: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
+    const envelope = encodeRequest({ service, method, payload: request });
+    if (envelope.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(envelope.length));
     return this.exchange(opts, async (bi, id) => {
-      await writeFrame(bi.send, FrameType.Request, id, encodeRequest({ service, method, payload: request }));
+      await writeFrame(bi.send, FrameType.Request, id, envelope);
       const frame = await this.readReply(bi);
       if (frame.type !== FrameType.Response) {
         throw new RpcError(Code.INTERNAL, `expected a Response frame, got type ${frame.type}`);
@@ -89,12 +92,12 @@ export class IrohChannel implements RpcChannel {
     request: Uint8Array,
     opts: CallOptions = {},
   ): AsyncGenerator<Uint8Array> {
+    const envelope = encodeRequest({ service, method, payload: request });
+    if (envelope.length > MAX_MESSAGE_BYTES) throw tooLarge(envelope.length);
     const { bi, id, guard, end } = await this.open(opts);
     let complete = false;
     try {
-      await guard(() =>
-        writeFrame(bi.send, FrameType.Request, id, encodeRequest({ service, method, payload: request })),
-      );
+      await guard(() => writeFrame(bi.send, FrameType.Request, id, envelope));
       for (;;) {
         const frame = await guard(() => this.readReply(bi));
         if (frame.type === FrameType.StreamEnd) {
@@ -142,7 +145,8 @@ export class IrohChannel implements RpcChannel {
 
   private async readReply(bi: BiStream): Promise<Frame> {
     const frame = await readFrame(bi.recv);
-    if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'stream ended without a reply');
+    // Not an RpcError yet: connectionError() first looks for a close reason (e.g. not admitted).
+    if (frame === undefined) throw new Error('stream ended without a reply');
     if (frame.type === FrameType.Error) {
       const env = decodeResponse(frame.payload);
       throw parseErrorText(env.error ?? 'UNKNOWN: no error text');
@@ -215,6 +219,13 @@ export class IrohChannel implements RpcChannel {
     };
     return { bi, id, guard, end };
   }
+}
+
+function tooLarge(bytes: number): RpcError {
+  return new RpcError(
+    Code.RESOURCE_EXHAUSTED,
+    `request of ${bytes} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`,
+  );
 }
 
 /** Resets both directions: the server's pending read sees it and aborts the handler. */

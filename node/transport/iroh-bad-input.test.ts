@@ -1,0 +1,148 @@
+/**
+ * Bad input on the Iroh port: each malformed stream gets an Error frame with
+ * the right status (or a reset), and the server goes on answering other calls.
+ */
+import type { Connection } from '@number0/iroh';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeResponse, encodeRequest } from './envelope.ts';
+import { parseErrorText } from './error-text.ts';
+import { encodeFrame, FrameType, HEADER_BYTES } from './frame.ts';
+import { readFrame } from './iroh-stream.ts';
+import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { ServiceRegistry } from './registry.ts';
+import { ClusterService } from './services.ts';
+import { codeName } from './status.ts';
+import { type LoopbackServer, serveOnLoopback } from './testing.ts';
+
+let server: LoopbackServer;
+let conn: Connection;
+
+const registry = new ServiceRegistry().register(ClusterService, {
+  healthCheck: () => ({ healthy: true, nodeId: 'n1' }),
+});
+
+beforeAll(async () => {
+  server = await serveOnLoopback(registry);
+  conn = await server.iroh.connect();
+});
+afterAll(() => server?.stop());
+
+/** Sends raw bytes on a fresh stream and returns the status the server answered with. */
+async function sendRaw(bytes: Uint8Array, finish = true): Promise<string> {
+  const bi = await conn.openBi();
+  await bi.send.writeAll(Array.from(bytes));
+  if (finish) await bi.send.finish();
+  try {
+    const frame = await readFrame(bi.recv);
+    if (frame === undefined) return 'END_WITHOUT_REPLY';
+    if (frame.type !== FrameType.Error) return `FRAME_TYPE_${frame.type}`;
+    const err = parseErrorText(decodeResponse(frame.payload).error ?? '');
+    return `${codeName(err.code)}: ${err.message}`;
+  } catch {
+    return 'RESET';
+  }
+}
+
+const id = new Uint8Array(16).fill(7);
+const request = (service: string, method: string, payload: Uint8Array) =>
+  encodeFrame(FrameType.Request, id, encodeRequest({ service, method, payload }));
+
+async function stillServing(): Promise<void> {
+  const reply = await server.iroh.unary('blixard.ClusterService', 'HealthCheck', new Uint8Array(0));
+  expect(reply.length).toBeGreaterThan(0);
+}
+
+describe('the Iroh RPC port under bad input', () => {
+  it('answers a wrong version with INVALID_ARGUMENT', async () => {
+    const frame = request('blixard.ClusterService', 'HealthCheck', new Uint8Array(0));
+    frame[0] = 9;
+    expect(await sendRaw(frame)).toMatch(/^INVALID_ARGUMENT: malformed frame: unsupported frame version 9/);
+    await stillServing();
+  });
+
+  it('answers an unknown frame type with INVALID_ARGUMENT', async () => {
+    const frame = request('blixard.ClusterService', 'HealthCheck', new Uint8Array(0));
+    frame[1] = 42;
+    expect(await sendRaw(frame)).toMatch(/^INVALID_ARGUMENT: malformed frame: unknown frame type 42/);
+    await stillServing();
+  });
+
+  it('answers a declared length over 10 MiB with RESOURCE_EXHAUSTED without reading it', async () => {
+    const header = encodeFrame(FrameType.Request, id, new Uint8Array(0));
+    header.writeUInt32BE(MAX_MESSAGE_BYTES + 1, 2);
+    expect(await sendRaw(header, false)).toMatch(/^RESOURCE_EXHAUSTED: .*over the 10485760-byte limit/);
+    await stillServing();
+  });
+
+  it('answers a truncated frame with INVALID_ARGUMENT', async () => {
+    const frame = request('blixard.ClusterService', 'HealthCheck', new Uint8Array(50));
+    expect(await sendRaw(frame.subarray(0, HEADER_BYTES + 10))).toMatch(
+      /^INVALID_ARGUMENT: .*stream ended inside a frame payload/,
+    );
+    expect(await sendRaw(frame.subarray(0, 7))).toMatch(/^INVALID_ARGUMENT: .*inside a frame header/);
+    await stillServing();
+  });
+
+  it('answers a garbage envelope with INVALID_ARGUMENT', async () => {
+    const frame = encodeFrame(FrameType.Request, id, Uint8Array.of(200, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+    expect(await sendRaw(frame)).toMatch(/^INVALID_ARGUMENT: malformed request envelope: service: /);
+    await stillServing();
+  });
+
+  it('answers an unknown service or method with UNIMPLEMENTED', async () => {
+    expect(await sendRaw(request('blixard.Nope', 'HealthCheck', new Uint8Array(0)))).toMatch(
+      /^UNIMPLEMENTED: unknown method blixard.Nope\/HealthCheck/,
+    );
+    expect(await sendRaw(request('blixard.ClusterService', 'Nope', new Uint8Array(0)))).toMatch(
+      /^UNIMPLEMENTED/,
+    );
+    await stillServing();
+  });
+
+  it('answers invalid protobuf with INVALID_ARGUMENT naming the message', async () => {
+    expect(
+      await sendRaw(request('blixard.ClusterService', 'HealthCheck', Uint8Array.of(0xff, 0xff))),
+    ).toMatch(/^INVALID_ARGUMENT: invalid blixard.HealthCheckRequest/);
+    await stillServing();
+  });
+
+  it('answers a frame of the wrong kind with INVALID_ARGUMENT', async () => {
+    const frame = encodeFrame(FrameType.Response, id, new Uint8Array(3));
+    expect(await sendRaw(frame)).toMatch(/^INVALID_ARGUMENT: expected a Request or Ping frame, got type 2/);
+    await stillServing();
+  });
+
+  it('echoes the request id of the failing frame', async () => {
+    const bi = await conn.openBi();
+    await bi.send.writeAll(Array.from(request('blixard.Nope', 'X', new Uint8Array(0))));
+    const frame = await readFrame(bi.recv);
+    expect(Buffer.from(frame?.requestId ?? [])).toEqual(Buffer.from(id));
+  });
+
+  it('answers a Ping with a Pong on the same stream', async () => {
+    expect(await server.iroh.ping()).toBeGreaterThan(0);
+  });
+
+  it('survives a storm of streams that are opened and dropped', async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const bi = await conn.openBi();
+        await bi.send.writeAll(
+          Array.from(request('blixard.ClusterService', 'HealthCheck', new Uint8Array(0))).slice(0, i),
+        );
+        await bi.send.reset(5n);
+      }),
+    );
+    await stillServing();
+  });
+
+  it('refuses oversized requests with RESOURCE_EXHAUSTED on both transports', async () => {
+    const big = new Uint8Array(MAX_MESSAGE_BYTES + 1);
+    for (const channel of [server.grpc, server.iroh]) {
+      await expect(channel.unary('blixard.ClusterService', 'HealthCheck', big)).rejects.toMatchObject({
+        codeName: 'RESOURCE_EXHAUSTED',
+      });
+    }
+    await stillServing();
+  });
+});

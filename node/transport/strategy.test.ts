@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { SERVICE_GROUPS } from './service-groups.ts';
+import { Code, RpcError } from './status.ts';
+import { chooseTransport, type MigrationStrategy, shouldFallBack } from './strategy.ts';
+
+const base: MigrationStrategy = { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: true };
+
+describe('transport selection', () => {
+  it('sends every group over gRPC when nothing is preferred', () => {
+    for (const group of SERVICE_GROUPS) expect(chooseTransport(base, { group, mode: 'dual' })).toBe('grpc');
+  });
+
+  it('moves exactly the preferred groups to Iroh, and raft follows its own rule', () => {
+    const s: MigrationStrategy = { ...base, preferIroh: ['health', 'status', 'vm_ops', 'raft'] };
+    const picked = Object.fromEntries(
+      SERVICE_GROUPS.map((g) => [g, chooseTransport(s, { group: g, mode: 'dual' })]),
+    );
+    expect(picked).toEqual({
+      health: 'iroh',
+      status: 'iroh',
+      monitoring: 'grpc',
+      cluster: 'grpc',
+      raft: 'grpc',
+      vm_ops: 'iroh',
+      scheduling: 'grpc',
+      tasks: 'grpc',
+      p2p: 'grpc',
+    });
+    expect(chooseTransport({ ...s, raftTransport: 'iroh' }, { group: 'raft', mode: 'dual' })).toBe('iroh');
+  });
+
+  it('puts raft on Iroh under the adaptive rule only while measured latency is under the threshold', () => {
+    const s: MigrationStrategy = { ...base, raftTransport: { adaptive: { latencyThresholdMs: 5 } } };
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual' })).toBe('grpc');
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 2 })).toBe('iroh');
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 5 })).toBe('grpc');
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 40 })).toBe('grpc');
+  });
+
+  it('follows a single-transport peer whatever the strategy', () => {
+    const s: MigrationStrategy = { ...base, preferIroh: ['health'], raftTransport: 'iroh' };
+    expect(chooseTransport(s, { group: 'health', mode: 'grpc' })).toBe('grpc');
+    expect(chooseTransport(s, { group: 'cluster', mode: 'iroh' })).toBe('iroh');
+    expect(chooseTransport(s, { group: undefined, mode: 'dual' })).toBe('grpc');
+  });
+
+  it('falls back only from Iroh, only when enabled, only on UNAVAILABLE, only to a dual peer', () => {
+    const unavailable = new RpcError(Code.UNAVAILABLE, 'x');
+    expect(shouldFallBack(base, 'iroh', 'dual', unavailable)).toBe(true);
+    expect(shouldFallBack({ ...base, fallbackToGrpc: false }, 'iroh', 'dual', unavailable)).toBe(false);
+    expect(shouldFallBack(base, 'grpc', 'dual', unavailable)).toBe(false);
+    expect(shouldFallBack(base, 'iroh', 'iroh', unavailable)).toBe(false);
+    for (const code of [Code.NOT_FOUND, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.PERMISSION_DENIED]) {
+      expect(shouldFallBack(base, 'iroh', 'dual', new RpcError(code, 'x'))).toBe(false);
+    }
+  });
+});

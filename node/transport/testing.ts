@@ -1,0 +1,59 @@
+/**
+ * Test support: a registry served on loopback over both transports, with a
+ * client endpoint and a channel of each kind to it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Endpoint } from '@number0/iroh';
+import { GrpcChannel } from './grpc-channel.ts';
+import { IrohChannel } from './iroh-channel.ts';
+import { bindIrohEndpoint } from './iroh-endpoint.ts';
+import type { ServiceRegistry } from './registry.ts';
+import { TransportRunner } from './runner.ts';
+
+export interface LoopbackServer {
+  runner: TransportRunner;
+  client: Endpoint;
+  grpc: GrpcChannel;
+  iroh: IrohChannel;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function serveOnLoopback(
+  registry: ServiceRegistry,
+  opts: { admit?: (id: string) => boolean; client?: Endpoint } = {},
+): Promise<LoopbackServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'blixard-transport-'));
+  const runner = await TransportRunner.start({
+    mode: 'dual',
+    registry,
+    grpc: { bindAddress: '127.0.0.1:0' },
+    iroh: {
+      bindAddress: '127.0.0.1:0',
+      secretKeyFile: join(dir, 'iroh.key'),
+      ...(opts.admit ? { admit: opts.admit } : {}),
+    },
+  });
+  const client = opts.client ?? (await bindIrohEndpoint({ bindAddress: '127.0.0.1:0' }));
+  const grpc = new GrpcChannel(runner.grpcAddress ?? '');
+  const iroh = new IrohChannel(client, {
+    nodeId: runner.irohNodeId ?? '',
+    addrs: [runner.irohAddress ?? ''],
+  });
+  return {
+    runner,
+    client,
+    grpc,
+    iroh,
+    dir,
+    async stop() {
+      await grpc.close();
+      await iroh.close();
+      await runner.stop();
+      if (opts.client === undefined) await client.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
