@@ -1540,6 +1540,13 @@ export declare type GetVmImageRequest = Message<"blixard.GetVmImageRequest"> & {
    * @generated from field: string hash = 2;
    */
   hash: string;
+
+  /**
+   * return the bytes in the reply (small images; large ones go over blobs)
+   *
+   * @generated from field: bool inline = 3;
+   */
+  inline: boolean;
 };
 
 /**
@@ -1583,6 +1590,13 @@ export declare type GetVmImageResponse = Message<"blixard.GetVmImageResponse"> &
    * @generated from field: string fetched_from = 6;
    */
   fetchedFrom: string;
+
+  /**
+   * the image, when requested inline
+   *
+   * @generated from field: bytes data = 7;
+   */
+  data: Uint8Array;
 };
 
 /**

@@ -10,7 +10,7 @@ import { parseErrorText } from './error-text.ts';
 import { type Frame, FrameType, newRequestId } from './frame.ts';
 import { alpnBytes, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
 import { NOT_ADMITTED_REASON } from './iroh-host.ts';
-import { readFrame, writeFrame } from './iroh-stream.ts';
+import { FrameReader, readFrame, writeFrame } from './iroh-stream.ts';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { Code, RpcError } from './status.ts';
 
@@ -76,7 +76,7 @@ export class IrohChannel implements RpcChannel {
     if (envelope.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(envelope.length));
     return this.exchange(opts, async (bi, id) => {
       await writeFrame(bi.send, FrameType.Request, id, envelope);
-      const frame = await this.readReply(bi);
+      const frame = await this.readReply(new FrameReader(bi.recv));
       if (frame.type !== FrameType.Response) {
         throw new RpcError(Code.INTERNAL, `expected a Response frame, got type ${frame.type}`);
       }
@@ -98,8 +98,9 @@ export class IrohChannel implements RpcChannel {
     let complete = false;
     try {
       await guard(() => writeFrame(bi.send, FrameType.Request, id, envelope));
+      const reader = new FrameReader(bi.recv);
       for (;;) {
-        const frame = await guard(() => this.readReply(bi));
+        const frame = await guard(() => this.readReply(reader));
         if (frame.type === FrameType.StreamEnd) {
           complete = true;
           return;
@@ -143,8 +144,8 @@ export class IrohChannel implements RpcChannel {
     return attempt;
   }
 
-  private async readReply(bi: BiStream): Promise<Frame> {
-    const frame = await readFrame(bi.recv);
+  private async readReply(reader: FrameReader): Promise<Frame> {
+    const frame = await reader.next();
     // Not an RpcError yet: connectionError() first looks for a close reason (e.g. not admitted).
     if (frame === undefined) throw new Error('stream ended without a reply');
     if (frame.type === FrameType.Error) {
