@@ -1,0 +1,859 @@
+import { confChangeOf, encodeConfChange } from './conf-change.ts';
+import { Membership } from './membership.ts';
+import { type RaftOptions, type ResolvedRaftOptions, resolveOptions } from './options.ts';
+import { Progress } from './progress.ts';
+import { RaftLog } from './raft-log.ts';
+import { ReadOnlyQueue } from './read-only.ts';
+import { randomInt } from './rng.ts';
+import {
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type MessageType,
+  NO_NODE,
+  type NodeId,
+  type PersistedState,
+  type RaftMessage,
+  type ReadState,
+  type Ready,
+  type Role,
+  type Snapshot,
+  type SoftState,
+} from './types.ts';
+
+export type ProposeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number }
+  | { readonly ok: false; readonly reason: string; readonly leader: NodeId };
+
+export type RequestResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string; readonly leader: NodeId };
+
+type CampaignKind = 'pre-election' | 'election' | 'transfer';
+
+/** Marks vote requests of a leadership transfer: they bypass the leader lease. */
+const TRANSFER_CONTEXT = 'transfer';
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly leader: NodeId;
+  readonly role: Role;
+  readonly commit: number;
+  readonly applied: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly confState: ConfState;
+  /** Leader only: the match index of each member. */
+  readonly matchIndex: Readonly<Record<NodeId, number>>;
+}
+
+/** What a Ready handed out, so that advance() acknowledges exactly that. */
+interface HandedOut {
+  readonly lastEntry?: { readonly index: number; readonly term: number };
+  readonly snapshot?: Snapshot;
+  readonly committed: readonly Entry[];
+  readonly hardState?: HardState;
+  readonly softState?: SoftState;
+}
+
+/**
+ * A pure Raft state machine (no I/O, no clock, no ambient randomness). The driver feeds it ticks,
+ * messages and client requests, and drains its output with ready()/advance().
+ */
+export class RaftCore {
+  readonly id: NodeId;
+  private readonly options: ResolvedRaftOptions;
+  private term: number;
+  private vote: NodeId;
+  private leader: NodeId = NO_NODE;
+  private role: Role = 'follower';
+  readonly log: RaftLog;
+  private readonly membership: Membership;
+  private progress = new Map<NodeId, Progress>();
+  private votes = new Map<NodeId, boolean>();
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private leadTransferee: NodeId = NO_NODE;
+  /** Index of the latest conf entry the leader appended; a new change waits until it is applied. */
+  private pendingConfIndex = 0;
+  private readonly readOnly = new ReadOnlyQueue();
+  /** ReadIndex requests that arrived before this leader committed an entry of its own term. */
+  private readsAwaitingCommit: string[] = [];
+  /** Ticks since each follower was sent a snapshot; it is re-sent if not acknowledged in time. */
+  private readonly snapshotElapsed = new Map<NodeId, number>();
+  private messages: RaftMessage[] = [];
+  private readStates: ReadState[] = [];
+  private prevHardState: HardState;
+  private prevSoftState: SoftState;
+  private handedOut: HandedOut | undefined;
+
+  constructor(options: RaftOptions, persisted: PersistedState) {
+    this.options = resolveOptions(options);
+    this.id = this.options.id;
+    this.log = RaftLog.restore(persisted.snapshot, persisted.entries, persisted.hardState.commit);
+    this.membership = new Membership(persisted.snapshot?.meta.confState ?? { voters: [], learners: [] });
+    this.term = persisted.hardState.term;
+    this.vote = persisted.hardState.vote;
+    this.prevHardState = this.hardState();
+    this.becomeFollower(this.term, NO_NODE);
+    this.prevSoftState = this.softState();
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** One unit of logical time; the driver calls this on a timer. */
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  step(m: RaftMessage): void {
+    if (m.to !== this.id) return;
+    if (m.term > this.term) {
+      if (m.type === 'vote' || m.type === 'pre-vote') {
+        const forced = m.context === TRANSFER_CONTEXT;
+        const inLease =
+          this.options.checkQuorum &&
+          this.leader !== NO_NODE &&
+          this.electionElapsed < this.options.electionTicks;
+        // A node that hears from a live leader ignores elections: this keeps a partitioned node
+        // that comes back with a high term from deposing a healthy leader.
+        if (!forced && inLease) return;
+      }
+      if (m.type === 'pre-vote' || (m.type === 'pre-vote-response' && !m.reject)) {
+        // A pre-vote never changes terms; a granted pre-vote is counted below.
+      } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, NO_NODE);
+      }
+    } else if (m.term < this.term) {
+      if (
+        (this.options.checkQuorum || this.options.preVote) &&
+        (m.type === 'heartbeat' || m.type === 'append')
+      ) {
+        // Tell a stale leader about the newer term so it steps down.
+        this.send({ type: 'append-response', to: m.from });
+      } else if (m.type === 'pre-vote') {
+        this.send({ type: 'pre-vote-response', to: m.from, reject: true });
+      }
+      return;
+    }
+
+    if (m.type === 'vote' || m.type === 'pre-vote') {
+      this.handleVoteRequest(m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        this.stepLeader(m);
+        break;
+      case 'candidate':
+      case 'pre-candidate':
+        this.stepCandidate(m);
+        break;
+      case 'follower':
+        this.stepFollower(m);
+        break;
+    }
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    const refused = this.refuseProposal();
+    if (refused) return refused;
+    const index = this.appendEntries([{ type: 'normal', data }]);
+    return { ok: true, index, term: this.term };
+  }
+
+  /** Proposes one membership change; refused while another is not yet applied. */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const refused = this.refuseProposal();
+    if (refused) return refused;
+    if (this.pendingConfIndex > this.log.applied) {
+      return this.refusal('a membership change is still in progress');
+    }
+    const invalid = this.membership.validate(change);
+    if (invalid) return this.refusal(invalid);
+    if (change.type === 'promote-learner') {
+      const match = this.progress.get(change.nodeId)?.match ?? 0;
+      if (match + this.options.learnerCatchUpMargin < this.log.lastIndex()) {
+        return this.refusal(`learner ${change.nodeId} has not caught up (match ${match})`);
+      }
+    }
+    const index = this.appendEntries([{ type: 'conf', data: encodeConfChange(change) }]);
+    this.pendingConfIndex = index;
+    return { ok: true, index, term: this.term };
+  }
+
+  /**
+   * Starts a linearizable read: once a ReadState with this context comes out of ready() and the
+   * state machine has applied its index, reading local state is linearizable.
+   */
+  readIndex(context: string): RequestResult {
+    if (this.role !== 'leader') return this.refusal('not the leader');
+    if (this.log.term(this.log.committed) !== this.term) {
+      // The commit index of a new leader may lag; wait until it commits its first entry.
+      this.readsAwaitingCommit.push(context);
+      return { ok: true };
+    }
+    this.startRead(context);
+    return { ok: true };
+  }
+
+  /** Hands leadership to `to` once its log is up to date (it is told to campaign at once). */
+  transferLeader(to: NodeId): RequestResult {
+    if (this.role !== 'leader') return this.refusal('not the leader');
+    if (to === this.id) return { ok: true };
+    if (!this.membership.isVoter(to)) return this.refusal(`${to} is not a voter`);
+    this.leadTransferee = to;
+    // The transfer is abandoned if it has not happened within an election timeout.
+    this.electionElapsed = 0;
+    const pr = this.progress.get(to);
+    if (pr && pr.match === this.log.lastIndex()) this.send({ type: 'timeout-now', to });
+    else this.sendAppend(to);
+    return { ok: true };
+  }
+
+  /**
+   * Takes a snapshot of the application at the applied index and drops the log it covers. The
+   * returned snapshot must be saved to stable storage by the driver.
+   */
+  compact(data: Uint8Array): Snapshot {
+    const index = this.log.applied;
+    const term = this.log.term(index);
+    if (term === undefined) throw new Error(`raft: cannot snapshot at ${index}: entry unavailable`);
+    if (this.handedOut && this.handedOut.committed.length > 0) {
+      throw new Error('raft: compact() between ready() and advance()');
+    }
+    const snapshot: Snapshot = { meta: { index, term, confState: this.membership.toConfState() }, data };
+    this.log.compact(snapshot);
+    return snapshot;
+  }
+
+  // ---- outputs --------------------------------------------------------------------------------
+
+  hasReady(): boolean {
+    return (
+      this.messages.length > 0 ||
+      this.readStates.length > 0 ||
+      this.log.pendingSnapshot !== undefined ||
+      this.log.persistedIndex < this.log.lastIndex() ||
+      this.log.committed > this.log.applied ||
+      !sameHardState(this.hardState(), this.prevHardState) ||
+      !sameSoftState(this.softState(), this.prevSoftState)
+    );
+  }
+
+  ready(): Ready {
+    const entries = this.log.unstableEntries();
+    const hardState = this.hardState();
+    const softState = this.softState();
+    const snapshot = this.log.pendingSnapshot;
+    const committedEntries = this.log.nextCommittedEntries();
+    const last = entries[entries.length - 1];
+    const changedHard = sameHardState(hardState, this.prevHardState) ? undefined : hardState;
+    const changedSoft = sameSoftState(softState, this.prevSoftState) ? undefined : softState;
+    this.handedOut = {
+      lastEntry: last ? { index: last.index, term: last.term } : undefined,
+      snapshot,
+      committed: committedEntries,
+      hardState: changedHard,
+      softState: changedSoft,
+    };
+    const rd: Ready = {
+      ...(changedSoft ? { softState: changedSoft } : {}),
+      ...(changedHard ? { hardState: changedHard } : {}),
+      ...(snapshot ? { snapshot } : {}),
+      entries,
+      committedEntries,
+      messages: this.messages,
+      readStates: this.readStates,
+    };
+    this.messages = [];
+    this.readStates = [];
+    return rd;
+  }
+
+  /** Acknowledges the last Ready: it is persisted, sent and applied. */
+  advance(): void {
+    const done = this.handedOut;
+    if (!done) return;
+    this.handedOut = undefined;
+    if (done.lastEntry) this.log.stableTo(done.lastEntry.index, done.lastEntry.term);
+    if (done.snapshot && this.log.pendingSnapshot === done.snapshot) this.log.pendingSnapshot = undefined;
+    if (done.hardState) this.prevHardState = done.hardState;
+    if (done.softState) this.prevSoftState = done.softState;
+    for (const entry of done.committed) {
+      if (entry.index <= this.log.applied) continue;
+      this.log.applied = entry.index;
+      const change = confChangeOf(entry);
+      if (change) this.applyConfChange(change);
+    }
+  }
+
+  currentTerm(): number {
+    return this.term;
+  }
+
+  currentRole(): Role {
+    return this.role;
+  }
+
+  currentLeader(): NodeId {
+    return this.leader;
+  }
+
+  confState(): ConfState {
+    return this.membership.toConfState();
+  }
+
+  status(): RaftStatus {
+    const matchIndex: Record<NodeId, number> = {};
+    if (this.role === 'leader') for (const [id, pr] of this.progress) matchIndex[id] = pr.match;
+    return {
+      id: this.id,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      role: this.role,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      confState: this.membership.toConfState(),
+      matchIndex,
+    };
+  }
+
+  // ---- the commit rule ------------------------------------------------------------------------
+
+  /**
+   * Raft's commit rule (§5.4.2): counting replicas commits only entries of the leader's own term;
+   * older entries commit indirectly, under a newer entry. Overridden only by the test that shows
+   * the simulation catches a core that breaks it.
+   */
+  protected mayCommitByCounting(index: number): boolean {
+    return this.log.term(index) === this.term;
+  }
+
+  // ---- role changes ---------------------------------------------------------------------------
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = NO_NODE;
+    }
+    this.leader = NO_NODE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = randomInt(
+      this.options.random,
+      this.options.electionTicks,
+      2 * this.options.electionTicks,
+    );
+    this.leadTransferee = NO_NODE;
+    this.votes.clear();
+    this.progress.clear();
+    this.snapshotElapsed.clear();
+    for (const id of this.membership.members()) this.addProgress(id);
+    this.pendingConfIndex = 0;
+    this.readOnly.clear();
+    this.readsAwaitingCommit = [];
+  }
+
+  private addProgress(id: NodeId): void {
+    const pr = new Progress(this.log.lastIndex() + 1, this.options.maxInflightAppends);
+    if (id === this.id) pr.match = this.log.lastIndex();
+    this.progress.set(id, pr);
+  }
+
+  private becomeFollower(term: number, leader: NodeId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.leader = leader;
+  }
+
+  private becomePreCandidate(): void {
+    // Neither the term nor the vote changes: a pre-election is only a poll.
+    this.votes.clear();
+    this.leader = NO_NODE;
+    this.role = 'pre-candidate';
+  }
+
+  private becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leader = this.id;
+    this.progress.get(this.id)?.becomeReplicate();
+    // Entries a previous leader left may include a conf change: no new change until they apply.
+    this.pendingConfIndex = this.log.lastIndex();
+    // An empty entry of the new term commits everything before it (§5.4.2) and confirms reads.
+    this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
+  }
+
+  private promotable(): boolean {
+    return this.membership.isVoter(this.id) && this.log.pendingSnapshot === undefined;
+  }
+
+  private campaign(kind: CampaignKind): void {
+    if (!this.promotable()) return;
+    // A membership change that is committed but not applied could change who may vote.
+    if (this.log.nextCommittedEntries().some((e) => e.type === 'conf')) return;
+    let voteType: MessageType;
+    let term: number;
+    if (kind === 'pre-election') {
+      this.becomePreCandidate();
+      voteType = 'pre-vote';
+      term = this.term + 1;
+    } else {
+      this.becomeCandidate();
+      voteType = 'vote';
+      term = this.term;
+    }
+    if (this.poll(this.id, true) === 'won') {
+      this.wonElection(kind);
+      return;
+    }
+    for (const id of this.membership.voters) {
+      if (id === this.id) continue;
+      this.send({
+        type: voteType,
+        to: id,
+        term,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+        context: kind === 'transfer' ? TRANSFER_CONTEXT : '',
+      });
+    }
+  }
+
+  private wonElection(kind: CampaignKind): void {
+    if (kind === 'pre-election') {
+      this.campaign('election');
+    } else {
+      this.becomeLeader(); // its first entry is broadcast as it is appended
+    }
+  }
+
+  private poll(from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
+    if (!this.votes.has(from)) this.votes.set(from, granted);
+    const yes = new Set<NodeId>();
+    const no = new Set<NodeId>();
+    for (const [id, v] of this.votes) (v ? yes : no).add(id);
+    if (this.membership.hasQuorum(yes)) return 'won';
+    if (this.membership.hasQuorum(no)) return 'lost';
+    return 'pending';
+  }
+
+  // ---- ticks ----------------------------------------------------------------------------------
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign(this.options.preVote ? 'pre-election' : 'election');
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.options.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.options.checkQuorum) {
+        this.checkQuorumActive();
+        if (this.role !== 'leader') return;
+      }
+      this.leadTransferee = NO_NODE;
+    }
+    for (const [id, elapsed] of this.snapshotElapsed) {
+      const pr = this.progress.get(id);
+      if (pr?.state !== 'snapshot') {
+        this.snapshotElapsed.delete(id);
+      } else if (elapsed + 1 >= this.options.electionTicks) {
+        // The snapshot (or its ack) was lost: probe again, which re-sends it if still needed.
+        this.snapshotElapsed.delete(id);
+        pr.becomeProbe();
+        this.sendAppend(id);
+      } else {
+        this.snapshotElapsed.set(id, elapsed + 1);
+      }
+    }
+    if (this.heartbeatElapsed >= this.options.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeat(this.readOnly.lastContext() ?? '');
+    }
+  }
+
+  private checkQuorumActive(): void {
+    const active = new Set<NodeId>([this.id]);
+    for (const [id, pr] of this.progress) {
+      if (pr.recentActive) active.add(id);
+      if (id !== this.id) pr.recentActive = false;
+    }
+    if (!this.membership.hasQuorum(active)) this.becomeFollower(this.term, NO_NODE);
+  }
+
+  // ---- message handling -----------------------------------------------------------------------
+
+  private handleVoteRequest(m: RaftMessage): void {
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === NO_NODE && this.leader === NO_NODE) ||
+      (m.type === 'pre-vote' && m.term > this.term);
+    const responseType = m.type === 'vote' ? 'vote-response' : 'pre-vote-response';
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      // A granted pre-vote answers in the candidate's future term so that it counts it.
+      this.send({ type: responseType, to: m.from, term: m.term });
+      if (m.type === 'vote') {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: responseType, to: m.from, reject: true });
+    }
+  }
+
+  private stepFollower(m: RaftMessage): void {
+    switch (m.type) {
+      case 'append':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleAppend(m);
+        break;
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleHeartbeat(m);
+        break;
+      case 'snapshot':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleSnapshot(m);
+        break;
+      case 'timeout-now':
+        this.campaign('transfer');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private stepCandidate(m: RaftMessage): void {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        // Someone won this term.
+        this.becomeFollower(m.term, m.from);
+        this.stepFollower(m);
+        break;
+      case 'vote-response':
+      case 'pre-vote-response': {
+        const expected = this.role === 'candidate' ? 'vote-response' : 'pre-vote-response';
+        if (m.type !== expected) return;
+        const result = this.poll(m.from, !m.reject);
+        if (result === 'won') this.wonElection(this.role === 'candidate' ? 'election' : 'pre-election');
+        else if (result === 'lost') this.becomeFollower(this.term, NO_NODE);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private stepLeader(m: RaftMessage): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    switch (m.type) {
+      case 'append-response':
+        pr.recentActive = true;
+        this.handleAppendResponse(m, pr);
+        break;
+      case 'heartbeat-response':
+        pr.recentActive = true;
+        this.handleHeartbeatResponse(m, pr);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private handleAppend(m: RaftMessage): void {
+    if (m.index < this.log.committed) {
+      this.send({ type: 'append-response', to: m.from, index: this.log.committed });
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (lastNew !== undefined) {
+      this.send({ type: 'append-response', to: m.from, index: lastNew });
+      return;
+    }
+    // Point the leader at the last index of ours whose term could still match its log.
+    const hintIndex = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    this.send({
+      type: 'append-response',
+      to: m.from,
+      index: m.index,
+      reject: true,
+      rejectHint: hintIndex,
+      logTerm: this.log.term(hintIndex) ?? 0,
+    });
+  }
+
+  private handleHeartbeat(m: RaftMessage): void {
+    this.log.commitTo(m.commit);
+    this.send({ type: 'heartbeat-response', to: m.from, context: m.context });
+  }
+
+  private handleSnapshot(m: RaftMessage): void {
+    const snapshot = m.snapshot;
+    if (!snapshot) return;
+    const { index, term, confState } = snapshot.meta;
+    if (index <= this.log.committed) {
+      this.send({ type: 'append-response', to: m.from, index: this.log.committed });
+      return;
+    }
+    if (this.log.matchTerm(index, term)) {
+      // We already hold that log prefix: just learn that it is committed.
+      this.log.commitTo(index);
+      this.send({ type: 'append-response', to: m.from, index: this.log.lastIndex() });
+      return;
+    }
+    if (!confState.voters.includes(this.id) && !confState.learners.includes(this.id)) {
+      // A snapshot of a membership without us would leave us unable to follow; ignore it.
+      return;
+    }
+    this.log.restore(snapshot);
+    this.log.applied = index;
+    this.membership.voters.clear();
+    this.membership.learners.clear();
+    for (const id of confState.voters) this.membership.voters.add(id);
+    for (const id of confState.learners) this.membership.learners.add(id);
+    this.send({ type: 'append-response', to: m.from, index: this.log.lastIndex() });
+  }
+
+  private handleAppendResponse(m: RaftMessage, pr: Progress): void {
+    if (m.reject) {
+      const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
+      if (pr.maybeDecrTo(m.index, hint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(m.from);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index)) return;
+    if (pr.state === 'probe') {
+      pr.becomeReplicate();
+    } else if (pr.state === 'snapshot' && pr.match + 1 >= this.log.firstIndex()) {
+      pr.becomeProbe();
+      pr.becomeReplicate();
+    } else if (pr.state === 'replicate') {
+      pr.inflights.freeUpTo(m.index);
+    }
+    if (this.maybeCommit()) {
+      this.bcastAppend();
+    } else if (wasPaused) {
+      this.sendAppend(m.from);
+    }
+    while (this.sendAppend(m.from, false)) {
+      // Keep the pipeline full while there are entries and inflight room.
+    }
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+      this.send({ type: 'timeout-now', to: m.from });
+    }
+  }
+
+  private handleHeartbeatResponse(m: RaftMessage, pr: Progress): void {
+    pr.probeSent = false;
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.sendAppend(m.from);
+    if (m.context === '') return;
+    const acks = this.readOnly.ack(m.context, m.from);
+    if (acks && this.membership.hasQuorum(acks)) {
+      for (const read of this.readOnly.releaseThrough(m.context)) this.readStates.push(read);
+    }
+  }
+
+  // ---- replication ----------------------------------------------------------------------------
+
+  private appendEntries(items: { type: Entry['type']; data: Uint8Array }[]): number {
+    let index = this.log.lastIndex();
+    const entries = items.map((item) => ({
+      term: this.term,
+      index: ++index,
+      type: item.type,
+      data: item.data,
+    }));
+    this.log.append(entries);
+    this.progress.get(this.id)?.maybeUpdate(index);
+    if (this.maybeCommit()) this.onCommitInTerm();
+    this.bcastAppend();
+    return index;
+  }
+
+  private maybeCommit(): boolean {
+    const index = this.membership.committedIndex((id) => this.progress.get(id)?.match ?? 0);
+    if (index <= this.log.committed || !this.mayCommitByCounting(index)) return false;
+    const firstInTerm = this.log.term(this.log.committed) !== this.term;
+    this.log.commitTo(index);
+    if (firstInTerm) this.onCommitInTerm();
+    return true;
+  }
+
+  private onCommitInTerm(): void {
+    if (this.log.term(this.log.committed) !== this.term) return;
+    const waiting = this.readsAwaitingCommit;
+    this.readsAwaitingCommit = [];
+    for (const context of waiting) this.startRead(context);
+  }
+
+  private startRead(context: string): void {
+    if (this.membership.hasQuorum(new Set([this.id]))) {
+      this.readStates.push({ index: this.log.committed, context });
+      return;
+    }
+    this.readOnly.add(context, this.log.committed, this.id);
+    this.bcastHeartbeat(context);
+  }
+
+  private bcastAppend(): void {
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id);
+  }
+
+  private bcastHeartbeat(context: string): void {
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      // Never tell a follower a commit index beyond what it is known to hold.
+      this.send({ type: 'heartbeat', to: id, commit: Math.min(pr.match, this.log.committed), context });
+    }
+  }
+
+  /** Sends the next batch to `to`; with `sendIfEmpty` false, only when there are entries. */
+  private sendAppend(to: NodeId, sendIfEmpty = true): boolean {
+    const pr = this.progress.get(to);
+    if (!pr || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) {
+      // The entries this follower needs are compacted away: send the snapshot.
+      const snapshot = this.log.snapshot;
+      if (!snapshot) throw new Error(`raft: no snapshot to send to ${to} at ${prevIndex}`);
+      this.send({ type: 'snapshot', to, snapshot });
+      pr.becomeSnapshot(snapshot.meta.index);
+      this.snapshotElapsed.set(to, 0);
+      return true;
+    }
+    const entries = this.log.slice(
+      pr.next,
+      this.log.lastIndex() + 1,
+      this.options.maxBytesPerAppend,
+      this.options.maxEntriesPerAppend,
+    );
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.send({
+      type: 'append',
+      to,
+      index: prevIndex,
+      logTerm: prevTerm,
+      entries,
+      commit: this.log.committed,
+    });
+    const last = entries[entries.length - 1];
+    if (last) pr.sentEntries(last.index);
+    else if (pr.state === 'probe') pr.probeSent = true;
+    return true;
+  }
+
+  // ---- membership -----------------------------------------------------------------------------
+
+  private applyConfChange(change: ConfChange): void {
+    if (this.membership.validate(change)) return; // cannot happen with one change at a time; be safe
+    this.membership.apply(change);
+    if (this.role !== 'leader') return;
+    if (change.type === 'add-learner') this.addProgress(change.nodeId);
+    if (change.type === 'remove-node') {
+      this.progress.delete(change.nodeId);
+      if (change.nodeId === this.id) {
+        this.becomeFollower(this.term, NO_NODE);
+        return;
+      }
+      if (this.leadTransferee === change.nodeId) this.leadTransferee = NO_NODE;
+    }
+    // A smaller quorum may commit more now.
+    if (this.maybeCommit()) this.bcastAppend();
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private refuseProposal(): { ok: false; reason: string; leader: NodeId } | undefined {
+    if (this.role !== 'leader') return this.refusal('not the leader');
+    if (this.leadTransferee !== NO_NODE) return this.refusal('leadership transfer in progress');
+    return undefined;
+  }
+
+  private refusal(reason: string): { ok: false; reason: string; leader: NodeId } {
+    return { ok: false, reason, leader: this.leader };
+  }
+
+  private send(m: Partial<RaftMessage> & { type: MessageType; to: NodeId }): void {
+    this.messages.push({
+      from: this.id,
+      term: this.term,
+      logTerm: 0,
+      index: 0,
+      commit: 0,
+      entries: [],
+      reject: false,
+      rejectHint: 0,
+      context: '',
+      ...m,
+    });
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  private softState(): SoftState {
+    return { leader: this.leader, role: this.role };
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
+}
+
+/** The persisted state of a brand-new cluster member that bootstraps the cluster with `voters`. */
+export function bootstrapState(voters: readonly NodeId[]): PersistedState {
+  // The initial membership is a snapshot at index 1, so that a node joining later receives it by
+  // InstallSnapshot (a log starting at index 1 would not tell it who the voters are).
+  return {
+    hardState: { term: 1, vote: NO_NODE, commit: 1 },
+    snapshot: {
+      meta: { index: 1, term: 1, confState: { voters: [...voters].sort(), learners: [] } },
+      data: new Uint8Array(0),
+    },
+    entries: [],
+  };
+}
+
+/** The persisted state of a node that will join an existing cluster (it learns everything from the leader). */
+export function emptyState(): PersistedState {
+  return { hardState: { term: 0, vote: NO_NODE, commit: 0 }, entries: [] };
+}

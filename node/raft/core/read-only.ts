@@ -1,0 +1,43 @@
+import type { NodeId } from './types.ts';
+
+interface PendingRead {
+  readonly context: string;
+  readonly index: number;
+  readonly acks: Set<NodeId>;
+}
+
+/**
+ * ReadIndex requests waiting for a heartbeat round to confirm the leader still leads. Reads are
+ * confirmed in order: a quorum acking a later read's heartbeat also confirms every earlier one.
+ */
+export class ReadOnlyQueue {
+  private readonly queue: PendingRead[] = [];
+
+  add(context: string, index: number, self: NodeId): void {
+    if (this.queue.some((r) => r.context === context)) return;
+    this.queue.push({ context, index, acks: new Set([self]) });
+  }
+
+  /** Records an ack; returns the acks so far for that read, or undefined if it is not pending. */
+  ack(context: string, from: NodeId): ReadonlySet<NodeId> | undefined {
+    const read = this.queue.find((r) => r.context === context);
+    if (!read) return undefined;
+    read.acks.add(from);
+    return read.acks;
+  }
+
+  /** Removes and returns every read up to and including `context`. */
+  releaseThrough(context: string): { context: string; index: number }[] {
+    const at = this.queue.findIndex((r) => r.context === context);
+    if (at < 0) return [];
+    return this.queue.splice(0, at + 1).map(({ context: c, index }) => ({ context: c, index }));
+  }
+
+  lastContext(): string | undefined {
+    return this.queue[this.queue.length - 1]?.context;
+  }
+
+  clear(): void {
+    this.queue.length = 0;
+  }
+}
