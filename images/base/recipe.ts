@@ -1,0 +1,172 @@
+// blixard-lab/base: a minimal Debian made with debootstrap from the mirror the host's apt uses,
+// trimmed, and imported with `docker import` (no registry is reachable, so nothing is pulled).
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { importRootfs, tagImage } from '../docker.ts';
+import { exec, execOk } from '../exec.ts';
+import { hashFile } from '../hash.ts';
+import type { BuildContext, Prepared, Recipe } from '../recipe.ts';
+import { exists, freshDir } from '../staging.ts';
+
+/** The host is bookworm, so the host-built native modules (glibc 2.36) run in the image. */
+export const SUITE = 'bookworm';
+export const PACKAGES = [
+  'ca-certificates',
+  'iproute2',
+  'procps',
+  'iputils-ping',
+  'netcat-openbsd',
+  'curl',
+  // A PID 1 that forwards signals and reaps children, so `docker stop` is prompt.
+  'tini',
+];
+const FALLBACK_MIRROR = 'http://deb.debian.org/debian';
+
+/** Parts of the tree removed after debootstrap: caches, lists, docs (copyright kept), locales. */
+const TRIM = [
+  'var/cache/apt',
+  'var/lib/apt/lists',
+  'usr/share/man',
+  'usr/share/info',
+  'usr/share/locale',
+  'usr/share/lintian',
+  'usr/share/linda',
+  'var/cache/debconf',
+  'var/log',
+  'tmp',
+];
+
+/**
+ * The Debian mirror the host's apt uses for `suite` (deb822 .sources and one-line .list files),
+ * or BLIXARD_DEBIAN_MIRROR when set.
+ */
+export async function hostMirror(suite: string): Promise<string> {
+  const fromEnv = process.env.BLIXARD_DEBIAN_MIRROR;
+  if (fromEnv) return fromEnv;
+  const files = ['/etc/apt/sources.list'];
+  try {
+    for (const f of (await readdir('/etc/apt/sources.list.d')).sort())
+      files.push(`/etc/apt/sources.list.d/${f}`);
+  } catch {}
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    if (file.endsWith('.sources')) {
+      for (const block of text.split(/\n\s*\n/)) {
+        const field = (name: string) =>
+          block
+            .match(new RegExp(`^${name}:\\s*(.*)$`, 'mi'))?.[1]
+            ?.trim()
+            .split(/\s+/) ?? [];
+        if (field('Types').includes('deb') && field('Suites').includes(suite)) {
+          const uri = field('URIs')[0];
+          if (uri) return uri;
+        }
+      }
+    } else {
+      for (const line of text.split('\n')) {
+        const m = line.trim().match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/);
+        if (m?.[1] && m[2] === suite) return m[1];
+      }
+    }
+  }
+  return FALLBACK_MIRROR;
+}
+
+/** Per-package lines of debootstrap are dropped from the progress; the phases are kept. */
+function interesting(line: string): boolean {
+  if (/^I: (Retrieving|Validating) [a-z0-9][^ ]* \d\S*$/.test(line)) return false;
+  if (/^I: (Extracting|Unpacking|Configuring) [a-z0-9][^ ]*\.\.\.$/.test(line)) return false;
+  return true;
+}
+
+async function ensureDebootstrap(ctx: BuildContext): Promise<void> {
+  if ((await exec('sh', ['-c', 'command -v debootstrap'])).code === 0) return;
+  if (process.getuid?.() !== 0) throw new Error('debootstrap is not installed and installing it needs root');
+  ctx.progress('stage', 'apt-get install debootstrap');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const res = await exec('apt-get', ['install', '-y', '-q', 'debootstrap'], { env });
+  if (res.code !== 0) {
+    await execOk('apt-get', ['update', '-q'], { env });
+    await execOk('apt-get', ['install', '-y', '-q', 'debootstrap'], { env });
+  }
+}
+
+async function trim(rootfs: string): Promise<void> {
+  for (const rel of TRIM) {
+    const dir = join(rootfs, rel);
+    if (!(await exists(dir))) continue;
+    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  // Documentation goes; each package's copyright file stays.
+  const doc = join(rootfs, 'usr/share/doc');
+  if (await exists(doc)) {
+    for (const pkg of await readdir(doc)) {
+      const dir = join(doc, pkg);
+      let entries: string[];
+      try {
+        entries = await readdir(dir);
+      } catch {
+        await rm(dir, { force: true });
+        continue;
+      }
+      for (const e of entries)
+        if (e !== 'copyright') await rm(join(dir, e), { recursive: true, force: true });
+    }
+  }
+}
+
+export const base: Recipe = {
+  name: 'base',
+  needs: [],
+  async prepare(ctx): Promise<Prepared> {
+    return {
+      parts: {
+        recipe: await hashFile(import.meta.filename),
+        suite: SUITE,
+        packages: PACKAGES.join(','),
+      },
+      async build(tags) {
+        const [tag, ...more] = tags;
+        if (!tag) throw new Error('no tag');
+        if (process.getuid?.() !== 0) throw new Error('debootstrap needs root');
+        await ensureDebootstrap(ctx);
+        const mirror = await hostMirror(SUITE);
+        const rootfs = await freshDir(join(ctx.cacheDir, 'base-rootfs'));
+        const debs = join(ctx.cacheDir, 'debootstrap-debs');
+        await mkdir(debs, { recursive: true });
+        ctx.progress('build', `debootstrap --variant=minbase ${SUITE} from ${mirror}`);
+        try {
+          await execOk(
+            'debootstrap',
+            [
+              '--variant=minbase',
+              `--cache-dir=${debs}`,
+              `--include=${PACKAGES.join(',')}`,
+              SUITE,
+              rootfs,
+              mirror,
+            ],
+            { onLine: (line) => interesting(line) && ctx.progress('build', line) },
+          );
+          ctx.progress('build', 'trimming caches, docs and locales');
+          await trim(rootfs);
+          ctx.progress('build', `docker import ${tag}`);
+          await importRootfs(rootfs, tag, [
+            'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+            'ENV LANG=C.UTF-8',
+            'CMD ["/bin/bash"]',
+            `LABEL blixard-lab.image=base blixard-lab.debian-suite=${SUITE}`,
+          ]);
+          for (const t of more) await tagImage(tag, t);
+        } finally {
+          await rm(rootfs, { recursive: true, force: true });
+        }
+      },
+    };
+  },
+};

@@ -1,0 +1,66 @@
+// blixard-lab/hub: the chaos hub on the base image: Toxiproxy server (TCP) and the project's UDP
+// toxic proxy (chaos/, run by Node 24), started together by entrypoint.sh.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from '../docker.ts';
+import { hashFile, hashTree } from '../hash.ts';
+import type { Prepared, Recipe } from '../recipe.ts';
+import { USER } from '../runtime/recipe.ts';
+import {
+  asset,
+  copyTree,
+  freshDir,
+  placeFile,
+  runtimeFiles,
+  TOXIPROXY_VERSION,
+  toxiproxyServer,
+} from '../staging.ts';
+
+export const TOXIPROXY_API_PORT = 8474;
+export const UDP_PROXY_API_PORT = 8475;
+
+export function hubDockerfile(runtimeTag: string): string {
+  return [
+    `FROM ${runtimeTag}`,
+    'COPY toxiproxy-server /usr/local/bin/toxiproxy-server',
+    'COPY app/ /app/',
+    'COPY entrypoint.sh /usr/local/bin/hub-entrypoint',
+    `USER ${USER}`,
+    `EXPOSE ${TOXIPROXY_API_PORT}/tcp ${UDP_PROXY_API_PORT}/tcp`,
+    'ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/hub-entrypoint"]',
+    `LABEL blixard-lab.image=hub blixard-lab.toxiproxy=${TOXIPROXY_VERSION}`,
+    '',
+  ].join('\n');
+}
+
+export const hub: Recipe = {
+  name: 'hub',
+  needs: ['runtime'],
+  async prepare(ctx): Promise<Prepared> {
+    const runtimeTag = ctx.tags.runtime;
+    if (!runtimeTag) throw new Error('hub image: runtime not ensured first');
+    const dockerfile = hubDockerfile(runtimeTag);
+    const toxiproxy = await toxiproxyServer(ctx);
+    const entrypoint = await asset('hub/entrypoint.sh');
+    const parts: Record<string, string> = {
+      recipe: await hashFile(import.meta.filename),
+      dockerfile,
+      entrypoint,
+      toxiproxy: await hashFile(toxiproxy),
+      'tree:chaos': await hashTree(join(ctx.root, 'chaos'), runtimeFiles),
+    };
+    return {
+      parts,
+      async build(tags) {
+        const dir = await freshDir(join(ctx.cacheDir, 'context', 'hub'));
+        ctx.progress('stage', 'build context: toxiproxy-server, chaos/, entrypoint');
+        await placeFile(toxiproxy, join(dir, 'toxiproxy-server'));
+        await copyTree(join(ctx.root, 'chaos'), join(dir, 'app', 'chaos'), runtimeFiles);
+        await writeFile(join(dir, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
+        await writeFile(join(dir, 'Dockerfile'), dockerfile);
+        await build(dir, tags, (line) => ctx.progress('build', line));
+        await freshDir(dir);
+      },
+    };
+  },
+};

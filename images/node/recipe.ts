@@ -1,0 +1,50 @@
+// blixard-lab/node: the reference Blixard node (node/, proto/) on the runtime image, run as user blixard.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from '../docker.ts';
+import { hashFile, hashTree } from '../hash.ts';
+import type { Prepared, Recipe } from '../recipe.ts';
+import { USER } from '../runtime/recipe.ts';
+import { copyTree, freshDir, runtimeFiles } from '../staging.ts';
+
+/** Project folders the node runs from. */
+const SOURCES = ['node', 'proto'];
+
+export function nodeDockerfile(runtimeTag: string): string {
+  return [
+    `FROM ${runtimeTag}`,
+    'COPY app/ /app/',
+    `USER ${USER}`,
+    'VOLUME /var/lib/blixard',
+    'EXPOSE 7001/tcp 7002/udp 9100/tcp',
+    'ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/node/main.ts", "--config", "/etc/blixard/node.toml"]',
+    'LABEL blixard-lab.image=node',
+    '',
+  ].join('\n');
+}
+
+export const node: Recipe = {
+  name: 'node',
+  needs: ['runtime'],
+  async prepare(ctx): Promise<Prepared> {
+    const runtimeTag = ctx.tags.runtime;
+    if (!runtimeTag) throw new Error('node image: runtime not ensured first');
+    const dockerfile = nodeDockerfile(runtimeTag);
+    const parts: Record<string, string> = {
+      recipe: await hashFile(import.meta.filename),
+      dockerfile,
+    };
+    for (const src of SOURCES) parts[`tree:${src}`] = await hashTree(join(ctx.root, src), runtimeFiles);
+    return {
+      parts,
+      async build(tags) {
+        const dir = await freshDir(join(ctx.cacheDir, 'context', 'node'));
+        ctx.progress('stage', 'build context: node/, proto/');
+        for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
+        await writeFile(join(dir, 'Dockerfile'), dockerfile);
+        await build(dir, tags, (line) => ctx.progress('build', line));
+        await freshDir(dir);
+      },
+    };
+  },
+};
