@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * Runs the UDP toxic proxy as a process:
+ *   node chaos/udp/main.ts --listen 127.0.0.1:8474 --seed 42 [--idle-timeout-ms 60000] [--config proxies.json]
+ * `--config` takes a Toxiproxy-style JSON array of proxies, created at start as POST /populate would.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { parseHostPort } from './host-port.ts';
+import { startUdpToxicProxy } from './udp-toxic-proxy.ts';
+
+const usage = 'usage: main.ts --listen HOST:PORT --seed N [--idle-timeout-ms MS] [--config FILE]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      listen: { type: 'string', default: '127.0.0.1:8474' },
+      seed: { type: 'string', default: '0' },
+      'idle-timeout-ms': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const listen = parseHostPort(values.listen, '--listen', { allowPortZero: true });
+  const seed = Number(values.seed);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed: '${values.seed}' is not an integer`);
+  const idle = values['idle-timeout-ms'] === undefined ? undefined : Number(values['idle-timeout-ms']);
+  if (idle !== undefined && !(idle > 0)) throw new Error(`--idle-timeout-ms: must be a positive number`);
+
+  const proxy = await startUdpToxicProxy({
+    host: listen.host,
+    port: listen.port,
+    seed,
+    ...(idle !== undefined && { idleTimeoutMs: idle }),
+  });
+  if (values.config) {
+    const { error } = await proxy.proxies.populate(JSON.parse(await readFile(values.config, 'utf8')));
+    if (error) throw new Error(`--config ${values.config}: ${error.message}`);
+  }
+  console.log(`udp toxic proxy: admin API on ${proxy.url} (seed ${seed})`);
+  const stop = () => {
+    proxy.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`udp toxic proxy: ${(error as Error).message}\n${usage}`);
+  process.exit(2);
+});

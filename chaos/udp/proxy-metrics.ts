@@ -1,0 +1,84 @@
+/**
+ * Prometheus view of the links. Values are read from the links' plain counters at scrape time,
+ * so the datagram path only bumps numbers and never touches prom-client.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { DirectionCounters } from './link-proxy.ts';
+import type { UdpProxyCollection } from './proxy-collection.ts';
+
+const OUTCOMES = [
+  ['in', 'packetsIn', 'bytesIn'],
+  ['out', 'packetsOut', 'bytesOut'],
+  ['dropped', 'packetsDropped', 'bytesDropped'],
+] as const satisfies readonly (readonly [string, keyof DirectionCounters, keyof DirectionCounters])[];
+
+export function createProxyMetrics(collection: UdpProxyCollection): Registry {
+  const registry = new Registry();
+  const labelNames = ['proxy', 'direction', 'outcome'] as const;
+  new Counter({
+    name: 'udp_proxy_packets_total',
+    help: 'Datagrams per link and direction: received (in), sent (out, duplicates included), dropped by toxics or a down link',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of collection.list()) {
+        for (const direction of ['upstream', 'downstream'] as const) {
+          const c = proxy.counters[direction];
+          for (const [outcome, packets] of OUTCOMES)
+            this.inc({ proxy: proxy.name, direction, outcome }, c[packets]);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: 'udp_proxy_bytes_total',
+    help: 'Datagram payload bytes per link and direction, by outcome',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of collection.list()) {
+        for (const direction of ['upstream', 'downstream'] as const) {
+          const c = proxy.counters[direction];
+          for (const [outcome, , bytes] of OUTCOMES)
+            this.inc({ proxy: proxy.name, direction, outcome }, c[bytes]);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'udp_proxy_sessions_active',
+    help: 'Client sessions (one upstream socket each) currently open per link',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of collection.list()) this.set({ proxy: proxy.name }, proxy.counters.sessionsActive);
+    },
+  });
+  new Gauge({
+    name: 'udp_proxy_link_enabled',
+    help: '1 when the link forwards, 0 when it is down',
+    labelNames: ['proxy'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of collection.list()) this.set({ proxy: proxy.name }, proxy.enabled ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'udp_proxy_toxics',
+    help: 'Toxics active per link, type and stream',
+    labelNames: ['proxy', 'type', 'stream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const proxy of collection.list()) {
+        for (const toxic of proxy.toxics())
+          this.inc({ proxy: proxy.name, type: toxic.type, stream: toxic.stream });
+      }
+    },
+  });
+  return registry;
+}
