@@ -69,15 +69,19 @@ export function runRandomSimulation(
   const faultPhaseMs = options.faultPhaseMs ?? 3000;
 
   while (cluster.now < faultPhaseMs) {
-    cluster.runFor(randomInt(random, 5, 60));
+    cluster.runFor(randomInt(random, 5, 40));
     const leader = cluster.leader();
     const up = all.filter((id) => cluster.node(id).up);
+    // Any node that believes it leads, stale ones in a minority included: their uncommitted
+    // entries are what later leaders must overwrite safely.
+    const someLeader = pick(up.filter((id) => cluster.core(id).currentRole() === 'leader'));
     const down = all.filter((id) => started.has(id) && !cluster.node(id).up);
     const roll = random();
     if (roll < 0.35) {
-      if (leader) cluster.propose(leader);
+      const batch = randomInt(random, 1, 4);
+      for (let i = 0; i < batch && someLeader; i++) cluster.propose(someLeader);
     } else if (roll < 0.5) {
-      if (leader) cluster.read(leader);
+      if (someLeader) cluster.read(someLeader);
     } else if (roll < 0.56) {
       const victim = pick(up);
       if (victim) cluster.crash(victim);
