@@ -1,0 +1,106 @@
+/**
+ * An Iroh (QUIC) echo pair on loopback with relays and discovery off: the server echoes each
+ * bidirectional stream, the client dials the server by id at an address of our choosing (a proxy
+ * link), so QUIC traffic can be pushed through the UDP toxic proxy.
+ */
+import { type Connection, Endpoint, EndpointAddr, type EndpointId, RelayMode } from '@number0/iroh';
+
+export const ECHO_ALPN = Array.from(Buffer.from('blixard-lab/echo/1'));
+const MAX_MESSAGE = 16 * 1024 * 1024;
+
+async function bindLoopbackEndpoint(alpns: number[][]): Promise<Endpoint> {
+  const builder = Endpoint.builder();
+  builder.applyMinimal();
+  builder.relayMode(RelayMode.disabled());
+  builder.alpns(alpns);
+  builder.bindAddr('127.0.0.1:0');
+  return builder.bind();
+}
+
+export interface IrohEchoServer {
+  readonly id: EndpointId;
+  /** The server's own UDP address (127.0.0.1:port): the upstream of a proxy link. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+async function echoStreams(conn: Connection): Promise<void> {
+  for (;;) {
+    const bi = await conn.acceptBi();
+    void (async () => {
+      const data = await bi.recv.readToEnd(MAX_MESSAGE);
+      await bi.send.writeAll(data);
+      await bi.send.finish();
+    })().catch(() => {});
+  }
+}
+
+export async function startIrohEchoServer(): Promise<IrohEchoServer> {
+  const endpoint = await bindLoopbackEndpoint([ECHO_ALPN]);
+  const connections = new Set<Connection>();
+  void (async () => {
+    for (;;) {
+      const incoming = await endpoint.acceptNext();
+      if (!incoming) return;
+      void (async () => {
+        const conn = await (await incoming.accept()).connect();
+        connections.add(conn);
+        await echoStreams(conn).finally(() => connections.delete(conn));
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  const address = endpoint.boundSockets().find((s) => s.startsWith('127.0.0.1:')) ?? '';
+  return {
+    id: endpoint.id(),
+    address,
+    async close() {
+      for (const conn of connections) conn.close(0n, []);
+      await endpoint.close();
+    },
+  };
+}
+
+export interface IrohEchoClient {
+  readonly connection: Connection;
+  /** Sends `size` bytes on a fresh stream and waits for the echo; resolves with the round trip in ms. */
+  roundTrip(size?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Connects to `server` at `viaAddress` (e.g. a proxy link's listen address) only. */
+export async function connectIrohEcho(server: EndpointId, viaAddress: string): Promise<IrohEchoClient> {
+  const endpoint = await bindLoopbackEndpoint([]);
+  let connection: Connection;
+  try {
+    connection = await endpoint.connect(new EndpointAddr(server, null, [viaAddress]), ECHO_ALPN);
+  } catch (error) {
+    await endpoint.close();
+    throw error;
+  }
+  return {
+    connection,
+    async roundTrip(size = 64) {
+      const payload = new Array<number>(size).fill(7);
+      const start = performance.now();
+      const bi = await connection.openBi();
+      await bi.send.writeAll(payload);
+      await bi.send.finish();
+      const echoed = await bi.recv.readToEnd(MAX_MESSAGE);
+      if (echoed.length !== size) throw new Error(`echo returned ${echoed.length} of ${size} bytes`);
+      return performance.now() - start;
+    },
+    async close() {
+      connection.close(0n, []);
+      await endpoint.close();
+    },
+  };
+}
+
+/** Resolves with the value, or with `fallback` once `ms` passed (the promise keeps running). */
+export function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([promise.catch(() => fallback), timeout]).finally(() => clearTimeout(timer));
+}
