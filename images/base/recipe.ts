@@ -36,26 +36,13 @@ const TRIM = [
   'tmp',
 ];
 
-/**
- * The Debian mirror the host's apt uses for `suite` (deb822 .sources and one-line .list files),
- * or BLIXARD_DEBIAN_MIRROR when set.
- */
-export async function hostMirror(suite: string): Promise<string> {
-  const fromEnv = process.env.BLIXARD_DEBIAN_MIRROR;
-  if (fromEnv) return fromEnv;
-  const files = ['/etc/apt/sources.list'];
-  try {
-    for (const f of (await readdir('/etc/apt/sources.list.d')).sort())
-      files.push(`/etc/apt/sources.list.d/${f}`);
-  } catch {}
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue;
-    }
-    if (file.endsWith('.sources')) {
+/** The first `deb` source for `suite` in apt source files (deb822 `.sources` or one-line `.list`). */
+export function mirrorFromSources(
+  files: readonly { path: string; text: string }[],
+  suite: string,
+): string | undefined {
+  for (const { path, text } of files) {
+    if (path.endsWith('.sources')) {
       for (const block of text.split(/\n\s*\n/)) {
         const field = (name: string) =>
           block
@@ -74,7 +61,25 @@ export async function hostMirror(suite: string): Promise<string> {
       }
     }
   }
-  return FALLBACK_MIRROR;
+  return undefined;
+}
+
+/** The Debian mirror the host's apt uses for `suite`, or BLIXARD_DEBIAN_MIRROR when set. */
+export async function hostMirror(suite: string): Promise<string> {
+  const fromEnv = process.env.BLIXARD_DEBIAN_MIRROR;
+  if (fromEnv) return fromEnv;
+  const paths = ['/etc/apt/sources.list'];
+  try {
+    for (const f of (await readdir('/etc/apt/sources.list.d')).sort())
+      paths.push(`/etc/apt/sources.list.d/${f}`);
+  } catch {}
+  const files: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    try {
+      files.push({ path, text: await readFile(path, 'utf8') });
+    } catch {}
+  }
+  return mirrorFromSources(files, suite) ?? FALLBACK_MIRROR;
 }
 
 /** Per-package lines of debootstrap are dropped from the progress; the phases are kept. */
