@@ -22,6 +22,7 @@ export { UdpProxyCollection } from './proxy-collection.ts';
 export {
   parseUdpToxic,
   TCP_ONLY_TOXIC_TYPES,
+  TOXIC_STREAMS,
   ToxicSpecError,
   type ToxicStream,
   UDP_TOXIC_TYPES,

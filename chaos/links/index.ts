@@ -1,0 +1,20 @@
+/** Links of the chaos hub on both transports, with one toxic spec for TCP and UDP. */
+export {
+  createLinkSet,
+  Link,
+  type LinkDefinition,
+  type LinkEnds,
+  type LinkSet,
+  type LinkSetOptions,
+  type ToxicOptions,
+} from './link-set.ts';
+export {
+  LINK_TOXIC_TYPES,
+  LinkSpecError,
+  type LinkToxicSpec,
+  type LinkToxicType,
+  parseLinkToxic,
+  TRANSPORTS,
+  type Transport,
+  transportsOf,
+} from './toxic-spec.ts';
