@@ -3,7 +3,7 @@
  * real Toxiproxy (TCP) and the UDP toxic proxy alike: a link is the proxy of the same name on each.
  * A change that fails on one transport is undone on the other, so a link is never half-faulted.
  */
-import { type Proxy, type Toxic, type ToxicType, Toxiproxy } from 'toxiproxy-node-client';
+import { type Toxic, type ToxicType, Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import {
   attributesFor,
   type LinkToxicSpec,
@@ -36,9 +36,9 @@ export interface ToxicOptions {
 
 export class Link {
   readonly name: string;
-  readonly #proxies: Map<Transport, Proxy>;
+  readonly #proxies: Map<Transport, ToxiproxyProxy>;
 
-  constructor(name: string, proxies: Map<Transport, Proxy>) {
+  constructor(name: string, proxies: Map<Transport, ToxiproxyProxy>) {
     this.name = name;
     this.#proxies = proxies;
   }
@@ -112,7 +112,7 @@ export class Link {
     }
   }
 
-  #proxy(transport: Transport): Proxy {
+  #proxy(transport: Transport): ToxiproxyProxy {
     const proxy = this.#proxies.get(transport);
     if (!proxy) throw new Error(`link '${this.name}' has no ${transport} side`);
     return proxy;
@@ -154,7 +154,7 @@ export function createLinkSet(options: LinkSetOptions): LinkSet {
 
   return {
     async create(definition) {
-      const proxies = new Map<Transport, Proxy>();
+      const proxies = new Map<Transport, ToxiproxyProxy>();
       try {
         for (const transport of TRANSPORTS) {
           const ends = definition[transport];
@@ -168,7 +168,7 @@ export function createLinkSet(options: LinkSetOptions): LinkSet {
       return new Link(definition.name, proxies);
     },
     async get(name, transports = [...clients.keys()]) {
-      const proxies = new Map<Transport, Proxy>();
+      const proxies = new Map<Transport, ToxiproxyProxy>();
       for (const transport of transports) proxies.set(transport, await client(transport).get(name));
       return new Link(name, proxies);
     },
