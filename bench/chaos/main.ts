@@ -1,0 +1,124 @@
+/**
+ * What the chaos hub costs when it injects nothing: UDP echo and Iroh echo direct vs through a
+ * pass-through link of the UDP toxic proxy, and TCP echo direct vs through Toxiproxy, in one run.
+ * Prints added p50/p99 round-trip latency and the throughput ratio (proxied / direct).
+ * Loopback only; every measurement is bounded by count and time.
+ *
+ *   node bench/chaos/main.ts [--quick]
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { EndpointId } from '@number0/iroh';
+import Table from 'cli-table3';
+import { Toxiproxy } from 'toxiproxy-node-client';
+import { startToxiproxyServer } from '../../chaos/tcp/index.ts';
+import { startChild, stopChild } from './child-process.ts';
+import { type Bounds, measureIroh, measureTcp, measureUdp, type PathResult, percentile } from './measure.ts';
+
+const quick = process.argv.includes('--quick');
+const bounds: Bounds = quick
+  ? { latencyCount: 500, latencyMaxMs: 3000, throughputMaxMs: 1000 }
+  : { latencyCount: 3000, latencyMaxMs: 8000, throughputMaxMs: 3000 };
+const here = import.meta.dirname;
+
+interface Peer {
+  udpPort: number;
+  tcpPort: number;
+  irohId: string;
+  irohAddress: string;
+}
+
+const children: ChildProcess[] = [];
+const stopAll = async (closers: (() => Promise<void>)[]) => {
+  await Promise.allSettled([...children.map(stopChild), ...closers.map((c) => c())]);
+};
+
+async function main(): Promise<void> {
+  const echo = await startChild([join(here, 'echo-peer.ts')]);
+  children.push(echo.child);
+  const peer = JSON.parse(echo.firstLine) as Peer;
+
+  // The UDP proxy in its own process, as on the hub.
+  const udp = await startChild([
+    join(here, '..', '..', 'chaos', 'udp', 'main.ts'),
+    '--listen',
+    '127.0.0.1:0',
+    '--seed',
+    '1',
+  ]);
+  children.push(udp.child);
+  const udpAdmin = /on (http:\/\/\S+)/.exec(udp.firstLine)?.[1];
+  if (!udpAdmin) throw new Error(`unexpected UDP proxy banner: ${udp.firstLine}`);
+  const toxiproxy = await startToxiproxyServer({ seed: 1 });
+
+  try {
+    // Same client code for both servers: pass-through links, no toxics.
+    const link = async (admin: string, name: string, upstream: string) => {
+      const proxy = await new Toxiproxy(admin).createProxy({ name, listen: '127.0.0.1:0', upstream });
+      return proxy.listen;
+    };
+    const udpLink = await link(udpAdmin, 'bench-udp', `127.0.0.1:${peer.udpPort}`);
+    const irohLink = await link(udpAdmin, 'bench-iroh', peer.irohAddress);
+    const tcpLink = await link(toxiproxy.url, 'bench-tcp', `127.0.0.1:${peer.tcpPort}`);
+    const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+    const irohId = EndpointId.fromString(peer.irohId);
+
+    const rows: [string, string, PathResult, PathResult][] = [];
+    const pair = async (label: string, via: string, run: (direct: boolean) => Promise<PathResult>) => {
+      process.stderr.write(`bench/chaos: ${label} ...\n`);
+      const direct = await run(true);
+      const proxied = await run(false);
+      rows.push([label, via, direct, proxied]);
+    };
+    await pair('UDP echo 64 B / 1200 B', 'UDP proxy', (d) =>
+      measureUdp(d ? peer.udpPort : portOf(udpLink), bounds),
+    );
+    await pair('Iroh echo 64 B / 256 KiB', 'UDP proxy', (d) =>
+      measureIroh(irohId, d ? peer.irohAddress : irohLink, bounds),
+    );
+    await pair('TCP echo 64 B / bulk', 'Toxiproxy', (d) =>
+      measureTcp(d ? peer.tcpPort : portOf(tcpLink), bounds),
+    );
+
+    const ms = (v: number) => `${v.toFixed(3)} ms`;
+    const mbps = (v: number) => `${((v * 8) / 1e6).toFixed(0)} Mbit/s`;
+    const table = new Table({
+      head: [
+        'path',
+        'via',
+        'n',
+        'p50 direct',
+        'p50 proxied',
+        'added p50',
+        'added p99',
+        'thr. direct',
+        'thr. proxied',
+        'ratio',
+      ],
+    });
+    for (const [label, via, direct, proxied] of rows) {
+      table.push([
+        label,
+        via,
+        `${direct.rtts.length}/${proxied.rtts.length}`,
+        ms(percentile(direct.rtts, 50)),
+        ms(percentile(proxied.rtts, 50)),
+        ms(percentile(proxied.rtts, 50) - percentile(direct.rtts, 50)),
+        ms(percentile(proxied.rtts, 99) - percentile(direct.rtts, 99)),
+        mbps(direct.bytesPerSecond),
+        mbps(proxied.bytesPerSecond),
+        `${(proxied.bytesPerSecond / direct.bytesPerSecond).toFixed(2)}×`,
+      ]);
+    }
+    console.log(table.toString());
+    console.log('goal: added p50 ≤ 0.2 ms on a pass-through link, throughput ratio ≥ 0.8×');
+  } finally {
+    await stopAll([() => toxiproxy.close()]);
+  }
+}
+
+main().catch(async (error: unknown) => {
+  console.error(`bench/chaos: ${(error as Error).stack ?? error}`);
+  await stopAll([]);
+  process.exit(1);
+});

@@ -1,0 +1,192 @@
+/**
+ * bench/transport: gRPC against Iroh in one run on this machine — unary
+ * calls/s and p50/p99 sequential and at concurrency 64, 1 MiB uploads and
+ * downloads — with the Iroh/gRPC ratio of each figure; then the ways through
+ * the Iroh binding that were tried for speed.
+ *
+ *   node bench/transport/main.ts [--quick]
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import Table from 'cli-table3';
+import { HealthCheckRequestSchema, ShareVmImageRequestSchema } from '../../node/gen/blixard_pb.js';
+import {
+  bindIrohEndpoint,
+  ClusterService,
+  createClient,
+  GrpcChannel,
+  IrohChannel,
+  type RpcChannel,
+} from '../../node/transport/index.ts';
+import { alpnBytes, toEndpointAddr } from '../../node/transport/iroh-endpoint.ts';
+import { startChild, stopChild } from '../lib/child.ts';
+import { median, runLoad } from '../lib/latency.ts';
+import { MUX_ALPN } from './mux-alpn.ts';
+import { MuxClient } from './mux-client.ts';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 3;
+const MiB = 1 << 20;
+const SMALL = {
+  seq: { concurrency: 1, count: quick ? 500 : 3000, maxMs: 8000 },
+  c64: { concurrency: 64, count: quick ? 3000 : 20000, maxMs: 10000 },
+};
+const BULK = { concurrency: 1, count: quick ? 5 : 20, maxMs: 30000 };
+
+interface ServerInfo {
+  grpc: string;
+  irohId: string;
+  iroh: string;
+}
+
+const { info, child } = await startChild<ServerInfo>('bench/transport/server.ts', [String(MiB)]);
+const endpoint = await bindIrohEndpoint({ bindAddress: '127.0.0.1:0', alpns: [] });
+const peer = { nodeId: info.irohId, addrs: [info.iroh] };
+const channels: Record<'grpc' | 'iroh', RpcChannel> = {
+  grpc: new GrpcChannel(info.grpc),
+  iroh: new IrohChannel(endpoint, peer),
+};
+
+const healthBytes = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, {}));
+const uploadBytes = toBinary(
+  ShareVmImageRequestSchema,
+  create(ShareVmImageRequestSchema, { data: new Uint8Array(MiB).fill(3) }),
+);
+
+type Row = { figure: string; unit: string; grpc: number[]; iroh: number[]; higherIsBetter: boolean };
+const rows: Row[] = [];
+const row = (figure: string, unit: string, higherIsBetter: boolean) => {
+  const r: Row = { figure, unit, grpc: [], iroh: [], higherIsBetter };
+  rows.push(r);
+  return r;
+};
+const seqRate = row('unary calls/s, sequential', 'calls/s', true);
+const seqP50 = row('unary p50, sequential', 'ms', false);
+const seqP99 = row('unary p99, sequential', 'ms', false);
+const cRate = row('unary calls/s, concurrency 64', 'calls/s', true);
+const cP50 = row('unary p50, concurrency 64', 'ms', false);
+const cP99 = row('unary p99, concurrency 64', 'ms', false);
+const up = row('1 MiB request (upload)', 'MiB/s', true);
+const down = row('1 MiB response (download)', 'MiB/s', true);
+
+// Warm both paths (connection setup, JIT) before measuring.
+for (const kind of ['grpc', 'iroh'] as const) {
+  const client = createClient(ClusterService, channels[kind]);
+  for (let i = 0; i < 200; i++) await client.healthCheck({});
+  await client.getVmImage({ inline: true });
+}
+
+// Transports alternate within each round, so drift on a shared machine hits both.
+for (let round = 0; round < ROUNDS; round++) {
+  for (const kind of ['grpc', 'iroh'] as const) {
+    const ch = channels[kind];
+    const small = () => ch.unary('blixard.ClusterService', 'HealthCheck', healthBytes);
+    const s = await runLoad(small, SMALL.seq);
+    seqRate[kind].push(s.perSecond);
+    seqP50[kind].push(s.p50Ms);
+    seqP99[kind].push(s.p99Ms);
+    const c = await runLoad(small, SMALL.c64);
+    cRate[kind].push(c.perSecond);
+    cP50[kind].push(c.p50Ms);
+    cP99[kind].push(c.p99Ms);
+    const u = await runLoad(() => ch.unary('blixard.ClusterService', 'ShareVmImage', uploadBytes), BULK);
+    up[kind].push(u.perSecond);
+    const client = createClient(ClusterService, ch);
+    const d = await runLoad(() => client.getVmImage({ inline: true }), BULK);
+    down[kind].push(d.perSecond);
+  }
+}
+
+const table = new Table({ head: ['figure', 'gRPC', 'Iroh', 'Iroh/gRPC', 'better'] });
+for (const r of rows) {
+  const g = median(r.grpc);
+  const i = median(r.iroh);
+  const ratio = i / g;
+  const better = r.higherIsBetter ? (ratio >= 1 ? 'Iroh' : 'gRPC') : ratio <= 1 ? 'Iroh' : 'gRPC';
+  table.push([r.figure, `${fmt(g)} ${r.unit}`, `${fmt(i)} ${r.unit}`, `${ratio.toFixed(2)}×`, better]);
+}
+console.log(`\nbench/transport — median of ${ROUNDS} round(s), loopback, server in its own process\n`);
+console.log(table.toString());
+
+const goals = [
+  ['Iroh calls/s at concurrency 64 ≥ 1.25× gRPC', median(cRate.iroh) / median(cRate.grpc) >= 1.25],
+  ['Iroh p99 ≤ 1.1× gRPC (sequential)', median(seqP99.iroh) / median(seqP99.grpc) <= 1.1],
+  ['Iroh p99 ≤ 1.1× gRPC (concurrency 64)', median(cP99.iroh) / median(cP99.grpc) <= 1.1],
+  ['Iroh 1 MiB throughput ≥ 0.5× gRPC (upload)', median(up.iroh) / median(up.grpc) >= 0.5],
+  ['Iroh 1 MiB throughput ≥ 0.5× gRPC (download)', median(down.iroh) / median(down.grpc) >= 0.5],
+] as const;
+console.log('\ngoals:');
+for (const [goal, met] of goals) console.log(`  ${met ? 'met    ' : 'NOT met'}  ${goal}`);
+
+// The ways through the binding that were tried.
+const conn = await (channels.iroh as IrohChannel).connect();
+const muxConn = await endpoint.connect(await toEndpointAddr(peer), alpnBytes(MUX_ALPN));
+const mux = await MuxClient.open(muxConn);
+const smallEnvelope = new Uint8Array(64);
+const paths = new Table({ head: ['Iroh call layout / bulk path', 'result'] });
+const perCall = await runLoad(
+  () => channels.iroh.unary('blixard.ClusterService', 'HealthCheck', healthBytes),
+  SMALL.c64,
+);
+const muxed = await runLoad(() => mux.call(smallEnvelope), SMALL.c64);
+paths.push([
+  'stream per call, concurrency 64 (what the node uses)',
+  `${fmt(perCall.perSecond)} calls/s, p99 ${fmt(perCall.p99Ms)} ms`,
+]);
+paths.push([
+  'one multiplexed long-lived stream, concurrency 64',
+  `${fmt(muxed.perSecond)} calls/s, p99 ${fmt(muxed.p99Ms)} ms`,
+]);
+const muxSeq = await runLoad(() => mux.call(smallEnvelope), SMALL.seq);
+paths.push([
+  'one multiplexed long-lived stream, sequential',
+  `${fmt(muxSeq.perSecond)} calls/s, p99 ${fmt(muxSeq.p99Ms)} ms`,
+]);
+const oneMiB = new Uint8Array(MiB).fill(5);
+for (const parallel of [1, 2, 4]) {
+  const r = await runLoad(() => channels.iroh.unary('blixard.ClusterService', 'ShareVmImage', uploadBytes), {
+    ...BULK,
+    concurrency: parallel,
+  });
+  paths.push([`1 MiB uploads, ${parallel} stream(s) in parallel`, `${fmt(r.perSecond)} MiB/s`]);
+}
+const muxBulk = await runLoad(() => mux.call(oneMiB), BULK);
+paths.push([
+  '1 MiB echo on the multiplexed stream (both directions)',
+  `${fmt(muxBulk.perSecond * 2)} MiB/s moved`,
+]);
+const convert = measureConversion(oneMiB);
+paths.push(['bytes → number[] for the binding, Array.from', `${fmt(convert.arrayFrom)} ms per MiB`]);
+paths.push(['bytes → number[] for the binding, indexed loop', `${fmt(convert.loop)} ms per MiB`]);
+paths.push(['number[] → bytes, Uint8Array.from', `${fmt(convert.back)} ms per MiB`]);
+console.log(`\nIroh binding paths (QUIC rtt ${conn.rtt() ?? '?'} ms)\n`);
+console.log(paths.toString());
+
+await mux.close();
+muxConn.close(0n, []);
+await channels.grpc.close();
+await channels.iroh.close();
+await endpoint.close();
+await stopChild(child);
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+function measureConversion(bytes: Uint8Array) {
+  const time = (f: () => unknown, n = 5) => {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return (performance.now() - t) / n;
+  };
+  const asArray = Array.from(bytes);
+  return {
+    arrayFrom: time(() => Array.from(bytes)),
+    loop: time(() => {
+      const out = new Array<number>(bytes.length);
+      for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] as number;
+      return out;
+    }),
+    back: time(() => Uint8Array.from(asArray)),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * A client for the benchmark's multiplexed echo: many calls share one
+ * long-lived Iroh stream, matched by request id. It measures what the
+ * stream-per-call layout costs; it has no per-call cancellation, which is why
+ * the node does not use it.
+ */
+import type { BiStream, Connection } from '@number0/iroh';
+import { FrameType, newRequestId } from '../../node/transport/frame.ts';
+import { FrameReader, writeFrame } from '../../node/transport/iroh-stream.ts';
+
+export class MuxClient {
+  private readonly pending = new Map<string, (payload: Uint8Array) => void>();
+  private readonly bi: BiStream;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(bi: BiStream) {
+    this.bi = bi;
+    void this.readLoop();
+  }
+
+  static async open(conn: Connection): Promise<MuxClient> {
+    return new MuxClient(await conn.openBi());
+  }
+
+  call(payload: Uint8Array): Promise<Uint8Array> {
+    const id = newRequestId();
+    const key = Buffer.from(id).toString('hex');
+    const reply = new Promise<Uint8Array>((resolve) => this.pending.set(key, resolve));
+    // Writes on one stream must not interleave: chain them.
+    this.writing = this.writing.then(() => writeFrame(this.bi.send, FrameType.Request, id, payload));
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    await this.writing;
+    await this.bi.send.finish().catch(() => {});
+  }
+
+  private async readLoop(): Promise<void> {
+    const reader = new FrameReader(this.bi.recv);
+    for (;;) {
+      const frame = await reader.next().catch(() => undefined);
+      if (frame === undefined) return;
+      const key = Buffer.from(frame.requestId).toString('hex');
+      this.pending.get(key)?.(frame.payload);
+      this.pending.delete(key);
+    }
+  }
+}
