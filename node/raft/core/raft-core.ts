@@ -630,10 +630,8 @@ export class RaftCore {
       this.send({ type: 'append-response', to: m.from, index: this.log.lastIndex() });
       return;
     }
-    if (!confState.voters.includes(this.id) && !confState.learners.includes(this.id)) {
-      // A snapshot of a membership without us would leave us unable to follow; ignore it.
-      return;
-    }
+    // The snapshot may predate our own addition (a joining node gets the leader's latest one): we
+    // then follow without being a voter until the entry that adds us is applied.
     this.log.restore(snapshot);
     this.log.applied = index;
     this.membership.voters.clear();

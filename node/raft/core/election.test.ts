@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { LockstepCluster } from '../sim/lockstep-cluster.ts';
+import { bootstrapState, RaftCore } from './raft-core.ts';
+import { seededRandom } from './rng.ts';
+
+describe('elections', () => {
+  it('a single voter elects itself and commits its first entry', () => {
+    const c = new LockstepCluster(['a']);
+    c.elect('a');
+    expect(c.core('a').currentTerm()).toBe(2);
+    expect(c.core('a').log.committed).toBe(2);
+  });
+
+  it('election timeouts are randomized from the injected seed, within [election, 2*election)', () => {
+    const timeoutOf = (seed: number) => {
+      const core = new RaftCore(
+        { id: 'a', random: seededRandom(seed), electionTicks: 10 },
+        bootstrapState(['a']),
+      );
+      let ticks = 0;
+      while (core.currentRole() !== 'leader') {
+        core.tick();
+        ticks++;
+      }
+      return ticks;
+    };
+    const timeouts = [1, 2, 3, 4, 5, 6, 7, 8].map(timeoutOf);
+    for (const t of timeouts) expect(t >= 10 && t < 20).toBe(true);
+    expect(new Set(timeouts).size).toBeGreaterThan(1);
+    expect(timeoutOf(3)).toBe(timeoutOf(3));
+  });
+
+  it('a candidate wins with a majority and others follow it', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('b');
+    expect(c.leaders()).toEqual(['b']);
+    for (const id of ['a', 'c']) expect(c.core(id).currentLeader()).toBe('b');
+  });
+
+  it('a node refuses its vote to a candidate whose log is behind', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.isolate('c');
+    c.core('a').propose(new Uint8Array([1]));
+    c.settle();
+    c.heal();
+    c.isolate('a');
+    // c lacks the entry: b must refuse it, so c cannot reach a majority.
+    for (let i = 0; i < 60; i++) c.tick('c');
+    c.settle();
+    expect(c.core('c').currentRole()).not.toBe('leader');
+    c.elect('b');
+    expect(c.leaders()).toContain('b');
+  });
+});
+
+describe('pre-vote', () => {
+  it('a partitioned node does not raise its term, so it does not disrupt the leader when it returns', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    const term = c.core('a').currentTerm();
+    c.isolate('c');
+    c.tick('c', 100);
+    c.settle();
+    expect(c.core('c').currentTerm()).toBe(term);
+    c.heal();
+    for (let i = 0; i < 20; i++) {
+      c.tick('c');
+      c.settle();
+    }
+    expect(c.leaders()).toEqual(['a']);
+    expect(c.core('a').currentTerm()).toBe(term);
+  });
+
+  it('without pre-vote the same node returns with a higher term and deposes the leader', () => {
+    const c = new LockstepCluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
+    c.elect('a');
+    const term = c.core('a').currentTerm();
+    c.isolate('c');
+    c.tick('c', 100);
+    c.settle();
+    expect(c.core('c').currentTerm()).toBeGreaterThan(term);
+    c.heal();
+    for (let i = 0; i < 20; i++) {
+      c.tick('c');
+      c.settle();
+    }
+    expect(c.core('a').currentTerm()).toBeGreaterThan(term);
+  });
+
+  it('a node that hears from its leader ignores pre-votes (leader lease with check-quorum)', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    const b = c.core('b');
+    const term = b.currentTerm();
+    b.step({
+      type: 'pre-vote',
+      from: 'c',
+      to: 'b',
+      term: term + 1,
+      logTerm: 99,
+      index: 99,
+      commit: 0,
+      entries: [],
+      reject: false,
+      rejectHint: 0,
+      context: '',
+    });
+    expect(b.ready().messages).toEqual([]);
+    expect(b.currentTerm()).toBe(term);
+  });
+});
+
+describe('check-quorum', () => {
+  it('a leader that cannot reach a majority steps down within an election timeout', () => {
+    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
+    c.elect('a');
+    c.isolate('a');
+    for (let i = 0; i < 20; i++) {
+      c.tick('a');
+      c.settle();
+    }
+    expect(c.core('a').currentRole()).toBe('follower');
+  });
+
+  it('a leader that still reaches a majority stays', () => {
+    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
+    c.elect('a');
+    c.isolate('c');
+    for (let i = 0; i < 40; i++) {
+      c.tick('a');
+      c.settle();
+    }
+    expect(c.core('a').currentRole()).toBe('leader');
+  });
+
+  it('without check-quorum the isolated leader would stay leader', () => {
+    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10, checkQuorum: false });
+    c.elect('a');
+    c.isolate('a');
+    for (let i = 0; i < 20; i++) {
+      c.tick('a');
+      c.settle();
+    }
+    expect(c.core('a').currentRole()).toBe('leader');
+  });
+});
+
+describe('restart', () => {
+  it('keeps term, vote and log from storage', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.core('a').propose(new Uint8Array([7]));
+    c.settle();
+    const before = c.core('b').status();
+    const restarted = c.start('b');
+    expect(restarted.currentTerm()).toBe(before.term);
+    expect(restarted.status().vote).toBe(before.vote);
+    expect(restarted.log.lastIndex()).toBe(before.lastIndex);
+    expect(restarted.log.committed).toBe(before.commit);
+    // Committed entries are handed to the state machine again (it is rebuilt from the snapshot).
+    expect(restarted.ready().committedEntries.map((e) => e.index)).toEqual([2, 3]);
+  });
+});
