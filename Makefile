@@ -7,7 +7,7 @@ BENCH ?=
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make lab up | make test | make lint | make bench [BENCH=name] | make gen"
+	@echo "make lab up | make lab status | make lab down | make test | make lint | make bench [BENCH=name] | make gen"
 
 setup:
 	@scripts/setup.sh
