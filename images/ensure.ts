@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { base } from './base/recipe.ts';
 import { ensureTag, imageId, removeOtherTags } from './docker.ts';
+import { exec } from './exec.ts';
 import { combine } from './hash.ts';
 import { hub } from './hub/recipe.ts';
 import { node } from './node/recipe.ts';
@@ -35,6 +36,12 @@ export function latestTag(name: ImageName): string {
 
 export function isImageName(name: string): name is ImageName {
   return (IMAGE_NAMES as readonly string[]).includes(name);
+}
+
+async function assertEngine(): Promise<void> {
+  const res = await exec('docker', ['version', '--format', '{{.Server.Version}}']);
+  if (res.code !== 0)
+    throw new Error(`the Docker engine does not answer (run scripts/setup-docker.sh): ${res.stderr.trim()}`);
 }
 
 /** The images to ensure, dependencies first. */
@@ -99,6 +106,7 @@ export async function ensureImages<N extends ImageName>(
   const cacheDir = join(root, '.tools', 'cache', 'images');
   const emit = opts.onProgress ?? (() => {});
   const tags: Partial<Record<ImageName, string>> = {};
+  await assertEngine();
   await withLock(cacheDir, async () => {
     for (const name of buildOrder(names)) {
       const started = Date.now();

@@ -139,13 +139,15 @@ async function curlFrom(network: string, image: string, url: string): Promise<st
 }
 
 describe('hub image', () => {
-  it('serves the Toxiproxy API on 8474', async () => {
+  it('serves the Toxiproxy API on 8474 and the UDP proxy API on 8475', async () => {
     const net = await res.network('hubnet');
     const hub = await res.container('hub', ['--network', net, tags.hub]);
     const version = await curlFrom(net, tags.base, `http://${hub}:8474/version`);
     expect(version).toContain('version');
     const proxies = await curlFrom(net, tags.base, `http://${hub}:8474/proxies`);
     expect(JSON.parse(proxies)).toEqual({});
+    const udpProxies = await curlFrom(net, tags.base, `http://${hub}:8475/proxies`);
+    expect(JSON.parse(udpProxies)).toEqual({});
   }, 60_000);
 });
 

@@ -20,7 +20,7 @@ import { hashFile, hashText, type TreeFilter } from './hash.ts';
 import type { BuildContext } from './recipe.ts';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
-const TOXIPROXY_MODULE = 'github.com/Shopify/toxiproxy/v2/cmd/server';
+const TOXIPROXY_MODULE = 'github.com/Shopify/toxiproxy/v2';
 
 export async function exists(path: string): Promise<boolean> {
   try {
@@ -120,17 +120,31 @@ export async function productionModules(ctx: BuildContext): Promise<string> {
 }
 
 /**
- * The Toxiproxy server binary in .tools/bin (scripts/setup-toxiproxy.sh puts it there; when it
- * is missing it is built here with `go install` from the Go module proxy, statically linked).
+ * The Toxiproxy server binary in .tools/bin. scripts/setup-toxiproxy.sh (silent when the pinned
+ * version is there) installs it; without that script it is built here the same way: `go install`
+ * from the Go module proxy, statically linked so it runs in the image.
  */
 export async function toxiproxyServer(ctx: BuildContext): Promise<string> {
   const bin = join(ctx.root, '.tools', 'bin', 'toxiproxy-server');
+  const script = join(ctx.root, 'scripts', 'setup-toxiproxy.sh');
+  if (await exists(script)) {
+    const out = await execOk(script, [], { cwd: ctx.root });
+    for (const line of out.split('\n')) if (line.trim() !== '') ctx.progress('stage', line);
+    return realpath(bin);
+  }
   if (await exists(bin)) return realpath(bin);
   ctx.progress('stage', `go install toxiproxy server ${TOXIPROXY_VERSION}`);
   const gobin = await freshDir(join(ctx.cacheDir, 'gobin'));
-  await execOk('go', ['install', `${TOXIPROXY_MODULE}@${TOXIPROXY_VERSION}`], {
-    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' },
-  });
+  await execOk(
+    'go',
+    [
+      'install',
+      '-ldflags',
+      `-s -w -X ${TOXIPROXY_MODULE}.Version=${TOXIPROXY_VERSION.slice(1)}`,
+      `${TOXIPROXY_MODULE}/cmd/server@${TOXIPROXY_VERSION}`,
+    ],
+    { env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' } },
+  );
   await mkdir(dirname(bin), { recursive: true });
   await rename(join(gobin, 'server'), bin);
   return bin;
