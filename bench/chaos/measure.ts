@@ -35,10 +35,15 @@ async function sequential(roundTrip: () => Promise<number | null>, bounds: Bound
   return rtts.sort((a, b) => a - b);
 }
 
-/** UDP: ping-pong for latency, then bursts of `window` datagrams echoed back for throughput. */
-export async function measureUdp(port: number, bounds: Bounds): Promise<PathResult> {
+/**
+ * UDP: ping-pong for latency, then bursts of `window` datagrams echoed back for throughput. A small
+ * window is bound by round-trip time, a large one by how fast each process can move datagrams.
+ */
+export async function measureUdp(port: number, bounds: Bounds, window = 32): Promise<PathResult> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  socket.setRecvBufferSize(4 * 1024 * 1024);
+  socket.setSendBufferSize(4 * 1024 * 1024);
   let onReply: (() => void) | null = null;
   socket.on('message', () => onReply?.());
   const waitReplies = (count: number, withinMs: number) =>
@@ -69,7 +74,6 @@ export async function measureUdp(port: number, bounds: Bounds): Promise<PathResu
     }, bounds);
 
     const size = 1200; // a QUIC-sized datagram
-    const window = 32;
     const payload = Buffer.alloc(size);
     let bytes = 0;
     const start = performance.now();
