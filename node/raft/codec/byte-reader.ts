@@ -64,7 +64,8 @@ export class ByteReader {
     const length = this.u32(`${field} length`);
     if (length > maxLength) this.fail(field, `length ${length} exceeds the limit ${maxLength}`);
     this.need(length, field);
-    const v = this.input.slice(this.offset, this.offset + length);
+    // A plain copy: a Buffer input must not leak Buffer (or its shared pool) into decoded values.
+    const v = new Uint8Array(this.input.subarray(this.offset, this.offset + length));
     this.offset += length;
     return v;
   }
