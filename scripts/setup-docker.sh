@@ -31,6 +31,14 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# One setup at a time (test workers may call this together): the others wait, then find it answering.
+mkdir -p "$tools"
+exec 9>"$tools/setup-docker.lock"
+flock 9
+if answers; then
+  exit 0
+fi
+
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "setup-docker: installing Debian's docker.io"
   export DEBIAN_FRONTEND=noninteractive
@@ -41,8 +49,6 @@ if ! command -v docker >/dev/null 2>&1; then
   echo "setup-docker: dockerd is installed but no docker CLI was found" >&2
   exit 1
 fi
-
-mkdir -p "$tools"
 
 # A dockerd that runs but does not answer (still starting, or stuck): wait for it before starting another.
 if pid=$(pgrep -x dockerd | head -n1) && [ -n "$pid" ]; then
@@ -71,7 +77,7 @@ for flags in "${attempts[@]}"; do
   } >>"$log"
   # setsid: the daemon outlives this script and the shell that ran it.
   # shellcheck disable=SC2086
-  setsid dockerd $flags >>"$log" 2>&1 </dev/null &
+  setsid dockerd $flags >>"$log" 2>&1 </dev/null 9>&- &
   pid=$!
   for _ in $(seq 1 "$wait_seconds"); do
     if answers; then
