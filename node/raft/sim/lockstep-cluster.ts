@@ -1,3 +1,4 @@
+import { drainReady } from '../core/drain-ready.ts';
 import type { RaftOptions } from '../core/options.ts';
 import { bootstrapState, emptyState, RaftCore } from '../core/raft-core.ts';
 import { seededRandom } from '../core/rng.ts';
@@ -68,23 +69,23 @@ export class LockstepCluster {
     this.flush();
   }
 
-  /** Runs each node's Ready: persist, queue messages, apply, advance. */
+  /** Runs each node's Ready (drainReady): persist, queue messages, apply, advance. */
   flush(): void {
     for (const [id, core] of this.cores) {
-      while (core.hasReady()) {
-        const rd = core.ready();
-        this.storages.get(id)?.save(rd);
-        if (rd.snapshot)
-          this.restoredSnapshots.set(id, [...(this.restoredSnapshots.get(id) ?? []), rd.snapshot]);
-        this.applied.get(id)?.push(...rd.committedEntries);
-        this.readStates.set(id, [...(this.readStates.get(id) ?? []), ...rd.readStates]);
-        for (const m of rd.messages) {
-          this.sent.push(m);
-          // A message sent across a cut link is lost, even if the link heals before delivery.
-          if (this.filter(m)) this.inFlight.push(m);
-        }
-        core.advance();
-      }
+      drainReady(core, {
+        persist: (rd) => this.storages.get(id)?.save(rd),
+        send: (messages) => {
+          for (const m of messages) {
+            this.sent.push(m);
+            // A message sent across a cut link is lost, even if the link heals before delivery.
+            if (this.filter(m)) this.inFlight.push(m);
+          }
+        },
+        restore: (snapshot) =>
+          this.restoredSnapshots.set(id, [...(this.restoredSnapshots.get(id) ?? []), snapshot]),
+        apply: (entry) => this.applied.get(id)?.push(entry),
+        readStates: (states) => this.readStates.set(id, [...(this.readStates.get(id) ?? []), ...states]),
+      });
     }
   }
 

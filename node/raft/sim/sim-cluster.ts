@@ -1,4 +1,5 @@
 import { decodeMessage, encodeMessage } from '../codec/message-codec.ts';
+import { drainReady } from '../core/drain-ready.ts';
 import type { RaftOptions } from '../core/options.ts';
 import { bootstrapState, emptyState, type ProposeResult, RaftCore } from '../core/raft-core.ts';
 import { type Random, randomInt, seededRandom } from '../core/rng.ts';
@@ -205,43 +206,48 @@ export class SimCluster {
     }
   }
 
-  /** The driver loop: persist, send, apply, advance; then serve reads and maybe snapshot. */
+  /** The driver loop (drainReady): persist, send, apply, advance; then serve reads and maybe snapshot. */
   private flush(node: SimNode): void {
     const core = node.core;
     if (!core) return;
-    while (core.hasReady()) {
-      const rd = core.ready();
-      this.checker.beforeSave(node.id, node.storage, rd);
-      node.storage.save(rd);
-      this.checker.afterSave(core, node.storage, this.storages);
-      if (rd.softState)
-        this.record(
-          `${node.id} is ${rd.softState.role} (leader ${rd.softState.leader || '-'}) term ${core.currentTerm()}`,
-        );
-      for (const m of rd.messages) this.send(m);
-      if (rd.snapshot) {
-        this.checker.onRestore(node.id, rd.snapshot);
-        node.app.restore(rd.snapshot.data, rd.snapshot.meta.index);
-        this.record(`${node.id} restored snapshot ${rd.snapshot.meta.index}`);
-      }
-      for (const entry of rd.committedEntries) {
+    drainReady(core, {
+      persist: (rd) => {
+        this.checker.beforeSave(node.id, node.storage, rd);
+        node.storage.save(rd);
+        this.checker.afterSave(core, node.storage, this.storages);
+        if (rd.softState) {
+          this.record(
+            `${node.id} is ${rd.softState.role} (leader ${rd.softState.leader || '-'}) term ${core.currentTerm()}`,
+          );
+        }
+      },
+      send: (messages) => {
+        for (const m of messages) this.send(m);
+      },
+      restore: (snapshot) => {
+        this.checker.onRestore(node.id, snapshot);
+        node.app.restore(snapshot.data, snapshot.meta.index);
+        this.record(`${node.id} restored snapshot ${snapshot.meta.index}`);
+      },
+      apply: (entry) => {
         node.app.apply(entry);
         this.checker.onApply(node.id, entry);
         this.ackProposal(node, entry.index, entry.term, entry.data);
-      }
-      for (const rs of rd.readStates) {
-        const read = node.pendingReads.find((r) => r.context === rs.context);
-        if (read) read.index = rs.index;
-      }
-      core.advance();
-      this.serveReads(node);
-      this.checker.afterEvent(core);
-      const every = this.options.snapshotEvery ?? 0;
-      if (every > 0 && node.app.appliedIndex - node.storage.snapshotIndex() >= every) {
-        const snapshot = core.compact(node.app.snapshotData());
-        node.storage.saveSnapshot(snapshot);
-        this.stats.snapshots++;
-      }
+      },
+      readStates: (states) => {
+        for (const rs of states) {
+          const read = node.pendingReads.find((r) => r.context === rs.context);
+          if (read) read.index = rs.index;
+        }
+      },
+    });
+    this.serveReads(node);
+    this.checker.afterEvent(core);
+    const every = this.options.snapshotEvery ?? 0;
+    if (every > 0 && node.app.appliedIndex - node.storage.snapshotIndex() >= every) {
+      const snapshot = core.compact(node.app.snapshotData());
+      node.storage.saveSnapshot(snapshot);
+      this.stats.snapshots++;
     }
   }
 

@@ -22,7 +22,7 @@ import {
 import { type Entry, type HardState, NO_NODE, type PersistedState, type Snapshot } from '../core/types.ts';
 import { fsyncDirectory, writeFileAtomically } from './atomic-file.ts';
 import type { RaftStorage, StorageUpdate } from './raft-storage.ts';
-import { frameRecord, RECORD_HEADER_BYTES, readRecord, validRecordAfter } from './record-file.ts';
+import { frameRecord, readRecord, validRecordAfter } from './record-file.ts';
 
 export interface DiskStorageOptions {
   /** A segment is closed and a new one started once it reaches this size. */
