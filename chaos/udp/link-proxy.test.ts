@@ -155,4 +155,23 @@ describe('UdpLinkProxy on loopback', () => {
     expect(first.length).toBeLessThan(35);
     expect(await dropsFor(5)).toEqual(first);
   });
+
+  it('resolves a host name upstream, and counts datagrams to an unresolvable one as dropped', async () => {
+    const named = await UdpLinkProxy.start(
+      { name: 'named', listen: '127.0.0.1:0', upstream: `localhost:${echo.port}`, enabled: true },
+      { seed: 1 },
+    );
+    open.push(named);
+    expect(await (await probe(named.port)).roundTrip(1, 5000)).not.toBeNull();
+
+    const nowhere = await UdpLinkProxy.start(
+      { name: 'nowhere', listen: '127.0.0.1:0', upstream: 'no-such-host.invalid:9', enabled: true },
+      { seed: 1 },
+    );
+    open.push(nowhere);
+    const client = await probe(nowhere.port);
+    client.send(1);
+    for (let i = 0; i < 100 && nowhere.counters.upstream.packetsDropped === 0; i++) await sleep(50);
+    expect(nowhere.counters.upstream).toMatchObject({ packetsIn: 1, packetsOut: 0, packetsDropped: 1 });
+  });
 });

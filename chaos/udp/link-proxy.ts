@@ -489,6 +489,9 @@ export class UdpLinkProxy {
   #closeSession(session: Session): void {
     if (session.closed) return;
     session.closed = true;
+    // Datagrams still waiting for the upstream socket (e.g. its name did not resolve) are lost.
+    for (const msg of session.waiting ?? []) this.#dropped(this.counters.upstream, msg.length);
+    session.waiting = null;
     const byPort = this.#sessions.get(session.clientAddress);
     byPort?.delete(session.clientPort);
     if (byPort?.size === 0) this.#sessions.delete(session.clientAddress);
