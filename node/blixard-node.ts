@@ -1,14 +1,27 @@
 /**
- * The reference Blixard node: wires config, transports and services together.
- * Handlers live with their parts; this file only composes them.
+ * The reference Blixard node: wires config, storage, Raft, the state machine,
+ * transports and services together. Handlers live with their parts; this
+ * file only composes them and runs the node's life cycle.
  */
+import { join } from 'node:path';
+import { AddressBook } from './cluster/address-book.ts';
+import { PeerOutbox } from './cluster/peer-outbox.ts';
+import { RaftDriver } from './cluster/raft-driver.ts';
+import { raftServices } from './cluster/raft-services.ts';
 import type { NodeConfig } from './config/index.ts';
 import { createLogger } from './log.ts';
+import { bootstrapState, emptyState } from './raft/core/raft-core.ts';
+import type { PersistedState, RaftMessage } from './raft/core/types.ts';
+import { DiskStorage } from './raft/storage/disk-storage.ts';
+import { ClusterState } from './state/index.ts';
 import {
   BlixardService,
+  ClientFactory,
   ClusterService,
+  createClient,
   Health,
   HealthState,
+  type MigrationStrategy,
   ServiceRegistry,
   Serving,
   TransportRunner,
@@ -20,9 +33,16 @@ export class BlixardNode {
   readonly config: NodeConfig;
   readonly registry = new ServiceRegistry();
   readonly health = new HealthState();
+  readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
+  private factory: ClientFactory | undefined;
+  private storage: DiskStorage | undefined;
+  private driverRef: RaftDriver | undefined;
+  private book: AddressBook | undefined;
+  private readonly outboxes = new Map<string, PeerOutbox>();
   private readonly startedAt = Date.now();
   private readonly log;
+  private readonly background = new AbortController();
 
   constructor(config: NodeConfig) {
     this.config = config;
@@ -31,7 +51,9 @@ export class BlixardNode {
     this.registry.register(ClusterService, {
       healthCheck: () => ({
         healthy: this.health.get('') === Serving.SERVING,
-        message: 'serving',
+        message: this.driverRef?.leaderId
+          ? `serving; leader ${this.driverRef.leaderId}`
+          : 'serving; no leader yet',
         nodeId: config.node.id,
         uptimeSecs: BigInt(Math.floor((Date.now() - this.startedAt) / 1000)),
         version: NODE_VERSION,
@@ -40,10 +62,40 @@ export class BlixardNode {
     this.registry.register(BlixardService, {});
   }
 
+  get driver(): RaftDriver {
+    if (!this.driverRef) throw new Error('node not started');
+    return this.driverRef;
+  }
+
+  get transports(): TransportRunner | undefined {
+    return this.runner;
+  }
+
   async start(): Promise<void> {
-    const t = this.config.transport;
-    const members = new Set(this.config.cluster.peers.flatMap((p) => (p.iroh_id ? [p.iroh_id] : [])));
-    const admitted = new Set([...members, ...t.iroh.admitted_clients]);
+    const cfg = this.config;
+    const t = cfg.transport;
+    const id = cfg.node.id;
+
+    this.storage = DiskStorage.open(join(cfg.node.data_dir, 'raft'), {
+      warn: (message) => this.log.warn('raft storage recovered', { message }),
+    });
+    const loaded = this.storage.load();
+    const fresh = loaded.hardState.term === 0 && loaded.snapshot === undefined && loaded.entries.length === 0;
+    let persisted: PersistedState = loaded;
+    if (fresh && cfg.cluster.bootstrap) {
+      persisted = bootstrapState([id, ...cfg.cluster.peers.map((p) => p.id)]);
+      this.storage.save({
+        hardState: persisted.hardState,
+        entries: [],
+        ...(persisted.snapshot ? { snapshot: persisted.snapshot } : {}),
+      });
+      this.log.info('bootstrapped a new cluster', { voters: persisted.snapshot?.meta.confState.voters });
+    } else if (fresh) {
+      persisted = emptyState();
+    }
+
+    this.health.set('', Serving.NOT_SERVING);
+    const admittedClients = new Set(t.iroh.admitted_clients);
     this.runner = await TransportRunner.start({
       mode: t.mode,
       registry: this.registry,
@@ -52,9 +104,47 @@ export class BlixardNode {
         bindAddress: t.iroh.bind_address,
         secretKeyFile: t.iroh.secret_key_file,
         relay: t.iroh.relay,
-        admit: (id) => admitted.has(id),
+        admit: (remote) => admittedClients.has(remote) || (this.book?.irohIds().has(remote) ?? false),
       },
     });
+    this.factory = new ClientFactory({
+      strategy: strategyOf(cfg),
+      irohEndpoint: this.runner.endpoint,
+      irohConnectTimeoutMs: 2000,
+    });
+    this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);
+
+    this.driverRef = new RaftDriver(
+      {
+        id,
+        storage: this.storage,
+        state: this.state,
+        timings: {
+          tickMs: cfg.raft.tick_ms,
+          electionTicks: cfg.raft.election_ticks,
+          heartbeatTicks: cfg.raft.heartbeat_ticks,
+          snapshotEntries: cfg.raft.snapshot_entries,
+        },
+        send: (messages) => this.deliver(messages),
+        log: createLogger('raft', { node: id }),
+      },
+      persisted,
+    );
+    const services = raftServices({
+      nodeId: id,
+      mode: t.mode,
+      driver: this.driverRef,
+      state: this.state,
+      book: this.book,
+      proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
+      promoteWhenCaughtUp: (peer) => void this.promote(peer),
+    });
+    this.registry.register(ClusterService, services.cluster);
+    this.registry.register(BlixardService, services.blixard);
+    this.driverRef.start();
+    this.health.set('', Serving.SERVING);
+    if (fresh && !cfg.cluster.bootstrap) void this.joinExistingCluster();
+
     this.log.info('serving', {
       mode: t.mode,
       grpc: this.runner.grpcAddress,
@@ -63,13 +153,119 @@ export class BlixardNode {
     });
   }
 
-  get transports(): TransportRunner | undefined {
-    return this.runner;
-  }
-
+  /** Graceful stop: hand over leadership first, so the cluster does not wait out an election. */
   async stop(): Promise<void> {
+    this.background.abort();
     this.health.set('', Serving.NOT_SERVING);
+    if (this.driverRef?.isLeader) {
+      const moved = await this.driverRef.transferLeadership(undefined, 2000);
+      this.log.info('leadership transfer before stop', { moved });
+    }
+    await this.driverRef?.stop();
+    for (const outbox of this.outboxes.values()) outbox.close();
+    await this.factory?.close();
     await this.runner?.stop();
+    this.storage?.close();
     this.log.info('stopped');
   }
+
+  private deliver(messages: readonly RaftMessage[]): void {
+    for (const m of messages) {
+      let outbox = this.outboxes.get(m.to);
+      if (!outbox) {
+        const channel = this.book?.channel(m.to);
+        if (!channel) continue; // an unknown peer: Raft retries once its address is known
+        outbox = new PeerOutbox(this.config.node.id, m.to, channel);
+        this.outboxes.set(m.to, outbox);
+      }
+      outbox.push(m);
+    }
+  }
+
+  /** A fresh node that does not bootstrap asks the configured peers to add it. */
+  private async joinExistingCluster(): Promise<void> {
+    const cfg = this.config;
+    const signal = this.background.signal;
+    const request = {
+      nodeId: cfg.node.id,
+      address: {
+        grpc: advertised(cfg.transport.grpc.bind_address, this.runner?.grpcAddress),
+        irohNodeId: this.runner?.irohNodeId ?? '',
+        irohAddrs: this.runner?.irohAddress ? [this.runner.irohAddress] : [],
+      },
+    };
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      for (const peer of this.book?.configuredIds() ?? []) {
+        const channel = this.book?.channel(peer);
+        if (!channel || signal.aborted) continue;
+        try {
+          const reply = await createClient(ClusterService, channel).joinCluster(request, {
+            timeoutMs: 10_000,
+            signal,
+          });
+          this.log.info('joined the cluster', { via: peer, leader: reply.leaderId, message: reply.message });
+          return;
+        } catch (err) {
+          this.log.warn('join attempt failed', { via: peer, attempt, error: (err as Error).message });
+        }
+      }
+      await sleep(Math.min(5000, 250 * attempt), signal);
+    }
+  }
+
+  /** Promotes a learner once the leader sees it caught up; gives up after a minute. */
+  private async promote(peer: string): Promise<void> {
+    const signal = this.background.signal;
+    const until = Date.now() + 60_000;
+    while (!signal.aborted && Date.now() < until) {
+      const driver = this.driverRef;
+      if (!driver?.isLeader) return;
+      if (driver.status().confState.voters.includes(peer)) return;
+      try {
+        await driver.proposeConfChange(
+          { type: 'promote-learner', nodeId: peer },
+          this.config.raft.proposal_timeout_ms,
+        );
+        this.log.info('learner promoted to voter', { peer });
+        return;
+      } catch {
+        await sleep(200, signal);
+      }
+    }
+  }
+}
+
+function strategyOf(cfg: NodeConfig): MigrationStrategy {
+  const m = cfg.transport.migration;
+  const raft = m.raft_transport;
+  return {
+    preferIroh: m.prefer_iroh,
+    raftTransport:
+      typeof raft === 'string'
+        ? raft
+        : { adaptive: { latencyThresholdMs: raft.adaptive.latency_threshold_ms } },
+    fallbackToGrpc: m.fallback_to_grpc,
+  };
+}
+
+/** The address to announce: a wildcard bind is no use to a peer, the bound one on loopback is. */
+function advertised(bind: string, bound: string | undefined): string {
+  const host = bind.slice(0, bind.lastIndexOf(':'));
+  if (host === '0.0.0.0' || host === '[::]')
+    return bound?.replace(/^0\.0\.0\.0|^\[::\]/, '127.0.0.1') ?? bind;
+  return bound ?? bind;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

@@ -65,6 +65,19 @@ export const NodeConfigSchema = z
       })
       .prefault({}),
     metrics: z.strictObject({ bind_address: hostPort.default('0.0.0.0:9100') }).prefault({}),
+    raft: z
+      .strictObject({
+        tick_ms: z.number().int().min(1).max(10_000).default(50),
+        /** Election timeout is a random [election_ticks, 2 × election_ticks) ticks. */
+        election_ticks: z.number().int().min(2).default(10),
+        heartbeat_ticks: z.number().int().min(1).default(2),
+        snapshot_entries: z.number().int().min(1).default(10_000),
+        proposal_timeout_ms: z.number().int().min(1).default(5000),
+      })
+      .prefault({})
+      .refine((r) => r.election_ticks > r.heartbeat_ticks, {
+        message: 'election_ticks must be greater than heartbeat_ticks',
+      }),
   })
   .superRefine((cfg, ctx) => {
     const ids = new Set<string>();

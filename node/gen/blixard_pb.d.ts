@@ -286,7 +286,7 @@ export declare const ClusterStatusResponseSchema: GenMessage<ClusterStatusRespon
  */
 export declare type RaftMessageRequest = Message<"blixard.RaftMessageRequest"> & {
   /**
-   * an encoded raft message (node/raft codec)
+   * one encoded raft message (node/raft codec)
    *
    * @generated from field: bytes message = 1;
    */
@@ -301,6 +301,13 @@ export declare type RaftMessageRequest = Message<"blixard.RaftMessageRequest"> &
    * @generated from field: string to = 3;
    */
   to: string;
+
+  /**
+   * a batch, in order, after `message` when both are set
+   *
+   * @generated from field: repeated bytes messages = 4;
+   */
+  messages: Uint8Array[];
 };
 
 /**
@@ -605,6 +612,13 @@ export declare type ProposeTaskRequest = Message<"blixard.ProposeTaskRequest"> &
    * @generated from field: string expected = 6;
    */
   expected: string;
+
+  /**
+   * times forwarded towards the leader; a node forwards only when 0
+   *
+   * @generated from field: uint32 hops = 7;
+   */
+  hops: number;
 };
 
 /**
