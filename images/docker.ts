@@ -37,6 +37,8 @@ export async function build(contextDir: string, tags: readonly string[], onLine:
     onLine: (raw) => {
       const line = raw.replace(ANSI, '');
       if (/^(Sending build context|Step \d)/.test(line)) started = true;
+      // The classic builder's bookkeeping (intermediate containers, layer ids) is left out.
+      if (/^(\s*---> |Removing intermediate container )/.test(line)) return;
       if (started && line.trim() !== '') onLine(line);
     },
   });

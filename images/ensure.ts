@@ -23,7 +23,7 @@ export const RECIPES: Record<ImageName, Recipe> = { base, runtime, node, hub, pr
 
 export interface EnsureOptions {
   onProgress?: (event: ProgressEvent) => void;
-  /** Rebuild even when an image with the content hash exists. */
+  /** Rebuild the named images (not the ones they are built on) even when their hash tag exists. */
   force?: boolean;
   /** The repository's root (default: the folder above images/). */
   root?: string;
@@ -119,7 +119,8 @@ export async function ensureImages<N extends ImageName>(
       ctx.progress('check', 'hashing inputs');
       const prepared = await RECIPES[name].prepare(ctx);
       const tag = `${REPOSITORY}/${name}:${combine(prepared.parts)}`;
-      if (!opts.force && (await imageId(tag)) !== undefined) {
+      const forced = opts.force === true && (names as readonly ImageName[]).includes(name);
+      if (!forced && (await imageId(tag)) !== undefined) {
         await ensureTag(tag, latestTag(name));
         ctx.progress('cached', tag);
       } else {
