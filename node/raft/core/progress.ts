@@ -16,8 +16,8 @@ export class Progress {
   probeSent = false;
   /** In snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
-  /** Heard from this peer since the last check-quorum round. */
-  recentActive = false;
+  /** The leader's tick count when this peer last answered (check-quorum). */
+  lastHeardAt = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflight: number) {

@@ -75,6 +75,8 @@ export class RaftCore {
   private progress = new Map<NodeId, Progress>();
   private votes = new Map<NodeId, boolean>();
   private electionElapsed = 0;
+  /** Ticks since start: when each peer was last heard from, for check-quorum. */
+  private ticks = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private leadTransferee: NodeId = NO_NODE;
@@ -107,6 +109,7 @@ export class RaftCore {
 
   /** One unit of logical time; the driver calls this on a timer. */
   tick(): void {
+    this.ticks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -367,6 +370,8 @@ export class RaftCore {
 
   private addProgress(id: NodeId): void {
     const pr = new Progress(this.log.lastIndex() + 1, this.options.maxInflightAppends);
+    // A new leader (or a new member) gets a full election timeout before it counts as silent.
+    pr.lastHeardAt = this.ticks;
     if (id === this.id) pr.match = this.log.lastIndex();
     this.progress.set(id, pr);
   }
@@ -395,10 +400,12 @@ export class RaftCore {
     this.role = 'leader';
     this.leader = this.id;
     this.progress.get(this.id)?.becomeReplicate();
-    // Entries a previous leader left may include a conf change: no new change until they apply.
-    this.pendingConfIndex = this.log.lastIndex();
     // An empty entry of the new term commits everything before it (§5.4.2) and confirms reads.
     this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
+    // No membership change until that entry is applied: a conf entry an earlier leader left in
+    // the log is then settled, and this leader has committed in its own term (the single-server
+    // change rule from Ongaro's correction).
+    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private promotable(): boolean {
@@ -468,12 +475,12 @@ export class RaftCore {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    if (this.options.checkQuorum && !this.heardFromQuorum()) {
+      this.becomeFollower(this.term, NO_NODE);
+      return;
+    }
     if (this.electionElapsed >= this.options.electionTicks) {
       this.electionElapsed = 0;
-      if (this.options.checkQuorum) {
-        this.checkQuorumActive();
-        if (this.role !== 'leader') return;
-      }
       this.leadTransferee = NO_NODE;
     }
     for (const [id, elapsed] of this.snapshotElapsed) {
@@ -495,13 +502,13 @@ export class RaftCore {
     }
   }
 
-  private checkQuorumActive(): void {
-    const active = new Set<NodeId>([this.id]);
+  /** Check-quorum: whether a majority of voters (self included) answered within the last election timeout. */
+  private heardFromQuorum(): boolean {
+    const recent = new Set<NodeId>([this.id]);
     for (const [id, pr] of this.progress) {
-      if (pr.recentActive) active.add(id);
-      if (id !== this.id) pr.recentActive = false;
+      if (this.ticks - pr.lastHeardAt < this.options.electionTicks) recent.add(id);
     }
-    if (!this.membership.hasQuorum(active)) this.becomeFollower(this.term, NO_NODE);
+    return this.membership.hasQuorum(recent);
   }
 
   // ---- message handling -----------------------------------------------------------------------
@@ -577,11 +584,11 @@ export class RaftCore {
     if (!pr) return;
     switch (m.type) {
       case 'append-response':
-        pr.recentActive = true;
+        pr.lastHeardAt = this.ticks;
         this.handleAppendResponse(m, pr);
         break;
       case 'heartbeat-response':
-        pr.recentActive = true;
+        pr.lastHeardAt = this.ticks;
         this.handleHeartbeatResponse(m, pr);
         break;
       default:

@@ -40,8 +40,10 @@ describe('leadership transfer', () => {
     c.elect('a');
     c.isolate('b');
     c.core('a').transferLeader('b');
-    c.tick('a', 10);
-    c.settle();
+    for (let i = 0; i < 10; i++) {
+      c.tick('a');
+      c.settle();
+    }
     expect(c.core('a').currentRole()).toBe('leader');
     expect(c.core('a').propose(text('x')).ok).toBe(true);
   });
