@@ -343,6 +343,15 @@ export class RaftCore {
     return this.log.term(index) === this.term;
   }
 
+  /**
+   * ReadIndex confirms leadership with a heartbeat round before answering: a deposed leader that
+   * has not noticed yet must not serve reads. Overridden only by the test that shows the
+   * simulation catches stale reads.
+   */
+  protected readsNeedQuorumConfirmation(): boolean {
+    return true;
+  }
+
   // ---- role changes ---------------------------------------------------------------------------
 
   private reset(term: number): void {
@@ -725,7 +734,7 @@ export class RaftCore {
   }
 
   private startRead(context: string): void {
-    if (this.membership.hasQuorum(new Set([this.id]))) {
+    if (!this.readsNeedQuorumConfirmation() || this.membership.hasQuorum(new Set([this.id]))) {
       this.readStates.push({ index: this.log.committed, context });
       return;
     }

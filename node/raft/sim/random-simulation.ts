@@ -19,6 +19,10 @@ export interface RandomSimulationReport {
   readonly readsChecked: number;
   readonly snapshots: number;
   readonly restarts: number;
+  readonly electedTerms: number;
+  readonly learnersAdded: number;
+  readonly promotions: number;
+  readonly removals: number;
   readonly recoveredInMs: number;
 }
 
@@ -136,6 +140,10 @@ export function runRandomSimulation(
     readsChecked: cluster.stats.readsChecked,
     snapshots: cluster.stats.snapshots,
     restarts: cluster.stats.restarts,
+    electedTerms: cluster.checker.electedTerms(),
+    learnersAdded: cluster.confChangesApplied['add-learner'],
+    promotions: cluster.confChangesApplied['promote-learner'],
+    removals: cluster.confChangesApplied['remove-node'],
     recoveredInMs: cluster.now - healedAt,
   };
 

@@ -30,11 +30,17 @@ export class SafetyChecker {
   private readonly leaderOfTerm = new Map<number, NodeId>();
   /** (index, term) -> the entry's previous term and content: log matching by induction. */
   private readonly identities = new Map<string, { prevTerm: number; key: string }>();
-  private readonly verified = new Map<NodeId, { index: number; term: number; rewrites: number }>();
+  /** Per core instance (a restarted node is a new core with a new log): how far its log is checked. */
+  private readonly verified = new WeakMap<RaftCore, { index: number; term: number; rewrites: number }>();
   private readonly committed = new Map<number, CommittedEntry>();
   private highestCommitted = 0;
   private readonly recordedCommit = new Map<NodeId, number>();
   private readonly applied = new Map<number, string>();
+
+  /** How many terms had a leader. */
+  electedTerms(): number {
+    return this.leaderOfTerm.size;
+  }
 
   /** After any event that touched `core`. */
   afterEvent(core: RaftCore): void {
@@ -55,7 +61,7 @@ export class SafetyChecker {
 
   private checkLogMatching(core: RaftCore): void {
     const log = core.log;
-    const seen = this.verified.get(core.id);
+    const seen = this.verified.get(core);
     let from = log.firstIndex();
     if (seen && seen.rewrites === log.rewrites && log.term(seen.index) === seen.term) {
       from = Math.max(from, seen.index + 1);
@@ -79,7 +85,7 @@ export class SafetyChecker {
         );
       }
     }
-    this.verified.set(core.id, { index: last, term: log.lastTerm(), rewrites: log.rewrites });
+    this.verified.set(core, { index: last, term: log.lastTerm(), rewrites: log.rewrites });
   }
 
   private checkLeaderCompleteness(core: RaftCore): void {

@@ -1,9 +1,10 @@
 import { decodeMessage, encodeMessage } from '../codec/message-codec.ts';
+import { confChangeOf } from '../core/conf-change.ts';
 import { drainReady } from '../core/drain-ready.ts';
 import type { RaftOptions } from '../core/options.ts';
 import { bootstrapState, emptyState, type ProposeResult, RaftCore } from '../core/raft-core.ts';
 import { type Random, randomInt, seededRandom } from '../core/rng.ts';
-import type { ConfChange, NodeId, PersistedState, RaftMessage } from '../core/types.ts';
+import type { ConfChange, ConfChangeType, NodeId, PersistedState, RaftMessage } from '../core/types.ts';
 import { MemoryStorage } from '../storage/memory-storage.ts';
 import { EventQueue } from './event-queue.ts';
 import { SafetyChecker, SafetyViolation } from './safety-checker.ts';
@@ -83,9 +84,19 @@ export class SimCluster {
   readonly random: Random;
   network: NetworkFaults;
   now = 0;
-  /** Number of events processed: the logical time of client operations. */
+  /**
+   * Number of events processed: the logical time of client operations. Acks happen during an
+   * event and client calls between events, so an ack at n precedes a call made at n.
+   */
   seq = 0;
   readonly stats = { messages: 0, dropped: 0, writesAcked: 0, readsChecked: 0, snapshots: 0, restarts: 0 };
+  /** Conf changes that took effect (first application of each conf entry), by type. */
+  readonly confChangesApplied: Record<ConfChangeType, number> = {
+    'add-learner': 0,
+    'promote-learner': 0,
+    'remove-node': 0,
+  };
+  private readonly confIndexesApplied = new Set<number>();
   private readonly queue = new EventQueue<SimEvent>();
   private readonly options: SimClusterOptions;
   private readonly storages = new Map<NodeId, MemoryStorage>();
@@ -231,6 +242,11 @@ export class SimCluster {
       },
       apply: (entry) => {
         node.app.apply(entry);
+        const change = confChangeOf(entry);
+        if (change && !this.confIndexesApplied.has(entry.index)) {
+          this.confIndexesApplied.add(entry.index);
+          this.confChangesApplied[change.type]++;
+        }
         this.checker.onApply(node.id, entry);
         this.ackProposal(node, entry.index, entry.term, entry.data);
       },
@@ -363,7 +379,7 @@ export class SimCluster {
       if (read.index === undefined || read.index > node.app.appliedIndex) return true;
       // Linearizable: the read reflects every write acknowledged before it was invoked.
       for (const [writeId, w] of this.writes) {
-        if (w.ackedAt !== undefined && w.ackedAt < read.invokedAt && !node.app.writes.has(writeId)) {
+        if (w.ackedAt !== undefined && w.ackedAt <= read.invokedAt && !node.app.writes.has(writeId)) {
           throw new SafetyViolation(
             `linearizability: read ${read.context} at ${node.id} (read index ${read.index}, applied ${node.app.appliedIndex}) ` +
               `misses ${writeId}, acknowledged before the read was invoked`,

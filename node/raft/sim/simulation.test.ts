@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRandomSimulation } from './random-simulation.ts';
+import { type RandomSimulationReport, runRandomSimulation } from './random-simulation.ts';
 
 /**
  * Many seeded random runs, each checking Raft's safety after every event and liveness after the
@@ -27,13 +27,17 @@ describe('raft simulation', () => {
     expect(runRandomSimulation(7)).toEqual(runRandomSimulation(7));
   });
 
-  it('exercises what it claims to: writes, reads, snapshots, restarts across seeds', () => {
-    const reports = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => runRandomSimulation(seed));
-    const total = (key: 'writesAcked' | 'readsChecked' | 'snapshots' | 'restarts') =>
+  it('exercises what it claims to: elections, writes, reads, snapshots, restarts, membership changes', () => {
+    const reports = Array.from({ length: 16 }, (_, i) => runRandomSimulation(i + 1));
+    const total = (key: Exclude<keyof RandomSimulationReport, 'seed'>) =>
       reports.reduce((n, r) => n + r[key], 0);
-    expect(total('writesAcked')).toBeGreaterThan(50);
-    expect(total('readsChecked')).toBeGreaterThan(10);
+    expect(total('electedTerms')).toBeGreaterThan(16 * 3);
+    expect(total('writesAcked')).toBeGreaterThan(100);
+    expect(total('readsChecked')).toBeGreaterThan(20);
     expect(total('snapshots')).toBeGreaterThan(10);
-    expect(total('restarts')).toBeGreaterThan(40);
+    expect(total('restarts')).toBeGreaterThan(16 * 5);
+    expect(total('learnersAdded')).toBeGreaterThan(0);
+    expect(total('promotions')).toBeGreaterThan(0);
+    expect(total('removals')).toBeGreaterThan(0);
   });
 });
