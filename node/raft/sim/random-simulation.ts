@@ -57,9 +57,14 @@ export function runRandomSimulation(
     spares,
     network: lossy,
     maxFsyncMs: randomInt(random, 0, 5),
+    tickMs: 10,
+    clockDrift: random() * 0.3,
     snapshotEvery: random() < 0.3 ? 0 : randomInt(random, 3, 30),
     raft: {
       electionTicks: 10,
+      // Mostly the production setting, but also the plain algorithm: safety must not rest on them.
+      preVote: random() < 0.8,
+      checkQuorum: random() < 0.7,
       heartbeatTicks: randomInt(random, 1, 4),
       maxEntriesPerAppend: randomInt(random, 1, 8),
       maxInflightAppends: randomInt(random, 1, 5),

@@ -37,6 +37,8 @@ export interface SimClusterOptions {
   readonly raft?: Omit<RaftOptions, 'id' | 'random'>;
   readonly coreFactory?: CoreFactory;
   readonly tickMs?: number;
+  /** Clock drift: each node's tick interval is tickMs scaled by a factor in [1 - drift, 1 + drift]. */
+  readonly clockDrift?: number;
   /** Longest delay between a core's step and the driver persisting its Ready (a crash loses it). */
   readonly maxFsyncMs?: number;
   /** Take a snapshot once this many applied entries follow the last one (0: never). */
@@ -100,6 +102,7 @@ export class SimCluster {
   private readonly queue = new EventQueue<SimEvent>();
   private readonly options: SimClusterOptions;
   private readonly storages = new Map<NodeId, MemoryStorage>();
+  private readonly tickIntervals = new Map<NodeId, number>();
   private partitionOf = new Map<NodeId, number>();
   private readonly writes = new Map<string, { ackedAt?: number }>();
   private nextWrite = 0;
@@ -111,6 +114,10 @@ export class SimCluster {
     this.random = seededRandom(options.seed);
     this.network = options.network ?? RELIABLE_NETWORK;
     const tickMs = options.tickMs ?? 10;
+    const drift = options.clockDrift ?? 0;
+    for (const id of this.nodes.keys()) {
+      this.tickIntervals.set(id, Math.max(1, Math.round(tickMs * (1 - drift + 2 * drift * this.random()))));
+    }
     for (const id of options.voters) this.addNode(new SimNode(id, bootstrapState(options.voters)));
     for (const id of options.spares ?? []) this.addNode(new SimNode(id, emptyState()));
     for (const id of options.voters) this.start(id);
@@ -170,7 +177,7 @@ export class SimCluster {
     try {
       switch (event.kind) {
         case 'tick': {
-          this.queue.push(this.now + (this.options.tickMs ?? 10), event);
+          this.queue.push(this.now + (this.tickIntervals.get(event.id) ?? 10), event);
           const node = this.node(event.id);
           if (node.up && node.core) {
             node.core.tick();
