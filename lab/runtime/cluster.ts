@@ -1,0 +1,174 @@
+/**
+ * The lab's one cluster API, the same on every runtime:
+ *
+ *   const cluster = await Cluster.start({ nodes: 3, runtime: 'process', mode: 'dual' });
+ *   await cluster.node('n1').grpc?.cluster.healthCheck({});
+ *   await (await cluster.link('n1', 'n2')).cut();
+ *   await cluster.stop();
+ *
+ * `start` returns once every node answers HealthCheck on each transport it serves, through the hub.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createLinkSet, type Link, type LinkSet } from '../../chaos/links/index.ts';
+import { CLIENT, linkName } from '../topology/index.ts';
+import type { RuntimeDriver } from './driver.ts';
+import { LabError } from './errors.ts';
+import { generateIrohKey, irohKeyFromHex } from './iroh-key.ts';
+import { LabClient } from './lab-client.ts';
+import { NodeHandle } from './node-handle.ts';
+import type { NodeStatus } from './node-status.ts';
+import { type ClusterOptions, ClusterShapeSchema, describeZodIssues } from './options.ts';
+import { ProcessDriver } from './process/process-runtime.ts';
+import { type ClusterState, REPO_ROOT } from './state.ts';
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `lab-${t}-${randomBytes(2).toString('hex')}`;
+}
+
+export class Cluster {
+  readonly state: ClusterState;
+  readonly nodes: NodeHandle[];
+  /** The hub's links, on both transports (chaos/links). */
+  readonly links: LinkSet;
+  private readonly driver: RuntimeDriver;
+  private readonly client: LabClient;
+  private closed = false;
+
+  private constructor(driver: RuntimeDriver, client: LabClient) {
+    this.driver = driver;
+    this.state = driver.state;
+    this.client = client;
+    this.nodes = driver.state.nodes.map((n) => new NodeHandle(n, driver, client));
+    this.links = createLinkSet({ tcpAdmin: this.state.hub.tcpAdmin, udpAdmin: this.state.hub.udpAdmin });
+  }
+
+  static async start(options: ClusterOptions & { basePort?: number }): Promise<Cluster> {
+    const shape = ClusterShapeSchema.safeParse({
+      nodes: options.nodes,
+      runtime: options.runtime,
+      mode: options.mode,
+      ...(options.strategy !== undefined && { strategy: options.strategy }),
+      ...(options.image !== undefined && { image: options.image }),
+      ...(options.seed !== undefined && { seed: options.seed }),
+    });
+    if (!shape.success)
+      throw new LabError('usage', `invalid cluster options:\n${describeZodIssues(shape.error)}`);
+    const runId = options.runId ?? newRunId();
+    const common = {
+      ...options,
+      strategy: shape.data.strategy,
+      runId,
+      workDir: options.workDir ?? join(REPO_ROOT, 'runs', runId),
+      seed: options.seed ?? Number.parseInt(randomBytes(4).toString('hex'), 16),
+      clientKey: generateIrohKey(),
+    };
+    let started: RuntimeDriver | undefined;
+    const onSignal = () => {
+      void (started?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      let driver: RuntimeDriver;
+      if (options.runtime === 'process') {
+        driver = await ProcessDriver.start({
+          ...common,
+          onDriver: (d) => {
+            started = d;
+          },
+        });
+      } else {
+        const { DockerDriver } = await import('./docker/docker-runtime.ts');
+        driver = await DockerDriver.start({
+          ...common,
+          onDriver: (d) => {
+            started = d;
+          },
+        });
+      }
+      started = driver;
+      const cluster = await Cluster.over(driver);
+      try {
+        options.onProgress?.('nodes: waiting until every node answers HealthCheck');
+        await cluster.waitHealthy(options.healthTimeoutMs);
+      } catch (err) {
+        await cluster.stop();
+        throw err;
+      }
+      return cluster;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  /** A cluster started earlier (maybe by another process), from its state. */
+  static async attach(state: ClusterState): Promise<Cluster> {
+    if (state.runtime === 'process') return Cluster.over(new ProcessDriver(state));
+    const { DockerDriver } = await import('./docker/docker-runtime.ts');
+    return Cluster.over(DockerDriver.attach(state));
+  }
+
+  private static async over(driver: RuntimeDriver): Promise<Cluster> {
+    const client = await LabClient.open(
+      irohKeyFromHex(driver.state.client.secretHex),
+      driver.state.nodes.some((n) => n.mode !== 'grpc'),
+    );
+    return new Cluster(driver, client);
+  }
+
+  get runId(): string {
+    return this.state.runId;
+  }
+
+  get runtime(): ClusterState['runtime'] {
+    return this.state.runtime;
+  }
+
+  /** Prometheus' base URL, when the run has one. */
+  get prometheus(): string | undefined {
+    return this.state.prometheus?.url;
+  }
+
+  node(id: string): NodeHandle {
+    const node = this.nodes.find((n) => n.id === id);
+    if (!node)
+      throw new LabError('usage', `no node '${id}' (nodes: ${this.nodes.map((n) => n.id).join(', ')})`);
+    return node;
+  }
+
+  /** The hub link from `from` (a node id or 'client') to node `to`, on both transports. */
+  link(from: string, to: string): Promise<Link> {
+    const name = linkName(from, to);
+    if (!this.state.links.some((l) => l.name === name)) throw new LabError('usage', `no link ${name}`);
+    return this.links.get(name);
+  }
+
+  /** The links the lab's client uses, one per node. */
+  get clientLinks(): string[] {
+    return this.state.links.filter((l) => l.from === CLIENT).map((l) => l.name);
+  }
+
+  status(timeoutMs?: number): Promise<NodeStatus[]> {
+    return Promise.all(this.nodes.map((n) => n.status(timeoutMs)));
+  }
+
+  async waitHealthy(timeoutMs = 60_000): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.waitHealthy(timeoutMs)));
+  }
+
+  /** Removes every process, container, network and volume of the run, and closes the clients. */
+  async stop(): Promise<void> {
+    await this.detach();
+    await this.driver.teardown();
+  }
+
+  /** Closes the lab's clients and leaves the cluster running (for `lab up`). */
+  async detach(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+}

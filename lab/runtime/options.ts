@@ -1,0 +1,68 @@
+/**
+ * What `Cluster.start` accepts, validated in one place (the CLI and scenarios share it): a bad value
+ * is reported before anything starts.
+ */
+import { z } from 'zod';
+import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
+import { type LabStrategy, MAX_NODES, TRANSPORT_MODES, type TransportMode } from '../topology/index.ts';
+
+export type RuntimeKind = 'docker' | 'process';
+export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
+
+export interface ClusterOptions {
+  nodes: number;
+  runtime: RuntimeKind;
+  mode: TransportMode;
+  strategy?: LabStrategy | undefined;
+  /** Node image (docker runtime); default: the image images/ builds. */
+  image?: string | undefined;
+  /** Where configs, data dirs and logs go (process runtime: data dirs; docker: configs and logs). */
+  workDir?: string | undefined;
+  runId?: string | undefined;
+  /** Seed for the hub's toxics. */
+  seed?: number | undefined;
+  /** Progress lines for long steps. */
+  onProgress?: ((message: string) => void) | undefined;
+  /** How long to wait for every node to answer HealthCheck (default 60 s). */
+  healthTimeoutMs?: number | undefined;
+  /** Start Prometheus next to the cluster (docker runtime). */
+  prometheus?: boolean | undefined;
+}
+
+export const StrategySchema = z.strictObject({
+  preferIroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
+  raftTransport: z
+    .union([
+      z.enum(['grpc', 'iroh']),
+      z.strictObject({ adaptive: z.strictObject({ latencyThresholdMs: z.number().positive() }) }),
+    ])
+    .default('grpc'),
+  fallbackToGrpc: z.boolean().default(true),
+});
+
+export const ClusterShapeSchema = z
+  .strictObject({
+    nodes: z.number().int().min(1).max(MAX_NODES),
+    runtime: z.enum(['docker', 'process']),
+    mode: z.enum(TRANSPORT_MODES as [TransportMode, ...TransportMode[]]),
+    strategy: StrategySchema.optional(),
+    image: z.string().min(1).optional(),
+    seed: z.number().int().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const s = v.strategy;
+    if (v.mode === 'grpc' && s && (s.preferIroh.length > 0 || s.raftTransport !== 'grpc')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy'],
+        message: 'mode "grpc" serves no Iroh: preferIroh must be empty and raftTransport "grpc"',
+      });
+    }
+  });
+
+/** Throws a LabError('usage') naming each bad field. */
+export function describeZodIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `  - ${i.path.length > 0 ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
+    .join('\n');
+}

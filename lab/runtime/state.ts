@@ -1,0 +1,86 @@
+/**
+ * Everything needed to find a running cluster again: written by `lab up` under .lab/ so that
+ * `lab status`, `lab logs` and `lab down` (other processes) can reach and remove it.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { LabStrategy, LinkPlan, TransportMode } from '../topology/index.ts';
+import type { RuntimeKind } from './options.ts';
+
+/** A local process the lab started: its pid, and a string its command line must contain to be ours. */
+export interface ProcRecord {
+  pid: number;
+  marker: string;
+}
+
+export interface NodeState {
+  id: string;
+  index: number;
+  mode: TransportMode;
+  irohId: string;
+  /** The (client → node) link, as the lab's own process dials it. */
+  clientGrpc: string;
+  clientIroh: string;
+  /** The node's metrics endpoint, reached directly (not through a link), host:port. */
+  metrics: string;
+  /** The node's config file on the host. */
+  configPath: string;
+  /** Process runtime: data_dir and log file on the host, and the process. */
+  dataDir?: string;
+  logPath?: string;
+  proc?: ProcRecord;
+  /** Docker runtime: the container and its data volume. */
+  container?: string;
+  volume?: string;
+}
+
+export interface ClusterState {
+  version: 1;
+  runId: string;
+  runtime: RuntimeKind;
+  mode: TransportMode;
+  strategy?: LabStrategy | undefined;
+  seed: number;
+  createdAt: string;
+  workDir: string;
+  client: { secretHex: string; irohId: string };
+  nodes: NodeState[];
+  links: LinkPlan[];
+  hub: {
+    /** Admin APIs as the lab's process reaches them. */
+    tcpAdmin: string;
+    udpAdmin: string;
+    toxiproxy?: ProcRecord;
+    udpProxy?: ProcRecord;
+    container?: string;
+  };
+  networks?: string[];
+  prometheus?: { url: string; container?: string };
+}
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export const DEFAULT_STATE_FILE = join(REPO_ROOT, '.lab', 'state.json');
+
+export async function writeState(state: ClusterState, file = DEFAULT_STATE_FILE): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+export async function readState(file = DEFAULT_STATE_FILE): Promise<ClusterState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const state = JSON.parse(text) as ClusterState;
+  if (state.version !== 1) throw new Error(`${file}: unknown state version ${String(state.version)}`);
+  return state;
+}
+
+export async function removeState(file = DEFAULT_STATE_FILE): Promise<void> {
+  await rm(file, { force: true });
+}
