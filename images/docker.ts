@@ -85,14 +85,20 @@ export function importRootfs(rootfs: string, tag: string, changes: readonly stri
   });
 }
 
-/** Removes the other tags of `keep`'s repository (not `keep`, not `latest`), ignoring failures. */
-export async function removeOtherTags(keep: string, latest: string): Promise<void> {
+/**
+ * Removes older content-hash tags of `keep`'s repository, leaving `keep`, `latest` and the `spare`
+ * most recent others (a lab or test may still be about to start a container from one of them).
+ * Failures (an image in use, or with child images) are ignored.
+ */
+export async function pruneTags(keep: string, latest: string, spare = 2): Promise<void> {
   const repo = keep.slice(0, keep.lastIndexOf(':'));
   const res = await exec('docker', ['images', repo, '--format', '{{.Repository}}:{{.Tag}}'], { env });
   if (res.code !== 0) return;
+  // `docker images` lists the newest first.
   const old = res.stdout
     .split('\n')
     .map((l) => l.trim())
-    .filter((t) => t !== '' && t !== keep && t !== latest && !t.endsWith(':<none>'));
+    .filter((t) => t !== '' && t !== keep && t !== latest && !t.endsWith(':<none>'))
+    .slice(spare);
   for (const tag of old) await exec('docker', ['rmi', tag], { env });
 }

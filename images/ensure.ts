@@ -3,7 +3,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { base } from './base/recipe.ts';
-import { ensureTag, imageId, removeOtherTags } from './docker.ts';
+import { ensureTag, imageId, pruneTags } from './docker.ts';
 import { exec } from './exec.ts';
 import { combine } from './hash.ts';
 import { hub } from './hub/recipe.ts';
@@ -130,11 +130,11 @@ export async function ensureImages<N extends ImageName>(
       }
       tags[name] = tag;
     }
-    // Older content-hash tags of the images ensured go, dependants first; an image a container
-    // still uses (or another image is built on) stays.
+    // Older content-hash tags of the images ensured go (the two most recent stay), dependants
+    // first; an image a container still uses, or another image is built on, stays.
     for (const name of buildOrder(names).reverse()) {
       const keep = tags[name];
-      if (keep) await removeOtherTags(keep, latestTag(name));
+      if (keep) await pruneTags(keep, latestTag(name));
     }
   });
   const out = {} as Record<N, string>;

@@ -1,6 +1,11 @@
 // The images, built for real and run: base, node (iroh binding, non-root), hub, prometheus, and a
 // warm ensureImages that builds nothing. Needs Docker: beforeAll runs scripts/setup-docker.sh.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHostRootfs, closure, installedPackages } from './base/host-rootfs.ts';
+import { importRootfs } from './docker.ts';
 import { exec } from './exec.ts';
 import { ensureImages, IMAGE_NAMES, type ImageName, type ProgressEvent } from './index.ts';
 import { docker, dockerOk, SETUP_DOCKER, setupDocker, TestResources } from './test-support.ts';
@@ -163,4 +168,33 @@ describe('prometheus image', () => {
     expect(query.status).toBe('success');
     expect(query.data.result[1]).toBe('2');
   }, 60_000);
+});
+
+describe('fallback base from the host packages', () => {
+  const tag = `blixard-lab-test/base-host:${res.run}`;
+  afterAll(async () => {
+    await docker('rmi', '-f', tag);
+  }, 60_000);
+
+  it('makes a root filesystem that runs bash, curl and a non-root user', async () => {
+    const rootfs = await mkdtemp(join(tmpdir(), 'base-host-'));
+    try {
+      const pkgs = closure(await installedPackages(), ['bash', 'curl', 'passwd', 'libstdc++6']);
+      expect(pkgs).toContain('libc6');
+      await buildHostRootfs(rootfs, pkgs, () => {});
+      await importRootfs(rootfs, tag, ['CMD ["/bin/bash"]']);
+    } finally {
+      await rm(rootfs, { recursive: true, force: true });
+    }
+    const out = await dockerOk(
+      'run',
+      '--rm',
+      ...res.labels(),
+      tag,
+      'bash',
+      '-c',
+      'grep VERSION_CODENAME /etc/os-release; curl --version | head -c 4; echo; useradd -u 4242 probe && setpriv --reuid=probe --regid=probe --clear-groups id -u',
+    );
+    expect(out.trim().split('\n')).toEqual(['VERSION_CODENAME=bookworm', 'curl', '4242']);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 // blixard-lab/base: a minimal Debian made with debootstrap from the mirror the host's apt uses,
 // trimmed, and imported with `docker import` (no registry is reachable, so nothing is pulled).
+// Fallback (BLIXARD_BASE_SOURCE=host): the same made from the host's installed packages.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importRootfs, tagImage } from '../docker.ts';
@@ -7,6 +8,7 @@ import { exec, execOk } from '../exec.ts';
 import { hashFile } from '../hash.ts';
 import type { BuildContext, Prepared, Recipe } from '../recipe.ts';
 import { exists, freshDir } from '../staging.ts';
+import { buildHostRootfs, closure, installedPackages } from './host-rootfs.ts';
 
 /** The host is bookworm, so the host-built native modules (glibc 2.36) run in the image. */
 export const SUITE = 'bookworm';
@@ -125,39 +127,68 @@ async function trim(rootfs: string): Promise<void> {
   }
 }
 
+/** Where the base's files come from: 'debootstrap' (default) or 'host' (BLIXARD_BASE_SOURCE=host). */
+export function baseSource(): 'debootstrap' | 'host' {
+  const v = process.env.BLIXARD_BASE_SOURCE ?? 'debootstrap';
+  if (v !== 'debootstrap' && v !== 'host')
+    throw new Error(`BLIXARD_BASE_SOURCE: '${v}' is not debootstrap or host`);
+  return v;
+}
+
+/** Runs debootstrap into `rootfs`, with its .deb files cached between builds. */
+async function debootstrap(ctx: BuildContext, rootfs: string): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('debootstrap needs root');
+  await ensureDebootstrap(ctx);
+  const mirror = await hostMirror(SUITE);
+  const debs = join(ctx.cacheDir, 'debootstrap-debs');
+  await mkdir(debs, { recursive: true });
+  ctx.progress('build', `debootstrap --variant=minbase ${SUITE} from ${mirror}`);
+  try {
+    await execOk(
+      'debootstrap',
+      ['--variant=minbase', `--cache-dir=${debs}`, `--include=${PACKAGES.join(',')}`, SUITE, rootfs, mirror],
+      { onLine: (line) => interesting(line) && ctx.progress('build', line) },
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\n(without a reachable Debian mirror, BLIXARD_BASE_SOURCE=host builds the base from this host's installed packages)`,
+    );
+  }
+}
+
 export const base: Recipe = {
   name: 'base',
   needs: [],
   async prepare(ctx): Promise<Prepared> {
+    const source = baseSource();
+    const parts: Record<string, string> = {
+      recipe: await hashFile(import.meta.filename),
+      suite: SUITE,
+      packages: PACKAGES.join(','),
+    };
+    let hostPackages: string[] = [];
+    if (source === 'host') {
+      const installed = await installedPackages();
+      hostPackages = closure(installed, [...PACKAGES, 'passwd', 'libstdc++6', 'libgcc-s1']);
+      parts.source = 'host';
+      parts.hostRecipe = await hashFile(join(import.meta.dirname, 'host-rootfs.ts'));
+      parts.hostPackages = hostPackages.map((p) => `${p}=${installed.get(p)?.version}`).join(' ');
+    }
     return {
-      parts: {
-        recipe: await hashFile(import.meta.filename),
-        suite: SUITE,
-        packages: PACKAGES.join(','),
-      },
+      parts,
       async build(tags) {
         const [tag, ...more] = tags;
         if (!tag) throw new Error('no tag');
-        if (process.getuid?.() !== 0) throw new Error('debootstrap needs root');
-        await ensureDebootstrap(ctx);
-        const mirror = await hostMirror(SUITE);
         const rootfs = await freshDir(join(ctx.cacheDir, 'base-rootfs'));
-        const debs = join(ctx.cacheDir, 'debootstrap-debs');
-        await mkdir(debs, { recursive: true });
-        ctx.progress('build', `debootstrap --variant=minbase ${SUITE} from ${mirror}`);
         try {
-          await execOk(
-            'debootstrap',
-            [
-              '--variant=minbase',
-              `--cache-dir=${debs}`,
-              `--include=${PACKAGES.join(',')}`,
-              SUITE,
-              rootfs,
-              mirror,
-            ],
-            { onLine: (line) => interesting(line) && ctx.progress('build', line) },
-          );
+          if (source === 'host') {
+            const missing = PACKAGES.filter((p) => !hostPackages.includes(p));
+            if (missing.length > 0)
+              ctx.progress('build', `not installed on this host, left out: ${missing.join(' ')}`);
+            await buildHostRootfs(rootfs, hostPackages, (line) => ctx.progress('build', line));
+          } else {
+            await debootstrap(ctx, rootfs);
+          }
           ctx.progress('build', 'trimming caches, docs and locales');
           await trim(rootfs);
           ctx.progress('build', `docker import ${tag}`);
@@ -165,7 +196,7 @@ export const base: Recipe = {
             'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
             'ENV LANG=C.UTF-8',
             'CMD ["/bin/bash"]',
-            `LABEL blixard-lab.image=base blixard-lab.debian-suite=${SUITE}`,
+            `LABEL blixard-lab.image=base blixard-lab.debian-suite=${SUITE} blixard-lab.base-source=${source}`,
           ]);
           for (const t of more) await tagImage(tag, t);
         } finally {
