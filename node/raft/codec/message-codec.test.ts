@@ -6,12 +6,6 @@ import { decodeMessage, encodeMessage } from './message-codec.ts';
 const u64 = fc.maxSafeNat();
 const id = fc.string({ minLength: 0, maxLength: 20 });
 const bytes = fc.uint8Array({ maxLength: 64 });
-const entry: fc.Arbitrary<Entry> = fc.record({
-  term: u64,
-  index: u64,
-  type: fc.constantFrom('normal' as const, 'conf' as const),
-  data: bytes,
-});
 const snapshot: fc.Arbitrary<Snapshot> = fc.record({
   meta: fc.record({
     index: u64,
@@ -23,22 +17,38 @@ const snapshot: fc.Arbitrary<Snapshot> = fc.record({
   }),
   data: bytes,
 });
+const nonEmptyId = fc.string({ minLength: 1, maxLength: 20 });
+/** Well-formed messages: entries only on appends, contiguous after `index`, terms within bounds. */
 const message: fc.Arbitrary<RaftMessage> = fc
   .record({
     type: fc.constantFrom(...MESSAGE_TYPES),
-    from: id,
-    to: id,
+    from: nonEmptyId,
+    to: nonEmptyId,
     term: u64,
     logTerm: u64,
-    index: u64,
+    index: fc.nat({ max: 2 ** 40 }),
     commit: u64,
-    entries: fc.array(entry, { maxLength: 5 }),
+    entryTerms: fc.array(fc.nat(), { maxLength: 5 }),
+    entryTypes: fc.array(fc.constantFrom('normal' as const, 'conf' as const), { minLength: 5, maxLength: 5 }),
+    entryData: fc.array(bytes, { minLength: 5, maxLength: 5 }),
     reject: fc.boolean(),
     rejectHint: u64,
     context: fc.string({ maxLength: 40 }),
-    snapshot: fc.option(snapshot, { nil: undefined }),
+    snapshot,
   })
-  .map(({ snapshot: s, ...rest }) => (s ? { ...rest, snapshot: s } : rest));
+  .map(({ entryTerms, entryTypes, entryData, snapshot: s, ...m }): RaftMessage => {
+    const terms = entryTerms.map((t) => t % (m.term + 1)).sort((a, b) => a - b);
+    const entries: Entry[] =
+      m.type === 'append'
+        ? terms.map((term, i) => ({
+            term,
+            index: m.index + 1 + i,
+            type: entryTypes[i] ?? 'normal',
+            data: entryData[i] ?? new Uint8Array(0),
+          }))
+        : [];
+    return { ...m, entries, ...(m.type === 'snapshot' ? { snapshot: s } : {}) };
+  });
 
 const sample: RaftMessage = {
   type: 'append',
@@ -141,5 +151,35 @@ describe('raft message codec', () => {
 
   it('refuses to encode a number that is not a u64', () => {
     expect(() => encodeMessage({ ...sample, term: -1 })).toThrow(/cannot encode -1 as u64/);
+  });
+});
+
+describe('raft message validation', () => {
+  it('rejects entries that do not follow the previous index', () => {
+    const bad = { ...sample, entries: [{ ...sample.entries[0], index: 13 } as Entry] };
+    expect(() => decodeMessage(encodeMessage(bad))).toThrow(
+      "raft message: append from 'n1': entries[0] has index 13, expected 11",
+    );
+  });
+
+  it('rejects entries from a future term and decreasing terms', () => {
+    const future = { ...sample, entries: [{ ...sample.entries[0], term: 4 } as Entry] };
+    expect(() => decodeMessage(encodeMessage(future))).toThrow(/has term 4, above the message term 3/);
+    const e = sample.entries[0] as Entry;
+    const decreasing = { ...sample, entries: [e, { ...e, index: 12, term: 2 }] };
+    expect(() => decodeMessage(encodeMessage(decreasing))).toThrow(/entries\[1\] has term 2, below/);
+  });
+
+  it('rejects entries on anything but an append, and a snapshot message without a snapshot', () => {
+    expect(() => decodeMessage(encodeMessage({ ...sample, type: 'heartbeat' }))).toThrow(
+      /heartbeat from 'n1': carries 1 entries/,
+    );
+    expect(() => decodeMessage(encodeMessage({ ...sample, type: 'snapshot', entries: [] }))).toThrow(
+      /no snapshot/,
+    );
+  });
+
+  it('rejects empty ids', () => {
+    expect(() => decodeMessage(encodeMessage({ ...sample, from: '' }))).toThrow(/empty sender id/);
   });
 });

@@ -58,6 +58,8 @@ export function decodeMessage(bytes: Uint8Array): RaftMessage {
   for (let i = 0; i < n; i++) entries.push(decodeEntryFrom(r, `entries[${i}]`));
   const snapshot = r.bool('hasSnapshot') ? decodeSnapshotFrom(r) : undefined;
   r.end();
+  const problem = messageProblem(type, from, to, term, index, entries, snapshot);
+  if (problem) throw new Error(`raft message: ${type} from '${from}': ${problem}`);
   return {
     type,
     from,
@@ -111,4 +113,33 @@ function readIds(r: ByteReader, field: string): string[] {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push(r.string(`${field}[${i}]`, MAX_ID_BYTES));
   return ids;
+}
+
+/**
+ * What makes a well-formed message unusable, so that the core never sees it: ids are required,
+ * entries only ride on appends and must follow the previous index one by one with terms that
+ * never decrease nor exceed the message's term, and a snapshot message carries a snapshot.
+ */
+function messageProblem(
+  type: RaftMessage['type'],
+  from: string,
+  to: string,
+  term: number,
+  index: number,
+  entries: readonly Entry[],
+  snapshot: Snapshot | undefined,
+): string | undefined {
+  if (from === '') return 'empty sender id';
+  if (to === '') return 'empty recipient id';
+  if (type !== 'append' && entries.length > 0) return `carries ${entries.length} entries`;
+  if (type === 'snapshot' && !snapshot) return 'no snapshot';
+  if (type !== 'snapshot' && snapshot) return 'carries a snapshot';
+  let prevTerm = 0;
+  for (const [i, e] of entries.entries()) {
+    if (e.index !== index + 1 + i) return `entries[${i}] has index ${e.index}, expected ${index + 1 + i}`;
+    if (e.term > term) return `entries[${i}] has term ${e.term}, above the message term ${term}`;
+    if (e.term < prevTerm) return `entries[${i}] has term ${e.term}, below the previous entry's ${prevTerm}`;
+    prevTerm = e.term;
+  }
+  return undefined;
 }
