@@ -2,7 +2,7 @@ import { confChangeOf, encodeConfChange } from './conf-change.ts';
 import { Membership } from './membership.ts';
 import { type RaftOptions, type ResolvedRaftOptions, resolveOptions } from './options.ts';
 import { Progress } from './progress.ts';
-import { RaftLog } from './raft-log.ts';
+import { RaftLog, type RaftLogView } from './raft-log.ts';
 import { ReadOnlyQueue } from './read-only.ts';
 import { randomInt } from './rng.ts';
 import {
@@ -70,7 +70,7 @@ export class RaftCore {
   private vote: NodeId;
   private leader: NodeId = NO_NODE;
   private role: Role = 'follower';
-  readonly log: RaftLog;
+  private readonly raftLog: RaftLog;
   private readonly membership: Membership;
   private progress = new Map<NodeId, Progress>();
   private votes = new Map<NodeId, boolean>();
@@ -96,13 +96,18 @@ export class RaftCore {
   constructor(options: RaftOptions, persisted: PersistedState) {
     this.options = resolveOptions(options);
     this.id = this.options.id;
-    this.log = RaftLog.restore(persisted.snapshot, persisted.entries, persisted.hardState.commit);
+    this.raftLog = RaftLog.restore(persisted.snapshot, persisted.entries, persisted.hardState.commit);
     this.membership = new Membership(persisted.snapshot?.meta.confState ?? { voters: [], learners: [] });
     this.term = persisted.hardState.term;
     this.vote = persisted.hardState.vote;
     this.prevHardState = this.hardState();
     this.becomeFollower(this.term, NO_NODE);
     this.prevSoftState = this.softState();
+  }
+
+  /** A read-only view of the log. */
+  get log(): RaftLogView {
+    return this.raftLog;
   }
 
   // ---- inputs ---------------------------------------------------------------------------------
@@ -176,14 +181,14 @@ export class RaftCore {
   proposeConfChange(change: ConfChange): ProposeResult {
     const refused = this.refuseProposal();
     if (refused) return refused;
-    if (this.pendingConfIndex > this.log.applied) {
+    if (this.pendingConfIndex > this.raftLog.applied) {
       return this.refusal('a membership change is still in progress');
     }
     const invalid = this.membership.validate(change);
     if (invalid) return this.refusal(invalid);
     if (change.type === 'promote-learner') {
       const match = this.progress.get(change.nodeId)?.match ?? 0;
-      if (match + this.options.learnerCatchUpMargin < this.log.lastIndex()) {
+      if (match + this.options.learnerCatchUpMargin < this.raftLog.lastIndex()) {
         return this.refusal(`learner ${change.nodeId} has not caught up (match ${match})`);
       }
     }
@@ -198,7 +203,7 @@ export class RaftCore {
    */
   readIndex(context: string): RequestResult {
     if (this.role !== 'leader') return this.refusal('not the leader');
-    if (this.log.term(this.log.committed) !== this.term) {
+    if (this.raftLog.term(this.raftLog.committed) !== this.term) {
       // The commit index of a new leader may lag; wait until it commits its first entry.
       this.readsAwaitingCommit.push(context);
       return { ok: true };
@@ -216,7 +221,7 @@ export class RaftCore {
     // The transfer is abandoned if it has not happened within an election timeout.
     this.electionElapsed = 0;
     const pr = this.progress.get(to);
-    if (pr && pr.match === this.log.lastIndex()) this.send({ type: 'timeout-now', to });
+    if (pr && pr.match === this.raftLog.lastIndex()) this.send({ type: 'timeout-now', to });
     else this.sendAppend(to);
     return { ok: true };
   }
@@ -226,14 +231,14 @@ export class RaftCore {
    * returned snapshot must be saved to stable storage by the driver.
    */
   compact(data: Uint8Array): Snapshot {
-    const index = this.log.applied;
-    const term = this.log.term(index);
+    const index = this.raftLog.applied;
+    const term = this.raftLog.term(index);
     if (term === undefined) throw new Error(`raft: cannot snapshot at ${index}: entry unavailable`);
     if (this.handedOut && this.handedOut.committed.length > 0) {
       throw new Error('raft: compact() between ready() and advance()');
     }
     const snapshot: Snapshot = { meta: { index, term, confState: this.membership.toConfState() }, data };
-    this.log.compact(snapshot);
+    this.raftLog.compact(snapshot);
     return snapshot;
   }
 
@@ -243,20 +248,20 @@ export class RaftCore {
     return (
       this.messages.length > 0 ||
       this.readStates.length > 0 ||
-      this.log.pendingSnapshot !== undefined ||
-      this.log.persistedIndex < this.log.lastIndex() ||
-      this.log.committed > this.log.applied ||
+      this.raftLog.pendingSnapshot !== undefined ||
+      this.raftLog.persistedIndex < this.raftLog.lastIndex() ||
+      this.raftLog.committed > this.raftLog.applied ||
       !sameHardState(this.hardState(), this.prevHardState) ||
       !sameSoftState(this.softState(), this.prevSoftState)
     );
   }
 
   ready(): Ready {
-    const entries = this.log.unstableEntries();
+    const entries = this.raftLog.unstableEntries();
     const hardState = this.hardState();
     const softState = this.softState();
-    const snapshot = this.log.pendingSnapshot;
-    const committedEntries = this.log.nextCommittedEntries();
+    const snapshot = this.raftLog.pendingSnapshot;
+    const committedEntries = this.raftLog.nextCommittedEntries();
     const last = entries[entries.length - 1];
     const changedHard = sameHardState(hardState, this.prevHardState) ? undefined : hardState;
     const changedSoft = sameSoftState(softState, this.prevSoftState) ? undefined : softState;
@@ -286,13 +291,14 @@ export class RaftCore {
     const done = this.handedOut;
     if (!done) return;
     this.handedOut = undefined;
-    if (done.lastEntry) this.log.stableTo(done.lastEntry.index, done.lastEntry.term);
-    if (done.snapshot && this.log.pendingSnapshot === done.snapshot) this.log.pendingSnapshot = undefined;
+    if (done.lastEntry) this.raftLog.stableTo(done.lastEntry.index, done.lastEntry.term);
+    if (done.snapshot && this.raftLog.pendingSnapshot === done.snapshot)
+      this.raftLog.pendingSnapshot = undefined;
     if (done.hardState) this.prevHardState = done.hardState;
     if (done.softState) this.prevSoftState = done.softState;
     for (const entry of done.committed) {
-      if (entry.index <= this.log.applied) continue;
-      this.log.applied = entry.index;
+      if (entry.index <= this.raftLog.applied) continue;
+      this.raftLog.applied = entry.index;
       const change = confChangeOf(entry);
       if (change) this.applyConfChange(change);
     }
@@ -323,10 +329,10 @@ export class RaftCore {
       vote: this.vote,
       leader: this.leader,
       role: this.role,
-      commit: this.log.committed,
-      applied: this.log.applied,
-      firstIndex: this.log.firstIndex(),
-      lastIndex: this.log.lastIndex(),
+      commit: this.raftLog.committed,
+      applied: this.raftLog.applied,
+      firstIndex: this.raftLog.firstIndex(),
+      lastIndex: this.raftLog.lastIndex(),
       confState: this.membership.toConfState(),
       matchIndex,
     };
@@ -340,7 +346,7 @@ export class RaftCore {
    * the simulation catches a core that breaks it.
    */
   protected mayCommitByCounting(index: number): boolean {
-    return this.log.term(index) === this.term;
+    return this.raftLog.term(index) === this.term;
   }
 
   /**
@@ -378,10 +384,10 @@ export class RaftCore {
   }
 
   private addProgress(id: NodeId): void {
-    const pr = new Progress(this.log.lastIndex() + 1, this.options.maxInflightAppends);
+    const pr = new Progress(this.raftLog.lastIndex() + 1, this.options.maxInflightAppends);
     // A new leader (or a new member) gets a full election timeout before it counts as silent.
     pr.lastHeardAt = this.ticks;
-    if (id === this.id) pr.match = this.log.lastIndex();
+    if (id === this.id) pr.match = this.raftLog.lastIndex();
     this.progress.set(id, pr);
   }
 
@@ -414,17 +420,17 @@ export class RaftCore {
     // No membership change until that entry is applied: a conf entry an earlier leader left in
     // the log is then settled, and this leader has committed in its own term (the single-server
     // change rule from Ongaro's correction).
-    this.pendingConfIndex = this.log.lastIndex();
+    this.pendingConfIndex = this.raftLog.lastIndex();
   }
 
   private promotable(): boolean {
-    return this.membership.isVoter(this.id) && this.log.pendingSnapshot === undefined;
+    return this.membership.isVoter(this.id) && this.raftLog.pendingSnapshot === undefined;
   }
 
   private campaign(kind: CampaignKind): void {
     if (!this.promotable()) return;
     // A membership change that is committed but not applied could change who may vote.
-    if (this.log.nextCommittedEntries().some((e) => e.type === 'conf')) return;
+    if (this.raftLog.nextCommittedEntries().some((e) => e.type === 'conf')) return;
     let voteType: MessageType;
     let term: number;
     if (kind === 'pre-election') {
@@ -446,8 +452,8 @@ export class RaftCore {
         type: voteType,
         to: id,
         term,
-        index: this.log.lastIndex(),
-        logTerm: this.log.lastTerm(),
+        index: this.raftLog.lastIndex(),
+        logTerm: this.raftLog.lastTerm(),
         context: kind === 'transfer' ? TRANSFER_CONTEXT : '',
       });
     }
@@ -528,7 +534,7 @@ export class RaftCore {
       (this.vote === NO_NODE && this.leader === NO_NODE) ||
       (m.type === 'pre-vote' && m.term > this.term);
     const responseType = m.type === 'vote' ? 'vote-response' : 'pre-vote-response';
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && this.raftLog.isUpToDate(m.index, m.logTerm)) {
       // A granted pre-vote answers in the candidate's future term so that it counts it.
       this.send({ type: responseType, to: m.from, term: m.term });
       if (m.type === 'vote') {
@@ -606,29 +612,29 @@ export class RaftCore {
   }
 
   private handleAppend(m: RaftMessage): void {
-    if (m.index < this.log.committed) {
-      this.send({ type: 'append-response', to: m.from, index: this.log.committed });
+    if (m.index < this.raftLog.committed) {
+      this.send({ type: 'append-response', to: m.from, index: this.raftLog.committed });
       return;
     }
-    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    const lastNew = this.raftLog.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
       this.send({ type: 'append-response', to: m.from, index: lastNew });
       return;
     }
     // Point the leader at the last index of ours whose term could still match its log.
-    const hintIndex = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    const hintIndex = this.raftLog.findConflictByTerm(Math.min(m.index, this.raftLog.lastIndex()), m.logTerm);
     this.send({
       type: 'append-response',
       to: m.from,
       index: m.index,
       reject: true,
       rejectHint: hintIndex,
-      logTerm: this.log.term(hintIndex) ?? 0,
+      logTerm: this.raftLog.term(hintIndex) ?? 0,
     });
   }
 
   private handleHeartbeat(m: RaftMessage): void {
-    this.log.commitTo(m.commit);
+    this.raftLog.commitTo(m.commit);
     this.send({ type: 'heartbeat-response', to: m.from, context: m.context });
   }
 
@@ -636,30 +642,30 @@ export class RaftCore {
     const snapshot = m.snapshot;
     if (!snapshot) return;
     const { index, term, confState } = snapshot.meta;
-    if (index <= this.log.committed) {
-      this.send({ type: 'append-response', to: m.from, index: this.log.committed });
+    if (index <= this.raftLog.committed) {
+      this.send({ type: 'append-response', to: m.from, index: this.raftLog.committed });
       return;
     }
-    if (this.log.matchTerm(index, term)) {
+    if (this.raftLog.matchTerm(index, term)) {
       // We already hold that log prefix: just learn that it is committed.
-      this.log.commitTo(index);
-      this.send({ type: 'append-response', to: m.from, index: this.log.lastIndex() });
+      this.raftLog.commitTo(index);
+      this.send({ type: 'append-response', to: m.from, index: this.raftLog.lastIndex() });
       return;
     }
     // The snapshot may predate our own addition (a joining node gets the leader's latest one): we
     // then follow without being a voter until the entry that adds us is applied.
-    this.log.restore(snapshot);
-    this.log.applied = index;
+    this.raftLog.restore(snapshot);
+    this.raftLog.applied = index;
     this.membership.voters.clear();
     this.membership.learners.clear();
     for (const id of confState.voters) this.membership.voters.add(id);
     for (const id of confState.learners) this.membership.learners.add(id);
-    this.send({ type: 'append-response', to: m.from, index: this.log.lastIndex() });
+    this.send({ type: 'append-response', to: m.from, index: this.raftLog.lastIndex() });
   }
 
   private handleAppendResponse(m: RaftMessage, pr: Progress): void {
     if (m.reject) {
-      const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
+      const hint = m.logTerm > 0 ? this.raftLog.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint;
       if (pr.maybeDecrTo(m.index, hint)) {
         if (pr.state === 'replicate') pr.becomeProbe();
         this.sendAppend(m.from);
@@ -670,7 +676,7 @@ export class RaftCore {
     if (!pr.maybeUpdate(m.index)) return;
     if (pr.state === 'probe') {
       pr.becomeReplicate();
-    } else if (pr.state === 'snapshot' && pr.match + 1 >= this.log.firstIndex()) {
+    } else if (pr.state === 'snapshot' && pr.match + 1 >= this.raftLog.firstIndex()) {
       pr.becomeProbe();
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') {
@@ -684,7 +690,7 @@ export class RaftCore {
     while (this.sendAppend(m.from, false)) {
       // Keep the pipeline full while there are entries and inflight room.
     }
-    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+    if (m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()) {
       this.send({ type: 'timeout-now', to: m.from });
     }
   }
@@ -692,7 +698,7 @@ export class RaftCore {
   private handleHeartbeatResponse(m: RaftMessage, pr: Progress): void {
     pr.probeSent = false;
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.sendAppend(m.from);
+    if (pr.match < this.raftLog.lastIndex() || pr.state === 'probe') this.sendAppend(m.from);
     if (m.context === '') return;
     const acks = this.readOnly.ack(m.context, m.from);
     if (acks && this.membership.hasQuorum(acks)) {
@@ -703,14 +709,14 @@ export class RaftCore {
   // ---- replication ----------------------------------------------------------------------------
 
   private appendEntries(items: { type: Entry['type']; data: Uint8Array }[]): number {
-    let index = this.log.lastIndex();
+    let index = this.raftLog.lastIndex();
     const entries = items.map((item) => ({
       term: this.term,
       index: ++index,
       type: item.type,
       data: item.data,
     }));
-    this.log.append(entries);
+    this.raftLog.append(entries);
     this.progress.get(this.id)?.maybeUpdate(index);
     if (this.maybeCommit()) this.onCommitInTerm();
     this.bcastAppend();
@@ -719,15 +725,15 @@ export class RaftCore {
 
   private maybeCommit(): boolean {
     const index = this.membership.committedIndex((id) => this.progress.get(id)?.match ?? 0);
-    if (index <= this.log.committed || !this.mayCommitByCounting(index)) return false;
-    const firstInTerm = this.log.term(this.log.committed) !== this.term;
-    this.log.commitTo(index);
+    if (index <= this.raftLog.committed || !this.mayCommitByCounting(index)) return false;
+    const firstInTerm = this.raftLog.term(this.raftLog.committed) !== this.term;
+    this.raftLog.commitTo(index);
     if (firstInTerm) this.onCommitInTerm();
     return true;
   }
 
   private onCommitInTerm(): void {
-    if (this.log.term(this.log.committed) !== this.term) return;
+    if (this.raftLog.term(this.raftLog.committed) !== this.term) return;
     const waiting = this.readsAwaitingCommit;
     this.readsAwaitingCommit = [];
     for (const context of waiting) this.startRead(context);
@@ -735,10 +741,10 @@ export class RaftCore {
 
   private startRead(context: string): void {
     if (!this.readsNeedQuorumConfirmation() || this.membership.hasQuorum(new Set([this.id]))) {
-      this.readStates.push({ index: this.log.committed, context });
+      this.readStates.push({ index: this.raftLog.committed, context });
       return;
     }
-    this.readOnly.add(context, this.log.committed, this.id);
+    this.readOnly.add(context, this.raftLog.committed, this.id);
     this.bcastHeartbeat(context);
   }
 
@@ -750,7 +756,7 @@ export class RaftCore {
     for (const [id, pr] of this.progress) {
       if (id === this.id) continue;
       // Never tell a follower a commit index beyond what it is known to hold.
-      this.send({ type: 'heartbeat', to: id, commit: Math.min(pr.match, this.log.committed), context });
+      this.send({ type: 'heartbeat', to: id, commit: Math.min(pr.match, this.raftLog.committed), context });
     }
   }
 
@@ -759,19 +765,19 @@ export class RaftCore {
     const pr = this.progress.get(to);
     if (!pr || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
-    const prevTerm = this.log.term(prevIndex);
+    const prevTerm = this.raftLog.term(prevIndex);
     if (prevTerm === undefined) {
       // The entries this follower needs are compacted away: send the snapshot.
-      const snapshot = this.log.snapshot;
+      const snapshot = this.raftLog.snapshot;
       if (!snapshot) throw new Error(`raft: no snapshot to send to ${to} at ${prevIndex}`);
       this.send({ type: 'snapshot', to, snapshot });
       pr.becomeSnapshot(snapshot.meta.index);
       this.snapshotElapsed.set(to, 0);
       return true;
     }
-    const entries = this.log.slice(
+    const entries = this.raftLog.slice(
       pr.next,
-      this.log.lastIndex() + 1,
+      this.raftLog.lastIndex() + 1,
       this.options.maxBytesPerAppend,
       this.options.maxEntriesPerAppend,
     );
@@ -782,7 +788,7 @@ export class RaftCore {
       index: prevIndex,
       logTerm: prevTerm,
       entries,
-      commit: this.log.committed,
+      commit: this.raftLog.committed,
     });
     const last = entries[entries.length - 1];
     if (last) pr.sentEntries(last.index);
@@ -837,7 +843,7 @@ export class RaftCore {
   }
 
   private hardState(): HardState {
-    return { term: this.term, vote: this.vote, commit: this.log.committed };
+    return { term: this.term, vote: this.vote, commit: this.raftLog.committed };
   }
 
   private softState(): SoftState {

@@ -5,12 +5,24 @@ export function entrySize(entry: Entry): number {
   return entry.data.length + 24;
 }
 
+/** What the core lets others read of its log (status, tests, the simulation's checkers). */
+export interface RaftLogView {
+  readonly committed: number;
+  readonly applied: number;
+  readonly rewrites: number;
+  firstIndex(): number;
+  lastIndex(): number;
+  lastTerm(): number;
+  term(index: number): number | undefined;
+  entry(index: number): Entry | undefined;
+}
+
 /**
  * The in-memory log: a snapshot position followed by entries. It tracks which entries are already
  * on stable storage (`persistedIndex`) so that only new ones are handed to the driver, and how far
  * the state machine has been given committed entries (`applied`).
  */
-export class RaftLog {
+export class RaftLog implements RaftLogView {
   private snapshotIndex = 0;
   private snapshotTerm = 0;
   private entries: Entry[] = [];
