@@ -284,33 +284,46 @@ export class DiskStorage implements RaftStorage {
     if (first.index <= this.lastIndex()) this.truncateFrom(first.index);
     let createdSegment = false;
     let segment = this.segments[this.segments.length - 1];
+    // Records are gathered per segment and written with one call, then fsynced once.
+    let pending: Uint8Array[] = [];
+    let pendingAt = 0;
+    const writePending = () => {
+      if (!segment || pending.length === 0) return;
+      const bytes = Buffer.concat(pending);
+      const fd = this.appendFdFor(segment);
+      let written = 0;
+      while (written < bytes.length)
+        written += writeSync(fd, bytes, written, bytes.length - written, pendingAt + written);
+      pending = [];
+    };
     for (const entry of entries) {
       if (!segment || segment.size >= this.segmentBytes) {
+        writePending();
         segment = this.startSegment(entry.index);
         createdSegment = true;
       }
+      if (pending.length === 0) pendingAt = segment.size;
       const w = new ByteWriter();
       encodeEntryTo(w, entry);
       const record = frameRecord(w.finish());
-      const fd = this.appendFdFor(segment);
-      let written = 0;
-      while (written < record.length)
-        written += writeSync(fd, record, written, record.length - written, segment.size + written);
+      pending.push(record);
       this.positions.push({ segment, offset: segment.size, term: entry.term });
       segment.size += record.length;
     }
+    writePending();
     if (this.appendFd !== undefined) fsyncSync(this.appendFd);
     if (createdSegment) fsyncDirectory(this.logDir);
   }
 
   private startSegment(firstIndex: number): Segment {
+    // The segment being left is complete: make it durable before appending elsewhere.
+    if (this.appendFd !== undefined) fsyncSync(this.appendFd);
     this.close();
     const segment: Segment = {
       firstIndex,
       path: join(this.logDir, `${String(firstIndex).padStart(20, '0')}${SEGMENT_SUFFIX}`),
       size: 0,
     };
-    // Flush the previous segment before moving on: only the open one is synced per append.
     closeSync(openSync(segment.path, 'w'));
     this.segments.push(segment);
     return segment;
