@@ -196,8 +196,10 @@ export class BlixardNode {
     };
     for (let attempt = 1; !signal.aborted; attempt++) {
       for (const peer of this.book?.configuredIds() ?? []) {
-        const channel = this.book?.channel(peer);
-        if (!channel || signal.aborted) continue;
+        const routed = this.book?.channel(peer);
+        if (!routed || signal.aborted) continue;
+        // Over gRPC when the peer has it: Iroh admits only members, which this node is not yet.
+        const channel = routed.target.grpc ? routed.channel('grpc') : routed;
         try {
           const reply = await createClient(ClusterService, channel).joinCluster(request, {
             timeoutMs: 10_000,

@@ -15,6 +15,9 @@ import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { Code, RpcError } from './status.ts';
 
 const RESET_CANCELLED = 1n;
+
+/** Statuses the peer itself sent (Error frames): the connection is fine, the call failed. */
+const fromPeer = new WeakSet<Error>();
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /** An UNAVAILABLE raised because no connection could be made (the fallback rule needs to know). */
@@ -81,7 +84,11 @@ export class IrohChannel implements RpcChannel {
         throw new RpcError(Code.INTERNAL, `expected a Response frame, got type ${frame.type}`);
       }
       const env = decodeResponse(frame.payload);
-      if (!env.success) throw parseErrorText(env.error ?? 'UNKNOWN: no error text');
+      if (!env.success) {
+        const status = parseErrorText(env.error ?? 'UNKNOWN: no error text');
+        fromPeer.add(status);
+        throw status;
+      }
       return env.payload ?? new Uint8Array(0);
     });
   }
@@ -94,7 +101,7 @@ export class IrohChannel implements RpcChannel {
   ): AsyncGenerator<Uint8Array> {
     const envelope = encodeRequest({ service, method, payload: request });
     if (envelope.length > MAX_MESSAGE_BYTES) throw tooLarge(envelope.length);
-    const { bi, id, guard, end } = await this.open(opts);
+    const { bi, id, guard, end, conn } = await this.open(opts);
     let complete = false;
     try {
       await guard(() => writeFrame(bi.send, FrameType.Request, id, envelope));
@@ -110,6 +117,9 @@ export class IrohChannel implements RpcChannel {
         }
         yield frame.payload;
       }
+    } catch (err) {
+      this.suspect(conn, err);
+      throw err;
     } finally {
       end(complete);
     }
@@ -150,7 +160,9 @@ export class IrohChannel implements RpcChannel {
     if (frame === undefined) throw new Error('stream ended without a reply');
     if (frame.type === FrameType.Error) {
       const env = decodeResponse(frame.payload);
-      throw parseErrorText(env.error ?? 'UNKNOWN: no error text');
+      const status = parseErrorText(env.error ?? 'UNKNOWN: no error text');
+      fromPeer.add(status);
+      throw status;
     }
     return frame;
   }
@@ -159,12 +171,15 @@ export class IrohChannel implements RpcChannel {
     opts: CallOptions,
     work: (bi: BiStream, id: Uint8Array) => Promise<T>,
   ): Promise<T> {
-    const { bi, id, guard, end } = await this.open(opts);
+    const { bi, id, guard, end, conn } = await this.open(opts);
     let complete = false;
     try {
       const result = await guard(() => work(bi, id));
       complete = true;
       return result;
+    } catch (err) {
+      this.suspect(conn, err);
+      throw err;
     } finally {
       end(complete);
     }
@@ -187,6 +202,7 @@ export class IrohChannel implements RpcChannel {
     try {
       bi = await withDeadline(conn.openBi(), deadline, opts.signal);
     } catch (err) {
+      this.suspect(conn, err);
       throw connectionError(err, conn);
     }
     const id = newRequestId();
@@ -218,7 +234,28 @@ export class IrohChannel implements RpcChannel {
       if (complete) void bi.send.finish().catch(() => {});
       else cancelStream(bi);
     };
-    return { bi, id, guard, end };
+    return { bi, id, guard, end, conn };
+  }
+
+  /**
+   * A call that failed for any reason but the peer's own answer (a deadline
+   * with no reply, a reset, a broken stream) may mean the peer is gone while
+   * QUIC still holds the connection until its idle timeout: drop it, so the
+   * next call dials afresh instead of waiting on a dead path.
+   */
+  private suspect(conn: Connection, err: unknown): void {
+    if (err instanceof Error && fromPeer.has(err)) return;
+    if (err instanceof RpcError && err.code === Code.CANCELLED) return;
+    const current = this.connection;
+    if (current === undefined) return;
+    void current.then(
+      (c) => {
+        if (c !== conn || this.connection !== current) return;
+        this.connection = undefined;
+        c.close(0n, Array.from(Buffer.from('call failed; redialling')));
+      },
+      () => {},
+    );
   }
 }
 

@@ -39,7 +39,10 @@ export class FrameReader {
       const chunk = await this.recv.read(READ_CHUNK).catch(() => undefined);
       if (chunk === undefined || chunk.length === 0) {
         if (this.buffered.length === 0) return undefined;
-        throw new FrameError('truncated', `stream ended inside a frame header after ${this.buffered.length} bytes`);
+        throw new FrameError(
+          'truncated',
+          `stream ended inside a frame header after ${this.buffered.length} bytes`,
+        );
       }
       this.append(chunk);
     }
