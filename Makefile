@@ -9,8 +9,11 @@ BENCH ?=
 help:
 	@echo "make lab up | make lab status | make lab down | make test | make lint | make bench [BENCH=name] | make gen"
 
+# Node 24 and npm packages; the Toxiproxy server (go install); a running Docker engine.
 setup:
 	@scripts/setup.sh
+	@scripts/setup-toxiproxy.sh
+	@scripts/setup-docker.sh
 
 test: setup lint gen-check
 	vitest run
