@@ -92,6 +92,8 @@ export class RaftCore {
   private prevHardState: HardState;
   private prevSoftState: SoftState;
   private handedOut: HandedOut | undefined;
+  /** Membership after each conf entry applied since the snapshot, for snapshots at older indexes. */
+  private confHistory: { index: number; confState: ConfState }[] = [];
 
   constructor(options: RaftOptions, persisted: PersistedState) {
     this.options = resolveOptions(options);
@@ -227,19 +229,36 @@ export class RaftCore {
   }
 
   /**
-   * Takes a snapshot of the application at the applied index and drops the log it covers. The
-   * returned snapshot must be saved to stable storage by the driver.
+   * Takes a snapshot of the application's state as of `index` (default: the applied index; any
+   * applied index after the current snapshot will do, so the app may serialize in the background)
+   * and drops the log it covers. The returned snapshot must be saved by the driver.
    */
-  compact(data: Uint8Array): Snapshot {
-    const index = this.raftLog.applied;
+  compact(data: Uint8Array, index = this.raftLog.applied): Snapshot {
+    if (index > this.raftLog.applied) {
+      throw new Error(`raft: cannot snapshot at ${index}: only ${this.raftLog.applied} applied`);
+    }
     const term = this.raftLog.term(index);
-    if (term === undefined) throw new Error(`raft: cannot snapshot at ${index}: entry unavailable`);
+    if (term === undefined || index < this.raftLog.firstIndex()) {
+      throw new Error(
+        `raft: cannot snapshot at ${index}: the log starts after ${this.raftLog.firstIndex() - 1}`,
+      );
+    }
     if (this.handedOut && this.handedOut.committed.length > 0) {
       throw new Error('raft: compact() between ready() and advance()');
     }
-    const snapshot: Snapshot = { meta: { index, term, confState: this.membership.toConfState() }, data };
+    const snapshot: Snapshot = { meta: { index, term, confState: this.confStateAt(index) }, data };
     this.raftLog.compact(snapshot);
+    this.confHistory = this.confHistory.filter((h) => h.index > index);
     return snapshot;
+  }
+
+  /** The membership as of an applied index: the last change at or before it, else the snapshot's. */
+  private confStateAt(index: number): ConfState {
+    for (let i = this.confHistory.length - 1; i >= 0; i--) {
+      const h = this.confHistory[i];
+      if (h && h.index <= index) return h.confState;
+    }
+    return this.raftLog.snapshot?.meta.confState ?? { voters: [], learners: [] };
   }
 
   // ---- outputs --------------------------------------------------------------------------------
@@ -300,7 +319,10 @@ export class RaftCore {
       if (entry.index <= this.raftLog.applied) continue;
       this.raftLog.applied = entry.index;
       const change = confChangeOf(entry);
-      if (change) this.applyConfChange(change);
+      if (change) {
+        this.applyConfChange(change);
+        this.confHistory.push({ index: entry.index, confState: this.membership.toConfState() });
+      }
     }
   }
 
@@ -656,6 +678,7 @@ export class RaftCore {
     // then follow without being a voter until the entry that adds us is applied.
     this.raftLog.restore(snapshot);
     this.raftLog.applied = index;
+    this.confHistory = [];
     this.membership.voters.clear();
     this.membership.learners.clear();
     for (const id of confState.voters) this.membership.voters.add(id);

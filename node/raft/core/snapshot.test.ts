@@ -14,6 +14,31 @@ describe('snapshots', () => {
     expect(a.log.firstIndex()).toBe(snapshot.meta.index + 1);
   });
 
+  it('can snapshot at an older applied index, with the membership as of that index', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    c.core('a').propose(text('before'));
+    c.settle();
+    const at = c.core('a').log.applied;
+    c.addBlank('d');
+    c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'd' });
+    c.settle();
+    c.tick('a', 1);
+    c.settle();
+    const a = c.core('a');
+    expect(a.log.applied).toBeGreaterThan(at);
+    const old = a.compact(text('state-before'), at);
+    expect(old.meta).toEqual({
+      index: at,
+      term: a.currentTerm(),
+      confState: { voters: ['a', 'b', 'c'], learners: [] },
+    });
+    const latest = a.compact(text('state-now'));
+    expect(latest.meta.confState).toEqual({ voters: ['a', 'b', 'c'], learners: ['d'] });
+    expect(() => a.compact(text('x'), a.log.applied + 1)).toThrow(/only \d+ applied/);
+    expect(() => a.compact(text('x'), at)).toThrow(/the log starts after/);
+  });
+
   it('a follower behind the compacted log gets the snapshot (InstallSnapshot) and then the rest', () => {
     const c = new LockstepCluster(['a', 'b', 'c']);
     c.elect('a');
