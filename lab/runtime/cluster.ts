@@ -65,6 +65,13 @@ export class Cluster {
       clientKey: generateIrohKey(),
     };
     let started: RuntimeDriver | undefined;
+    const report = () => {
+      if (started) options.onState?.(started.state);
+    };
+    common.onProgress = (message: string) => {
+      report();
+      options.onProgress?.(message);
+    };
     const onSignal = () => {
       void (started?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
     };
@@ -89,9 +96,10 @@ export class Cluster {
         });
       }
       started = driver;
+      report();
       const cluster = await Cluster.over(driver);
       try {
-        options.onProgress?.('nodes: waiting until every node answers HealthCheck');
+        common.onProgress('nodes: waiting until every node answers HealthCheck');
         await cluster.waitHealthy(options.healthTimeoutMs);
       } catch (err) {
         await cluster.stop();

@@ -2,9 +2,11 @@
  * What `Cluster.start` accepts, validated in one place (the CLI and scenarios share it): a bad value
  * is reported before anything starts.
  */
+
 import { z } from 'zod';
 import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
 import { type LabStrategy, MAX_NODES, TRANSPORT_MODES, type TransportMode } from '../topology/index.ts';
+import type { ClusterState } from './state.ts';
 
 export type RuntimeKind = 'docker' | 'process';
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
@@ -25,6 +27,8 @@ export interface ClusterOptions {
   onProgress?: ((message: string) => void) | undefined;
   /** How long to wait for every node to answer HealthCheck (default 60 s). */
   healthTimeoutMs?: number | undefined;
+  /** Called with the run's state whenever it changes during start (so a crash can be cleaned up). */
+  onState?: ((state: ClusterState) => void) | undefined;
   /** Start Prometheus next to the cluster (docker runtime). */
   prometheus?: boolean | undefined;
 }

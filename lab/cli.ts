@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * lab up [--nodes N] [--runtime docker|process] [--mode grpc|dual|iroh] [--config FILE]
+ * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
+ *
+ * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
+ * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
+ */
+import { Command, CommanderError } from 'commander';
+import {
+  DEFAULT_STATE,
+  down,
+  EXIT_FAIL,
+  EXIT_USAGE,
+  exec,
+  type Io,
+  logs,
+  status,
+  up,
+} from './cli/commands.ts';
+import { LabError } from './runtime/index.ts';
+
+const io: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  stateFile: process.env.LAB_STATE_FILE ?? DEFAULT_STATE,
+};
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const run = (fn: () => Promise<number>) => async () => {
+    code = await fn();
+  };
+  const program = new Command('lab')
+    .description('Blixard lab: multi-node clusters with every link through the chaos hub')
+    .exitOverride()
+    .enablePositionalOptions()
+    .showHelpAfterError();
+  program
+    .command('up')
+    .description('build what is needed and start a cluster that keeps running after this command')
+    .option('-n, --nodes <n>', 'number of nodes (default 3)')
+    .option('-r, --runtime <runtime>', 'docker | process (default docker)')
+    .option('-m, --mode <mode>', 'transport mode: grpc | dual | iroh (default dual)')
+    .option('-c, --config <file>', 'lab config (TOML); flags win over it')
+    .option('--seed <n>', "seed of the hub's toxics")
+    .option('--base-port <port>', 'process runtime: first port of the block it uses')
+    .option('--health-timeout <seconds>', 'how long nodes may take to become healthy (default 60)')
+    .action((opts) => run(() => up(opts, io))());
+  program
+    .command('status')
+    .description('node, role, term, commit, mode, health and addresses of the running lab')
+    .option('--json', 'machine-readable output')
+    .action((opts) => run(() => status(opts, io))());
+  program
+    .command('logs [node]')
+    .description("a node's output (all nodes when none is named)")
+    .option('-f, --follow', 'keep printing new output until Ctrl-C')
+    .option('--tail <n>', 'only the last n lines of each node')
+    .action((node, opts) => run(() => logs(node, opts, io))());
+  program
+    .command('down')
+    .description('stop the lab and remove everything it made')
+    .action(() => run(() => down(io))());
+  program
+    .command('exec <node> [command...]')
+    .description('run a command in a node (its container, or its data dir for the process runtime)')
+    .passThroughOptions()
+    .action((node, command) => run(() => exec(node, command, io))());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? 0
+        : EXIT_USAGE;
+    }
+    if (err instanceof LabError) {
+      io.err(`lab: ${err.message}\n`);
+      return err.kind === 'usage' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    io.err(`lab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_FAIL;
+  }
+  return code;
+}
+
+process.exitCode = await main(process.argv);

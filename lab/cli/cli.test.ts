@@ -1,0 +1,128 @@
+/**
+ * The lab CLI as a user runs it: `lab up` on the process runtime leaves a cluster running after it
+ * exits, `lab status --json` finds it, `lab down` removes it; bad flags start nothing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isOurs } from '../runtime/process/detached.ts';
+import { type ClusterState, readState } from '../runtime/state.ts';
+import type { StatusReport } from './status-table.ts';
+
+const CLI = join(import.meta.dirname, '..', 'cli.ts');
+let dir: string;
+let stateFile: string;
+
+function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, LAB_STATE_FILE: stateFile } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function procs(state: ClusterState) {
+  return [state.hub.toxiproxy, state.hub.udpProxy, ...state.nodes.map((n) => n.proc)].filter(
+    (p) => p !== undefined,
+  );
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lab-cli-'));
+  stateFile = join(dir, 'state.json');
+});
+
+afterAll(async () => {
+  await lab('down');
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('lab CLI', () => {
+  it('rejects bad flags and configs with status 2 and starts nothing', async () => {
+    const bad = join(dir, 'bad.toml');
+    await writeFile(bad, 'nodes = 3\nmode = "carrier-pigeon"\n');
+    for (const args of [
+      ['up', '--nodes', 'three'],
+      ['up', '--nodes', '0', '--runtime', 'process'],
+      ['up', '--runtime', 'vm'],
+      ['up', '--mode', 'udp'],
+      ['up', '--no-such-flag'],
+      ['up', '--config', bad, '--runtime', 'process'],
+      ['up', '--config', join(dir, 'missing.toml')],
+    ]) {
+      const r = await lab(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    }
+    const r = await lab('up', '--config', bad, '--runtime', 'process');
+    expect(r.stderr).toContain('mode');
+    expect(await readState(stateFile)).toBeUndefined();
+  });
+
+  it('brings a cluster up that outlives the command, reports it, and takes it down', async () => {
+    const config = join(dir, 'lab.toml');
+    await writeFile(config, 'nodes = 2\nruntime = "process"\nmode = "grpc"\n');
+    const up = await lab('up', '--config', config, '--nodes', '3', '--mode', 'dual');
+    expect(up.stderr).toContain('is up');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain('n3');
+
+    const state = await readState(stateFile);
+    expect(state?.nodes).toHaveLength(3);
+    expect(state?.mode).toBe('dual');
+
+    const again = await lab('up', '--runtime', 'process');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already up');
+
+    const status = await lab('status', '--json');
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as StatusReport;
+    expect(report.nodes.map((n) => [n.id, n.health, n.mode, n.running])).toEqual([
+      ['n1', 'healthy', 'dual', true],
+      ['n2', 'healthy', 'dual', true],
+      ['n3', 'healthy', 'dual', true],
+    ]);
+
+    const table = await lab('status');
+    for (const head of ['node', 'role', 'term', 'commit', 'mode', 'health', 'addresses']) {
+      expect(table.stdout).toContain(head);
+    }
+
+    const logs = await lab('logs', 'n2', '--tail', '50');
+    expect(logs.stdout).toContain('"msg":"serving"');
+    const ls = await lab('exec', 'n1', '--', 'ls');
+    expect(ls.stdout).toContain('iroh_secret.key');
+
+    const down = await lab('down');
+    expect(down.code).toBe(0);
+    expect(await readState(stateFile)).toBeUndefined();
+    for (const p of procs(state as ClusterState)) expect(await isOurs(p)).toBe(false);
+    await rm(state?.workDir as string, { recursive: true, force: true });
+    expect((await lab('status')).code).toBe(1);
+  });
+
+  it('cleans up after a lab whose processes died without `lab down`', async () => {
+    const up = await lab('up', '--runtime', 'process', '--nodes', '1');
+    expect(up.code).toBe(0);
+    const state = (await readState(stateFile)) as ClusterState;
+    for (const n of state.nodes) process.kill(-(n.proc?.pid as number), 'SIGKILL');
+    const second = await lab('up', '--runtime', 'process', '--nodes', '1');
+    expect(second.stderr).toContain('did not shut down cleanly');
+    expect(second.code).toBe(0);
+    for (const p of procs(state)) expect(await isOurs(p)).toBe(false);
+    const next = (await readState(stateFile)) as ClusterState;
+    expect(next.runId).not.toBe(state.runId);
+    await lab('down');
+    for (const s of [state, next]) await rm(s.workDir, { recursive: true, force: true });
+    expect(await readdir(dir)).not.toContain('state.json');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `lab up --config FILE`: a TOML file naming the cluster; flags given on the command line win.
+ *
+ *   nodes = 3
+ *   runtime = "process"          # or "docker"
+ *   mode = "dual"                # grpc | dual | iroh
+ *   seed = 42
+ *   [strategy]
+ *   prefer_iroh = ["health", "status"]
+ *   raft_transport = "grpc"      # "iroh", or { adaptive = { latency_threshold_ms = 10 } }
+ *   fallback_to_grpc = true
+ */
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
+import { LabError } from '../runtime/index.ts';
+import { describeZodIssues } from '../runtime/options.ts';
+import type { LabStrategy, TransportMode } from '../topology/index.ts';
+
+const LabConfigSchema = z.strictObject({
+  nodes: z.number().int().optional(),
+  runtime: z.enum(['docker', 'process']).optional(),
+  mode: z.enum(['grpc', 'dual', 'iroh']).optional(),
+  seed: z.number().int().optional(),
+  image: z.string().min(1).optional(),
+  strategy: z
+    .strictObject({
+      prefer_iroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
+      raft_transport: z
+        .union([
+          z.enum(['grpc', 'iroh']),
+          z.strictObject({ adaptive: z.strictObject({ latency_threshold_ms: z.number().positive() }) }),
+        ])
+        .default('grpc'),
+      fallback_to_grpc: z.boolean().default(true),
+    })
+    .optional(),
+});
+
+export interface LabConfig {
+  nodes?: number;
+  runtime?: 'docker' | 'process';
+  mode?: TransportMode;
+  seed?: number;
+  image?: string;
+  strategy?: LabStrategy;
+}
+
+export function parseLabConfig(text: string, file: string): LabConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new LabError('usage', `${file}: TOML syntax at line ${err.line}, column ${err.column}`);
+    }
+    throw err;
+  }
+  const result = LabConfigSchema.safeParse(raw);
+  if (!result.success)
+    throw new LabError('usage', `invalid lab config ${file}:\n${describeZodIssues(result.error)}`);
+  const { strategy, ...rest } = result.data;
+  const out: LabConfig = {};
+  if (rest.nodes !== undefined) out.nodes = rest.nodes;
+  if (rest.runtime !== undefined) out.runtime = rest.runtime;
+  if (rest.mode !== undefined) out.mode = rest.mode;
+  if (rest.seed !== undefined) out.seed = rest.seed;
+  if (rest.image !== undefined) out.image = rest.image;
+  if (strategy) {
+    const raft = strategy.raft_transport;
+    out.strategy = {
+      preferIroh: strategy.prefer_iroh,
+      raftTransport:
+        typeof raft === 'string'
+          ? raft
+          : { adaptive: { latencyThresholdMs: raft.adaptive.latency_threshold_ms } },
+      fallbackToGrpc: strategy.fallback_to_grpc,
+    };
+  }
+  return out;
+}
