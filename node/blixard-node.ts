@@ -10,6 +10,7 @@ import { RaftDriver } from './cluster/raft-driver.ts';
 import { raftServices } from './cluster/raft-services.ts';
 import type { NodeConfig } from './config/index.ts';
 import { createLogger } from './log.ts';
+import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
 import { bootstrapState, emptyState } from './raft/core/raft-core.ts';
 import type { PersistedState, RaftMessage } from './raft/core/types.ts';
 import { DiskStorage } from './raft/storage/disk-storage.ts';
@@ -43,10 +44,19 @@ export class BlixardNode {
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
+  readonly metrics: NodeMetrics;
+  private metricsServer: MetricsServer | undefined;
 
   constructor(config: NodeConfig) {
     this.config = config;
     this.log = createLogger('node', { node: config.node.id });
+    this.metrics = new NodeMetrics({ node: config.node.id, mode: config.transport.mode });
+    this.registry.observe((e) =>
+      this.metrics.rpcServerSeconds.observe(
+        { transport: e.transport, service: e.service, method: e.method, code: String(e.code) },
+        e.ms / 1000,
+      ),
+    );
     this.registry.register(Health, this.health.impl());
     this.registry.register(ClusterService, {
       healthCheck: () => ({
@@ -111,6 +121,19 @@ export class BlixardNode {
       strategy: strategyOf(cfg),
       irohEndpoint: this.runner.endpoint,
       irohConnectTimeoutMs: 2000,
+      observer: {
+        onCall: (e) => {
+          const labels = {
+            transport: e.transport,
+            service: e.service,
+            method: e.method,
+            code: String(e.code),
+          };
+          this.metrics.rpcClientSeconds.observe(labels, e.ms / 1000);
+          if (e.code === 4 || e.code === 14) this.metrics.connectionErrors.inc({ transport: e.transport });
+        },
+        onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
+      },
     });
     this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);
 
@@ -126,6 +149,7 @@ export class BlixardNode {
           snapshotEntries: cfg.raft.snapshot_entries,
         },
         send: (messages) => this.deliver(messages),
+        onCommitted: (ms) => this.metrics.commitSeconds.observe(ms / 1000),
         log: createLogger('raft', { node: id }),
       },
       persisted,
@@ -142,6 +166,12 @@ export class BlixardNode {
     this.registry.register(ClusterService, services.cluster);
     this.registry.register(BlixardService, services.blixard);
     this.driverRef.start();
+    this.metricsServer = await startMetricsServer(
+      cfg.metrics.bind_address,
+      this.metrics.registry,
+      () => this.healthReport(),
+      () => this.refreshGauges(),
+    );
     this.health.set('', Serving.SERVING);
     if (fresh && !cfg.cluster.bootstrap) void this.joinExistingCluster();
 
@@ -165,6 +195,7 @@ export class BlixardNode {
     for (const outbox of this.outboxes.values()) outbox.close();
     await this.factory?.close();
     await this.runner?.stop();
+    await this.metricsServer?.close();
     this.storage?.close();
     this.log.info('stopped');
   }
@@ -176,10 +207,47 @@ export class BlixardNode {
         const channel = this.book?.channel(m.to);
         if (!channel) continue; // an unknown peer: Raft retries once its address is known
         outbox = new PeerOutbox(this.config.node.id, m.to, channel);
+        const peer = m.to;
+        outbox.onSent = (ms, count, transport) => {
+          this.metrics.raftMessageSeconds.observe({ transport, peer }, ms / 1000);
+          this.metrics.raftMessagesSent.inc({ transport }, count);
+        };
         this.outboxes.set(m.to, outbox);
       }
       outbox.push(m);
     }
+  }
+
+  /** Gauges are read from their sources at scrape time rather than kept in step. */
+  private refreshGauges(): void {
+    const m = this.metrics;
+    if (this.driverRef) {
+      const s = this.driverRef.status();
+      m.raftTerm.set(s.term);
+      m.raftIsLeader.set(s.role === 'leader' ? 1 : 0);
+      m.raftCommitIndex.set(s.commit);
+      m.raftAppliedIndex.set(this.state.applied);
+      m.leaderChanges.set(this.driverRef.leaderChanges);
+      m.electionsStarted.set(this.driverRef.electionsStarted);
+    }
+    m.activeConnections.set({ transport: 'iroh' }, this.runner?.irohHost?.openConnections ?? 0);
+    m.irohRefused.set(this.runner?.irohHost?.refused ?? 0);
+    for (const [peer, outbox] of this.outboxes) m.raftMessagesDropped.set({ peer }, outbox.dropped);
+  }
+
+  private healthReport(): { ok: boolean; detail: Record<string, unknown> } {
+    const s = this.driverRef?.status();
+    const serving = this.health.get('') === Serving.SERVING;
+    return {
+      ok: serving,
+      detail: {
+        node: this.config.node.id,
+        role: s?.role,
+        leader: s?.leader,
+        term: s?.term,
+        applied: this.state.applied,
+      },
+    };
   }
 
   /** A fresh node that does not bootstrap asks the configured peers to add it. */

@@ -47,6 +47,8 @@ export interface RaftDriverOptions {
   seed?: number;
   onRoleChange?: (role: Role, leader: NodeId, term: number) => void;
   onApplied?: (index: number) => void;
+  /** A proposal of this node committed and applied, after `ms`. */
+  onCommitted?: (ms: number) => void;
 }
 
 export interface Committed {
@@ -56,6 +58,7 @@ export interface Committed {
 
 interface PendingProposal {
   term: number;
+  started: number;
   resolve: (c: Committed) => void;
   reject: (e: RpcError) => void;
   timer: NodeJS.Timeout;
@@ -255,8 +258,10 @@ export class RaftDriver {
     if (pending) {
       this.proposals.delete(index);
       clearTimeout(pending.timer);
-      if (pending.term === term) pending.resolve({ index, result });
-      else
+      if (pending.term === term) {
+        this.opts.onCommitted?.(performance.now() - pending.started);
+        pending.resolve({ index, result });
+      } else
         pending.reject(
           new RpcError(Code.UNAVAILABLE, `proposal at ${index} was replaced by a new leader's entry`),
         );
@@ -327,7 +332,13 @@ export class RaftDriver {
           ),
         );
       }, timeoutMs);
-      this.proposals.set(result.index, { term: result.term, resolve, reject, timer });
+      this.proposals.set(result.index, {
+        term: result.term,
+        started: performance.now(),
+        resolve,
+        reject,
+        timer,
+      });
     });
   }
 

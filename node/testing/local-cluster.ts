@@ -26,6 +26,7 @@ export interface LocalNodeSpec {
   id: string;
   grpcPort: number;
   irohPort: number;
+  metricsPort: number;
   irohId: string;
   dataDir: string;
   configFile: string;
@@ -150,6 +151,7 @@ export class LocalCluster {
       id,
       grpcPort: await freeTcpPort(),
       irohPort: await freeUdpPort(),
+      metricsPort: await freeTcpPort(),
       irohId: key.public().toString(),
       dataDir,
       configFile: join(this.dir, `${id}.toml`),
@@ -183,6 +185,9 @@ admitted_clients = ["${this.clientKey.public().toString()}"]
 prefer_iroh = [${o.preferIroh.map((g) => `"${g}"`).join(', ')}]
 raft_transport = "${o.raftTransport}"
 fallback_to_grpc = false
+
+[metrics]
+bind_address = "127.0.0.1:${spec.metricsPort}"
 
 [cluster]
 bootstrap = ${bootstrap}

@@ -62,9 +62,25 @@ export interface InvokeOptions {
   peer: string;
 }
 
+/** After every served call: how it ended and how long it took. */
+export type ServedCallObserver = (event: {
+  transport: TransportKind;
+  service: string;
+  method: string;
+  code: number;
+  ms: number;
+}) => void;
+
 export class ServiceRegistry {
   private readonly methods = new Map<string, RegisteredMethod>();
   private readonly serviceList: DescService[] = [];
+  private readonly observers: ServedCallObserver[] = [];
+
+  /** Adds an observer of served calls (metrics, logs). */
+  observe(observer: ServedCallObserver): this {
+    this.observers.push(observer);
+    return this;
+  }
 
   /**
    * Registers every method of `service`; those absent from `impl` answer
@@ -101,13 +117,43 @@ export class ServiceRegistry {
     request: Uint8Array,
     opts: InvokeOptions,
   ): Promise<Uint8Array> {
-    const { entry, message, ctx } = this.prepare(service, method, request, opts, false);
-    const handler = entry.handler as UnaryHandler<DescMessage, DescMessage>;
-    const reply = await untilAborted(
-      Promise.resolve().then(() => handler(message, ctx)),
-      ctx.signal,
-    );
-    return encodeReply(entry.method.output, reply);
+    const started = performance.now();
+    let code: number = Code.OK;
+    try {
+      const { entry, message, ctx } = this.prepare(service, method, request, opts, false);
+      const handler = entry.handler as UnaryHandler<DescMessage, DescMessage>;
+      const reply = await untilAborted(
+        Promise.resolve().then(() => handler(message, ctx)),
+        ctx.signal,
+      );
+      return encodeReply(entry.method.output, reply);
+    } catch (err) {
+      const status = toRpcError(err);
+      code = status.code;
+      throw status;
+    } finally {
+      this.notify(opts.transport, service, method, code, started);
+    }
+  }
+
+  private notify(
+    transport: TransportKind,
+    service: string,
+    method: string,
+    code: number,
+    started: number,
+  ): void {
+    if (this.observers.length === 0) return;
+    // Unknown names are not label values: they would let any caller grow the metric's series.
+    const known = this.methods.has(`${service}/${method}`);
+    const event = {
+      transport,
+      service: known ? service : 'unknown',
+      method: known ? method : 'unknown',
+      code,
+      ms: performance.now() - started,
+    };
+    for (const observer of this.observers) observer(event);
   }
 
   /** Runs a server-streaming call, yielding each response's bytes; throws RpcError. */
@@ -117,9 +163,11 @@ export class ServiceRegistry {
     request: Uint8Array,
     opts: InvokeOptions,
   ): AsyncGenerator<Uint8Array> {
-    const { entry, message, ctx } = this.prepare(service, method, request, opts, true);
-    const handler = entry.handler as StreamHandler<DescMessage, DescMessage>;
+    const started = performance.now();
+    let code: number = Code.OK;
     try {
+      const { entry, message, ctx } = this.prepare(service, method, request, opts, true);
+      const handler = entry.handler as StreamHandler<DescMessage, DescMessage>;
       const iterator = handler(message, ctx)[Symbol.asyncIterator]();
       try {
         for (;;) {
@@ -131,7 +179,11 @@ export class ServiceRegistry {
         await iterator.return?.();
       }
     } catch (err) {
-      throw toRpcError(err);
+      const status = toRpcError(err);
+      code = status.code;
+      throw status;
+    } finally {
+      this.notify(opts.transport, service, method, code, started);
     }
   }
 

@@ -1,0 +1,2 @@
+export { type MetricsServer, startMetricsServer } from './metrics-server.ts';
+export { NodeMetrics } from './node-metrics.ts';
