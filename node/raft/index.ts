@@ -15,6 +15,11 @@
  *   readStates(rs)  -> serve a read once applied >= rs.index
  * The app compacts with storage.saveSnapshot(core.compact(stateMachineBytes)) after an advance.
  *
+ * A proposal's fate: propose() returns {index, term}; it succeeded when the entry applied at
+ * that index has that term, and failed if another term's entry is applied there (or the node
+ * loses leadership and the caller times out). Reads and proposals are refused on followers with
+ * the leader's id, so the driver can redirect the client (or forward the call) to the leader.
+ *
  * Start a node with `new RaftCore({ id, random: seededRandom(seed) }, storage.load())`, after
  * restoring the state machine from that PersistedState's snapshot (committed entries after it
  * come out of the first Ready again: the state machine need not be durable itself). A fresh
