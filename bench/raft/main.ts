@@ -1,0 +1,204 @@
+/**
+ * bench/raft: three real nodes on loopback, Raft over gRPC and then over Iroh,
+ * in one run: commit latency at concurrency 1 and 16, commits/s at 64, Raft
+ * message latency, election stability over a fault-free window, and failover
+ * time after SIGKILL of the leader — with the migration's decision rule
+ * (Raft moves to Iroh only if p99 message latency < 10 ms and stability
+ * > 99.9 %) applied to each transport.
+ *
+ *   node bench/raft/main.ts [--quick]
+ */
+import Table from 'cli-table3';
+import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { LocalCluster } from '../../node/testing/local-cluster.ts';
+import { runLoad } from '../lib/latency.ts';
+import { quantile, readBuckets, subtract, total } from '../lib/prom-histogram.ts';
+
+const quick = process.argv.includes('--quick');
+const STABILITY_WINDOW_MS = quick ? 15_000 : 60_000;
+const FAILOVERS = quick ? 2 : 3;
+const TICK_MS = 50;
+const ELECTION_TICKS = 10;
+/** The longest randomized election timeout: [election_ticks, 2 × election_ticks) ticks. */
+const MAX_ELECTION_TIMEOUT_MS = 2 * ELECTION_TICKS * TICK_MS;
+
+interface Result {
+  c1: { p50: number; p99: number };
+  c16: { p50: number; p99: number };
+  c64: number;
+  msgP50: number;
+  msgP99: number;
+  msgCount: number;
+  stability: number;
+  spuriousElections: number;
+  failovers: number[];
+}
+
+async function measure(raftTransport: 'grpc' | 'iroh'): Promise<Result> {
+  const cluster = await LocalCluster.start({
+    nodes: 3,
+    mode: 'dual',
+    raftTransport,
+    preferIroh: raftTransport === 'iroh' ? ['raft'] : [],
+    extraToml: `[raft]\ntick_ms = ${TICK_MS}\nelection_ticks = ${ELECTION_TICKS}\nheartbeat_ticks = 2\n`,
+  });
+  try {
+    const ids = ['n1', 'n2', 'n3'];
+    const leader = await agreedLeader(cluster, ids);
+    const { blixard } = await cluster.clients(leader, 'grpc');
+    let seq = 0;
+    const write = () =>
+      blixard.proposeTask(
+        { key: `k${seq % 64}`, op: RegisterOp.WRITE, value: String(seq++) },
+        { timeoutMs: 10_000 },
+      );
+    for (let i = 0; i < 200; i++) await write(); // warm-up
+
+    const c1 = await runLoad(write, { concurrency: 1, count: quick ? 300 : 1000, maxMs: 20_000 });
+    const c16 = await runLoad(write, { concurrency: 16, count: quick ? 2000 : 6000, maxMs: 20_000 });
+    const c64 = await runLoad(write, { concurrency: 64, count: quick ? 5000 : 20_000, maxMs: 15_000 });
+
+    // A fault-free window: Raft message latency and election stability, no client load.
+    const metricsBefore = await scrape(cluster, ids);
+    const stability = await watchStability(cluster, ids, STABILITY_WINDOW_MS);
+    const metricsAfter = await scrape(cluster, ids);
+    const messages = subtract(
+      readBuckets(metricsAfter, 'blixard_raft_message_duration_seconds', { transport: raftTransport }),
+      readBuckets(metricsBefore, 'blixard_raft_message_duration_seconds', { transport: raftTransport }),
+    );
+
+    const failovers: number[] = [];
+    for (let i = 0; i < FAILOVERS; i++) failovers.push(await failover(cluster, ids));
+
+    return {
+      c1: { p50: c1.p50Ms, p99: c1.p99Ms },
+      c16: { p50: c16.p50Ms, p99: c16.p99Ms },
+      c64: c64.perSecond,
+      msgP50: quantile(0.5, messages) * 1000,
+      msgP99: quantile(0.99, messages) * 1000,
+      msgCount: total(messages),
+      stability: stability.share,
+      spuriousElections: stability.termChanges,
+      failovers,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function statusOf(cluster: LocalCluster, id: string) {
+  const { cluster: c } = await cluster.clients(id, 'grpc');
+  return c.getClusterStatus({}, { timeoutMs: 1000 });
+}
+
+async function agreedLeader(
+  cluster: LocalCluster,
+  running: string[],
+  notThis = '',
+  timeoutMs = 30_000,
+): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const seen = await Promise.all(
+      running.map((id) =>
+        statusOf(cluster, id).then(
+          (s) => s.leaderId,
+          () => '',
+        ),
+      ),
+    );
+    const leader = seen[0] ?? '';
+    if (leader !== notThis && running.includes(leader) && seen.every((l) => l === leader)) return leader;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no agreed leader among ${running.join(', ')} within ${timeoutMs} ms`);
+}
+
+async function scrape(cluster: LocalCluster, ids: string[]): Promise<string> {
+  const texts = await Promise.all(
+    ids.map((id) => fetch(`http://127.0.0.1:${cluster.spec(id).metricsPort}/metrics`).then((r) => r.text())),
+  );
+  return texts.join('\n');
+}
+
+/** Samples every node every 100 ms: a sample is stable when all agree on one leader in the starting term. */
+async function watchStability(cluster: LocalCluster, ids: string[], windowMs: number) {
+  const first = await statusOf(cluster, ids[0] as string);
+  let lastTerm = first.term;
+  let termChanges = 0;
+  let stable = 0;
+  let samples = 0;
+  const until = Date.now() + windowMs;
+  while (Date.now() < until) {
+    const all = await Promise.all(ids.map((id) => statusOf(cluster, id).catch(() => undefined)));
+    samples += 1;
+    const leader = all[0]?.leaderId ?? '';
+    const term = all[0]?.term ?? 0n;
+    if (term !== lastTerm) {
+      termChanges += 1;
+      lastTerm = term;
+    }
+    if (leader !== '' && all.every((s) => s?.leaderId === leader && s.term === term) && term === first.term)
+      stable += 1;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { share: stable / samples, termChanges };
+}
+
+/** SIGKILL the leader; ms until the survivors agree on a new one. Then restart it and let it catch up. */
+async function failover(cluster: LocalCluster, ids: string[]): Promise<number> {
+  const old = await agreedLeader(cluster, ids);
+  const rest = ids.filter((id) => id !== old);
+  const killed = performance.now();
+  await cluster.kill(old, 'SIGKILL');
+  await agreedLeader(cluster, rest, old);
+  const ms = performance.now() - killed;
+  cluster.restart(old);
+  await agreedLeader(cluster, ids);
+  return ms;
+}
+
+const results: Record<'grpc' | 'iroh', Result> = {
+  grpc: await measure('grpc'),
+  iroh: await measure('iroh'),
+};
+
+const f = (n: number) =>
+  Number.isNaN(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const table = new Table({ head: ['figure', 'Raft over gRPC', 'Raft over Iroh', 'Iroh/gRPC', 'goal'] });
+const ratio = (g: number, i: number) => (g === 0 ? '—' : `${(i / g).toFixed(2)}×`);
+const line = (name: string, g: number, i: number, unit: string, goal: string) =>
+  table.push([name, `${f(g)} ${unit}`.trim(), `${f(i)} ${unit}`.trim(), ratio(g, i), goal]);
+const { grpc: g, iroh: i } = results;
+line('commit p50, concurrency 1', g.c1.p50, i.c1.p50, 'ms', '');
+line('commit p99, concurrency 1', g.c1.p99, i.c1.p99, 'ms', '');
+line('commit p50, concurrency 16', g.c16.p50, i.c16.p50, 'ms', '');
+line('commit p99, concurrency 16', g.c16.p99, i.c16.p99, 'ms', '< 10 ms');
+line('commits/s, concurrency 64', g.c64, i.c64, '/s', '≥ 2000/s');
+line('Raft message RTT p50 (idle)', g.msgP50, i.msgP50, 'ms', '');
+line('Raft message RTT p99 (idle)', g.msgP99, i.msgP99, 'ms', '< 10 ms');
+line('election stability', g.stability * 100, i.stability * 100, '%', '> 99.9 %');
+line('spurious elections in window', g.spuriousElections, i.spuriousElections, '', '0');
+line(
+  'failover after SIGKILL (median)',
+  med(g.failovers),
+  med(i.failovers),
+  'ms',
+  `≤ ${2 * MAX_ELECTION_TIMEOUT_MS} ms`,
+);
+console.log(
+  `\nbench/raft — 3 nodes on loopback; tick ${TICK_MS} ms, election timeout ${ELECTION_TICKS * TICK_MS}–${MAX_ELECTION_TIMEOUT_MS} ms; stability window ${STABILITY_WINDOW_MS / 1000} s\n`,
+);
+console.log(table.toString());
+console.log(`failovers (ms): gRPC ${g.failovers.map(f).join(', ')}; Iroh ${i.failovers.map(f).join(', ')}`);
+console.log(`Raft messages measured in the window: gRPC ${g.msgCount}, Iroh ${i.msgCount}`);
+console.log(
+  '\ndecision rule (Raft may move to a transport if p99 message latency < 10 ms and stability > 99.9 %):',
+);
+for (const [name, r] of Object.entries(results)) {
+  const ok = r.msgP99 < 10 && r.stability > 0.999;
+  console.log(
+    `  ${name.padEnd(5)} ${ok ? 'PASS' : 'FAIL'}  (p99 ${f(r.msgP99)} ms, stability ${f(r.stability * 100)} %)`,
+  );
+}
