@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 BENCH ?=
 
-.PHONY: setup test lint format gen gen-check bench
+.PHONY: setup test lint format gen gen-check bench images
 .DEFAULT_GOAL := help
 
 help:
@@ -34,3 +34,10 @@ gen-check: setup
 
 bench: setup
 	@scripts/bench.sh $(BENCH)
+
+# The lab's images, built offline and cached by input hash (IMAGES="node hub" for some).
+IMAGES ?= all
+images: setup
+	node images/build.ts $(IMAGES)
+
+include lab/Makefile.inc
