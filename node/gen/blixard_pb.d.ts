@@ -1561,6 +1561,20 @@ export declare type GetVmImageRequest = Message<"blixard.GetVmImageRequest"> & {
    * @generated from field: bool inline = 3;
    */
   inline: boolean;
+
+  /**
+   * with inline: first byte of the range to return
+   *
+   * @generated from field: uint64 offset = 4;
+   */
+  offset: bigint;
+
+  /**
+   * with inline: bytes to return from offset, 0 = to the end
+   *
+   * @generated from field: uint64 length = 5;
+   */
+  length: bigint;
 };
 
 /**
