@@ -109,6 +109,11 @@ export function runRandomSimulation(
     } else if (roll < 0.94) {
       const to = leader ? pick(cluster.core(leader).confState().voters) : undefined;
       if (leader && to) cluster.transferLeader(leader, to);
+    } else if (roll < 0.97) {
+      // Cut the leader off: its last entries stay unreplicated and a rival may win (Figure 8).
+      if (leader) cluster.partition([[leader]]);
+    } else if (leader) {
+      cluster.crash(leader);
     }
   }
 
