@@ -11,9 +11,13 @@ import { raftServices } from './cluster/raft-services.ts';
 import type { NodeConfig } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
-import { bootstrapState, emptyState } from './raft/core/raft-core.ts';
-import type { PersistedState, RaftMessage } from './raft/core/types.ts';
-import { DiskStorage } from './raft/storage/disk-storage.ts';
+import {
+  bootstrapState,
+  DiskStorage,
+  emptyState,
+  type PersistedState,
+  type RaftMessage,
+} from './raft/index.ts';
 import { ClusterState } from './state/index.ts';
 import {
   BlixardService,

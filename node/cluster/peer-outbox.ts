@@ -4,8 +4,7 @@
  * bounded — Raft retransmits, so a peer that is down costs dropped messages
  * (counted), not memory.
  */
-import { encodeMessage } from '../raft/codec/message-codec.ts';
-import type { RaftMessage } from '../raft/core/types.ts';
+import { encodeMessage, type RaftMessage } from '../raft/index.ts';
 import { ClusterService, createClient, type RoutedChannel } from '../transport/index.ts';
 
 export interface OutboxOptions {

@@ -5,19 +5,22 @@
  */
 
 import type { Logger } from '../log.ts';
-import { confChangeOf } from '../raft/core/conf-change.ts';
-import { RaftCore, type RaftStatus } from '../raft/core/raft-core.ts';
-import { seededRandom } from '../raft/core/rng.ts';
-import type {
-  ConfChange,
-  NodeId,
-  PersistedState,
-  RaftMessage,
-  Ready,
-  Role,
-  Snapshot,
-} from '../raft/core/types.ts';
-import type { RaftStorage } from '../raft/storage/raft-storage.ts';
+import {
+  type ConfChange,
+  confChangeOf,
+  drainReady,
+  type Entry,
+  type NodeId,
+  type PersistedState,
+  RaftCore,
+  type RaftMessage,
+  type RaftStatus,
+  type RaftStorage,
+  type Ready,
+  type Role,
+  type Snapshot,
+  seededRandom,
+} from '../raft/index.ts';
 import {
   type ApplyResult,
   type ClusterState,
@@ -212,18 +215,21 @@ export class RaftDriver {
   }
 
   private drain(): void {
-    while (!this.stopped && this.core.hasReady()) {
-      const rd = this.core.ready();
-      this.persist(rd);
-      if (rd.messages.length > 0) this.opts.send(rd.messages);
-      if (rd.snapshot) this.restore(rd.snapshot);
-      for (const entry of rd.committedEntries)
-        this.applyEntry(entry.index, entry.term, entry.type, entry.data);
-      for (const rs of rd.readStates) this.confirmRead(rs.context, rs.index);
-      if (rd.softState) this.noteSoftState(rd.softState.role, rd.softState.leader);
-      this.core.advance();
-      this.maybeSnapshot();
-    }
+    if (this.stopped) return;
+    drainReady(this.core, {
+      persist: (rd) => {
+        this.persist(rd);
+        if (rd.softState) this.noteSoftState(rd.softState.role, rd.softState.leader);
+      },
+      send: (messages) => this.opts.send(messages),
+      restore: (snapshot) => this.restore(snapshot),
+      apply: (entry) => this.applyEntry(entry),
+      readStates: (states) => {
+        for (const rs of states) this.confirmRead(rs.context, rs.index);
+      },
+    });
+    this.failOrphanedRequests();
+    this.maybeSnapshot();
   }
 
   private persist(rd: Ready): void {
@@ -242,7 +248,8 @@ export class RaftDriver {
     this.releaseApplied();
   }
 
-  private applyEntry(index: number, term: number, type: 'normal' | 'conf', data: Uint8Array): void {
+  private applyEntry(entry: Entry): void {
+    const { index, term, type, data } = entry;
     if (index <= this.opts.state.applied) return;
     let result: ApplyResult = { ok: true };
     if (type === 'normal' && data.length > 0) {
@@ -250,7 +257,7 @@ export class RaftDriver {
     } else {
       this.opts.state.skip(index);
       if (type === 'conf') {
-        const change = confChangeOf({ index, term, type, data });
+        const change = confChangeOf(entry);
         this.opts.log.info('membership change applied', { index, change });
       }
     }
@@ -292,22 +299,28 @@ export class RaftDriver {
   private noteSoftState(role: Role, leader: NodeId): void {
     if (role === 'pre-candidate' && this.role !== 'pre-candidate') this.electionsStarted += 1;
     if (leader !== this.leader && leader !== '') this.leaderChanges += 1;
-    const wasLeader = this.role === 'leader';
     this.role = role;
     this.leader = leader;
     this.opts.log.info('raft role', { role, leader, term: this.core.currentTerm() });
     this.opts.onRoleChange?.(role, leader, this.core.currentTerm());
-    if (wasLeader && role !== 'leader') {
-      // Entries this node proposed may still commit under the next leader: their outcome is unknown.
-      const lost = new RpcError(
-        Code.UNAVAILABLE,
-        'leadership lost before the proposal committed; outcome unknown',
-      );
-      for (const p of this.proposals.values()) this.failProposal(p, lost);
-      this.proposals.clear();
-      for (const r of this.reads.values()) this.failRead(r, lost);
-      this.reads.clear();
-    }
+  }
+
+  /**
+   * Requests are only taken while leading; once this node no longer leads, those still pending
+   * may yet commit under the next leader: their outcome is unknown. Checked after a whole drain,
+   * so entries applied in the same batches resolve their proposals first.
+   */
+  private failOrphanedRequests(): void {
+    if (this.core.currentRole() === 'leader') return;
+    if (this.proposals.size === 0 && this.reads.size === 0) return;
+    const lost = new RpcError(
+      Code.UNAVAILABLE,
+      'leadership lost before the request completed; outcome unknown',
+    );
+    for (const p of this.proposals.values()) this.failProposal(p, lost);
+    this.proposals.clear();
+    for (const r of this.reads.values()) this.failRead(r, lost);
+    this.reads.clear();
   }
 
   private maybeSnapshot(): void {

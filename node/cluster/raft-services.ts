@@ -6,8 +6,7 @@
  */
 
 import { NodeRole, TransportMode as ProtoMode, RegisterOp } from '../gen/blixard_pb.js';
-import { decodeMessage } from '../raft/codec/message-codec.ts';
-import type { RaftMessage, Role } from '../raft/core/types.ts';
+import { decodeMessage, type RaftMessage, type Role } from '../raft/index.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   BlixardService,
