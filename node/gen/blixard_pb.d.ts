@@ -1321,6 +1321,148 @@ export declare type ClusterResourceSummaryResponse = Message<"blixard.ClusterRes
 export declare const ClusterResourceSummaryResponseSchema: GenMessage<ClusterResourceSummaryResponse>;
 
 /**
+ * A node reports what it did to a VM it owns (started it, stopped it, handed
+ * it to a migration target); the leader proposes the change guarded by the
+ * states and owner the reporter saw, so a stale report changes nothing.
+ *
+ * @generated from message blixard.VmStateReport
+ */
+export declare type VmStateReport = Message<"blixard.VmStateReport"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: blixard.VmState state = 2;
+   */
+  state: VmState;
+
+  /**
+   * new owner; empty keeps the current one
+   *
+   * @generated from field: string node_id = 3;
+   */
+  nodeId: string;
+
+  /**
+   * the VM must be in one of these
+   *
+   * @generated from field: repeated blixard.VmState expected = 4;
+   */
+  expected: VmState[];
+
+  /**
+   * and owned by this node
+   *
+   * @generated from field: string expected_node = 5;
+   */
+  expectedNode: string;
+
+  /**
+   * guest pid when RUNNING
+   *
+   * @generated from field: uint32 pid = 6;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: uint64 at_ms = 7;
+   */
+  atMs: bigint;
+
+  /**
+   * @generated from field: string reporter = 8;
+   */
+  reporter: string;
+
+  /**
+   * @generated from field: string message = 9;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message blixard.VmStateReport.
+ * Use `create(VmStateReportSchema)` to create a new message.
+ */
+export declare const VmStateReportSchema: GenMessage<VmStateReport>;
+
+/**
+ * A node reports a task it runs: RUNNING when it starts, then its outcome.
+ *
+ * @generated from message blixard.TaskResultReport
+ */
+export declare type TaskResultReport = Message<"blixard.TaskResultReport"> & {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * @generated from field: blixard.TaskState state = 2;
+   */
+  state: TaskState;
+
+  /**
+   * @generated from field: string output = 3;
+   */
+  output: string;
+
+  /**
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * @generated from field: int32 exit_code = 5;
+   */
+  exitCode: number;
+
+  /**
+   * @generated from field: uint64 at_ms = 6;
+   */
+  atMs: bigint;
+
+  /**
+   * @generated from field: string reporter = 7;
+   */
+  reporter: string;
+};
+
+/**
+ * Describes the message blixard.TaskResultReport.
+ * Use `create(TaskResultReportSchema)` to create a new message.
+ */
+export declare const TaskResultReportSchema: GenMessage<TaskResultReport>;
+
+/**
+ * @generated from message blixard.NodeReportResponse
+ */
+export declare type NodeReportResponse = Message<"blixard.NodeReportResponse"> & {
+  /**
+   * @generated from field: bool success = 1;
+   */
+  success: boolean;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * @generated from field: uint64 index = 3;
+   */
+  index: bigint;
+};
+
+/**
+ * Describes the message blixard.NodeReportResponse.
+ * Use `create(NodeReportResponseSchema)` to create a new message.
+ */
+export declare const NodeReportResponseSchema: GenMessage<NodeReportResponse>;
+
+/**
  * @generated from message blixard.HealthCheckRequest
  */
 export declare type HealthCheckRequest = Message<"blixard.HealthCheckRequest"> & {
@@ -2163,6 +2305,26 @@ export declare const BlixardService: GenService<{
     methodKind: "unary";
     input: typeof ProposeTaskRequestSchema;
     output: typeof ProposeTaskResponseSchema;
+  },
+  /**
+   * group: vm_ops
+   *
+   * @generated from rpc blixard.BlixardService.ReportVmState
+   */
+  reportVmState: {
+    methodKind: "unary";
+    input: typeof VmStateReportSchema;
+    output: typeof NodeReportResponseSchema;
+  },
+  /**
+   * group: tasks
+   *
+   * @generated from rpc blixard.BlixardService.ReportTaskResult
+   */
+  reportTaskResult: {
+    methodKind: "unary";
+    input: typeof TaskResultReportSchema;
+    output: typeof NodeReportResponseSchema;
   },
 }>;
 

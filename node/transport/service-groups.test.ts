@@ -18,6 +18,6 @@ describe('service catalog', () => {
         'grpc.health.v1.Health/Watch',
       ]),
     );
-    expect(allMethods()).toHaveLength(21 + 2 + 2);
+    expect(allMethods()).toHaveLength(21 + 4 + 2);
   });
 });

@@ -41,6 +41,8 @@ const GROUP_OF: Record<string, ServiceGroup> = {
   'blixard.ClusterService/ListP2pImages': 'p2p',
   'blixard.BlixardService/GetRaftStatus': 'status',
   'blixard.BlixardService/ProposeTask': 'raft',
+  'blixard.BlixardService/ReportVmState': 'vm_ops',
+  'blixard.BlixardService/ReportTaskResult': 'tasks',
   'grpc.health.v1.Health/Check': 'health',
   'grpc.health.v1.Health/Watch': 'health',
 };
