@@ -102,3 +102,60 @@ describe('cluster state machine', () => {
     expect(() => decodeCommand(Uint8Array.of(1, 2, 3))).toThrow(/not JSON/);
   });
 });
+
+describe('vm commands with guards and capacity', () => {
+  const join = (id: string, vcpus: number, memoryMb: number): Command => ({
+    type: 'member.join',
+    id,
+    address: { grpc: '', irohNodeId: '', irohAddrs: [] },
+    capacity: { vcpus, memoryMb, diskGb: 10 },
+  });
+  const spec = (name: string, node: string, vcpus = 1) => ({ ...vm(name), node, vcpus });
+
+  it('refuses a create that does not fit its node, with RESOURCE_EXHAUSTED', () => {
+    const s = new ClusterState();
+    s.apply(1, join('n1', 2, 1024));
+    expect(s.apply(2, { type: 'vm.create', vm: spec('a', 'n1', 2), fit: true }).ok).toBe(true);
+    const refused = s.apply(3, { type: 'vm.create', vm: spec('b', 'n1', 1), fit: true });
+    expect(refused).toMatchObject({ ok: false, code: 'RESOURCE_EXHAUSTED' });
+    expect(s.vm('b')).toBeUndefined();
+  });
+
+  it('applies a state report only when the VM is where and as the reporter saw it', () => {
+    const s = new ClusterState();
+    s.apply(1, join('n1', 4, 4096));
+    s.apply(2, { type: 'vm.create', vm: spec('a', 'n1'), state: 'starting' });
+    const stale = s.apply(3, { type: 'vm.state', name: 'a', state: 'running', expect: ['stopping'] });
+    expect(stale).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
+    const foreign = s.apply(4, { type: 'vm.state', name: 'a', state: 'running', expectNode: 'n2' });
+    expect(foreign).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
+    s.apply(5, { type: 'vm.state', name: 'a', state: 'running', expect: ['starting'], pid: 42, atMs: 7 });
+    expect(s.vm('a')).toMatchObject({ state: 'running', pid: 42, startedAtMs: 7 });
+    s.apply(6, { type: 'vm.state', name: 'a', state: 'stopped' });
+    expect(s.vm('a')).toMatchObject({ state: 'stopped', pid: 0 });
+  });
+
+  it('counts a migrating VM on its target when checking room there', () => {
+    const s = new ClusterState();
+    s.apply(1, join('n1', 4, 4096));
+    s.apply(2, join('n2', 1, 4096));
+    s.apply(3, { type: 'vm.create', vm: spec('a', 'n1'), state: 'running' });
+    s.apply(4, { type: 'vm.create', vm: spec('b', 'n1'), state: 'running' });
+    const moved = s.apply(5, {
+      type: 'vm.state',
+      name: 'a',
+      state: 'migrating',
+      migratingTo: 'n2',
+      fit: true,
+    });
+    expect(moved.ok).toBe(true);
+    const second = s.apply(6, {
+      type: 'vm.state',
+      name: 'b',
+      state: 'migrating',
+      migratingTo: 'n2',
+      fit: true,
+    });
+    expect(second).toMatchObject({ ok: false, code: 'RESOURCE_EXHAUSTED' });
+  });
+});

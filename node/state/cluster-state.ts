@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AddressRecord, Command, ResourcesRecord, VmSpecRecord, VmStateName } from './commands.ts';
+import { nodeUsage } from './usage.ts';
 
 export interface MemberRecord {
   id: string;
@@ -16,6 +17,9 @@ export interface MemberRecord {
 export interface VmRecord extends VmSpecRecord {
   state: VmStateName;
   migratingTo: string;
+  /** Guest pid on the owning node while running (0 otherwise), and since when. */
+  pid: number;
+  startedAtMs: number;
 }
 
 export interface TaskRecord {
@@ -28,6 +32,7 @@ export interface TaskRecord {
   error: string;
   exitCode: number;
   submittedAtMs: number;
+  startedAtMs: number;
   finishedAtMs: number;
 }
 
@@ -45,7 +50,12 @@ export type ApplyResult =
   | { ok: true; value?: string; found?: boolean }
   | {
       ok: false;
-      code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT';
+      code:
+        | 'NOT_FOUND'
+        | 'ALREADY_EXISTS'
+        | 'FAILED_PRECONDITION'
+        | 'INVALID_ARGUMENT'
+        | 'RESOURCE_EXHAUSTED';
       message: string;
     };
 
@@ -164,17 +174,54 @@ export class ClusterState {
         d.registers[cmd.key] = cmd.value;
         return { ok: true, value: cmd.value };
       }
-      case 'vm.create':
+      case 'vm.create': {
         if (d.vms[cmd.vm.name])
           return { ok: false, code: 'ALREADY_EXISTS', message: `vm '${cmd.vm.name}' exists` };
-        d.vms[cmd.vm.name] = { ...cmd.vm, state: 'created', migratingTo: '' };
+        if (cmd.fit) {
+          const refused = this.refuseUnlessFits(cmd.vm, cmd.vm.node);
+          if (refused) return refused;
+        }
+        d.vms[cmd.vm.name] = {
+          ...cmd.vm,
+          state: cmd.state ?? 'created',
+          migratingTo: '',
+          pid: 0,
+          startedAtMs: 0,
+        };
         return { ok: true };
+      }
       case 'vm.state': {
         const vm = d.vms[cmd.name];
         if (!vm) return { ok: false, code: 'NOT_FOUND', message: `no vm '${cmd.name}'` };
+        if (cmd.expect && !cmd.expect.includes(vm.state)) {
+          return {
+            ok: false,
+            code: 'FAILED_PRECONDITION',
+            message: `vm '${cmd.name}' is ${vm.state}, not ${cmd.expect.join(' or ')}`,
+          };
+        }
+        if (cmd.expectNode !== undefined && vm.node !== cmd.expectNode) {
+          return {
+            ok: false,
+            code: 'FAILED_PRECONDITION',
+            message: `vm '${cmd.name}' is on ${vm.node}, not ${cmd.expectNode}`,
+          };
+        }
+        if (cmd.fit) {
+          const target = cmd.migratingTo || cmd.node || vm.node;
+          const refused = this.refuseUnlessFits(vm, target);
+          if (refused) return refused;
+        }
         vm.state = cmd.state;
         if (cmd.node !== undefined) vm.node = cmd.node;
         vm.migratingTo = cmd.migratingTo ?? '';
+        if (cmd.state === 'running' && cmd.pid !== undefined) {
+          if (vm.pid !== cmd.pid) vm.startedAtMs = cmd.atMs ?? 0;
+          vm.pid = cmd.pid;
+        } else if (cmd.state !== 'running' && cmd.state !== 'migrating') {
+          vm.pid = 0;
+          vm.startedAtMs = 0;
+        }
         return { ok: true };
       }
       case 'vm.delete': {
@@ -202,6 +249,7 @@ export class ClusterState {
           error: '',
           exitCode: 0,
           submittedAtMs: cmd.submittedAtMs,
+          startedAtMs: 0,
           finishedAtMs: 0,
         };
         return { ok: true };
@@ -214,6 +262,7 @@ export class ClusterState {
           error: cmd.error,
           exitCode: cmd.exitCode,
         });
+        if (cmd.state === 'running') task.startedAtMs = cmd.atMs;
         if (cmd.state === 'succeeded' || cmd.state === 'failed') task.finishedAtMs = cmd.atMs;
         return { ok: true };
       }
@@ -243,6 +292,27 @@ export class ClusterState {
         return { ok: true };
       }
     }
+  }
+
+  /** RESOURCE_EXHAUSTED when `vm` does not fit what `node` reported, next to the VMs it already holds. */
+  private refuseUnlessFits(
+    vm: { name: string; vcpus: number; memoryMb: number },
+    node: string,
+  ): ApplyResult | undefined {
+    const member = this.data.members[node];
+    if (!member) return { ok: false, code: 'NOT_FOUND', message: `no member '${node}'` };
+    const used = nodeUsage(this.vms(), node, vm.name);
+    const cap = member.capacity;
+    if (used.vcpus + vm.vcpus > cap.vcpus || used.memoryMb + vm.memoryMb > cap.memoryMb) {
+      return {
+        ok: false,
+        code: 'RESOURCE_EXHAUSTED',
+        message:
+          `vm '${vm.name}' (${vm.vcpus} vcpus, ${vm.memoryMb} MB) does not fit ${node}: ` +
+          `${cap.vcpus - used.vcpus} vcpus and ${cap.memoryMb - used.memoryMb} MB free`,
+      };
+    }
+    return undefined;
   }
 }
 

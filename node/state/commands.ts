@@ -53,13 +53,28 @@ export const CommandSchema = z.discriminatedUnion('type', [
     expected: z.string(),
     value: z.string(),
   }),
-  z.strictObject({ type: z.literal('vm.create'), vm }),
+  z.strictObject({
+    type: z.literal('vm.create'),
+    vm,
+    /** The state it starts in (default created): a create that also starts is one entry. */
+    state: z.enum(VM_STATES).optional(),
+    /** Refuse (RESOURCE_EXHAUSTED) when the VM does not fit its node's reported capacity. */
+    fit: z.boolean().optional(),
+  }),
   z.strictObject({
     type: z.literal('vm.state'),
     name: z.string(),
     state: z.enum(VM_STATES),
     node: z.string().optional(),
     migratingTo: z.string().optional(),
+    /** Guards: the VM must be in one of these states, owned by this node (FAILED_PRECONDITION otherwise). */
+    expect: z.array(z.enum(VM_STATES)).optional(),
+    expectNode: z.string().optional(),
+    /** The guest's pid on its node when running, and when it started. */
+    pid: z.number().int().min(0).optional(),
+    atMs: z.number().optional(),
+    /** Check that the VM fits `migratingTo` (or the new `node`) before moving it there. */
+    fit: z.boolean().optional(),
   }),
   z.strictObject({ type: z.literal('vm.delete'), name: z.string() }),
   z.strictObject({

@@ -19,3 +19,4 @@ export {
   type VmSpecRecord,
   type VmStateName,
 } from './commands.ts';
+export { nodeUsage, type Usage } from './usage.ts';
