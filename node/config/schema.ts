@@ -2,6 +2,7 @@
  * The node's TOML config, as a zod schema: the node contract of DESIGN.md.
  * Unknown keys are errors (a typo must not silently fall back to a default).
  */
+import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
 import { SERVICE_GROUPS } from '../transport/service-groups.ts';
 
@@ -65,6 +66,36 @@ export const NodeConfigSchema = z
       })
       .prefault({}),
     metrics: z.strictObject({ bind_address: hostPort.default('0.0.0.0:9100') }).prefault({}),
+    /** VMs this node runs and the tasks it accepts; the capacity defaults to the host's. */
+    vm: z
+      .strictObject({
+        backend: z.enum(['process']).default('process'),
+        vcpus: z
+          .number()
+          .int()
+          .min(0)
+          .default(() => availableParallelism()),
+        memory_mb: z
+          .number()
+          .int()
+          .min(0)
+          .default(() => Math.floor(totalmem() / 2 ** 20)),
+        disk_gb: z.number().int().min(0).default(100),
+        /** The guest program each VM runs; empty: the one shipped in node/vm/guest. */
+        guest_program: z.string().default(''),
+        /** Fraction of its declared memory a guest actually holds resident (1 = all of it). */
+        guest_memory_scale: z.number().min(0).max(1).default(1),
+        heartbeat_ms: z.number().int().min(10).default(500),
+        /** A guest silent this long is unhealthy and is restarted. */
+        heartbeat_timeout_ms: z.number().int().min(100).default(5000),
+        reconcile_ms: z.number().int().min(10).default(500),
+        /** Commands a task may run (by name, looked up on PATH). */
+        task_allowlist: z
+          .array(z.string().min(1))
+          .default(['echo', 'true', 'false', 'sleep', 'uname', 'hostname', 'date']),
+        task_output_limit_bytes: z.number().int().min(0).default(65_536),
+      })
+      .prefault({}),
     raft: z
       .strictObject({
         tick_ms: z.number().int().min(1).max(10_000).default(50),
