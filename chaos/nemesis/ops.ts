@@ -1,0 +1,109 @@
+/**
+ * The nemesis' operations: one JSON-shaped union shared by the TypeScript API, the CLI (`lab chaos
+ * ...`), generated schedules and YAML incident files, so a recorded run can be repeated from its file.
+ */
+import { z } from 'zod';
+
+export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'leader', 'client'] as const;
+export type PartitionKind = (typeof PARTITION_KINDS)[number];
+
+/** Which transports a fault reaches: both (the default), or one only to compare them. */
+export const TRANSPORT_SELECTORS = ['both', 'tcp', 'udp'] as const;
+export type TransportSelector = (typeof TRANSPORT_SELECTORS)[number];
+
+export const NODE_OPS = ['kill', 'stop', 'start', 'pause', 'resume', 'restart'] as const;
+export type NodeOpKind = (typeof NODE_OPS)[number];
+
+const nodeId = z.string().regex(/^n\d+$/, 'a node id such as n1');
+/** A node, or `leader` (the leader when the op runs). */
+const nodeTarget = z.union([nodeId, z.literal('leader')]);
+const linkName = z.string().regex(/^(client|n\d+)-n\d+$/, 'a link name such as n1-n2 or client-n3');
+
+/** `all` (every link, the client's too), `peers` (node to node), `client` (client to node), or names. */
+export const LinkSelectorSchema = z.union([z.enum(['all', 'peers', 'client']), z.array(linkName).min(1)]);
+export type LinkSelector = z.infer<typeof LinkSelectorSchema>;
+
+const transport = z.enum(TRANSPORT_SELECTORS).default('both');
+const links = LinkSelectorSchema.default('all');
+
+/** A raw toxic spec (chaos/links validates its attributes per type and transport). */
+export const ToxicInputSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  type: z.string().min(1),
+  stream: z.enum(['upstream', 'downstream']).optional(),
+  toxicity: z.number().min(0).max(1).optional(),
+  attributes: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const NemesisOpSchema = z.discriminatedUnion('do', [
+  z.strictObject({
+    do: z.literal('partition'),
+    kind: z.enum(PARTITION_KINDS),
+    /** isolate/client: the node cut off (default: the first node); ignored by the others. */
+    node: nodeTarget.optional(),
+    transport,
+  }),
+  z.strictObject({ do: z.literal('heal') }),
+  z.strictObject({
+    do: z.literal('latency'),
+    ms: z.number().int().positive(),
+    jitter: z.number().int().nonnegative().default(0),
+    links,
+    transport,
+  }),
+  z.strictObject({
+    do: z.literal('loss'),
+    probability: z.number().gt(0).max(1),
+    links,
+    // Loss is a datagram toxic: it exists on UDP only.
+    transport: z.literal('udp').default('udp'),
+  }),
+  z.strictObject({
+    do: z.literal('bandwidth'),
+    rate: z.number().int().positive(),
+    links,
+    transport,
+  }),
+  z.strictObject({ do: z.literal('toxic'), toxic: ToxicInputSchema, links, transport }),
+  ...NODE_OPS.map((op) => z.strictObject({ do: z.literal(op), node: nodeTarget })),
+  z.strictObject({
+    do: z.literal('mode-change'),
+    mode: z.enum(['grpc', 'dual', 'iroh']),
+    /** Order of the rolling restart (default: every node, in id order). */
+    nodes: z.array(nodeId).min(1).optional(),
+  }),
+]);
+
+export type NemesisOp = z.infer<typeof NemesisOpSchema>;
+export type NemesisOpInput = z.input<typeof NemesisOpSchema>;
+
+/** Ops that leave a fault in place until a heal (or the matching start/resume). */
+export function isFault(op: NemesisOp): boolean {
+  return op.do !== 'heal' && op.do !== 'start' && op.do !== 'resume';
+}
+
+/** A one-line description for logs and the CLI. */
+export function describeOp(op: NemesisOp): string {
+  switch (op.do) {
+    case 'partition':
+      return `partition ${op.kind}${op.node ? ` ${op.node}` : ''} (${op.transport})`;
+    case 'heal':
+      return 'heal';
+    case 'latency':
+      return `latency ${op.ms} ms ±${op.jitter} on ${linksText(op.links)} (${op.transport})`;
+    case 'loss':
+      return `loss ${op.probability} on ${linksText(op.links)} (udp)`;
+    case 'bandwidth':
+      return `bandwidth ${op.rate} KB/s on ${linksText(op.links)} (${op.transport})`;
+    case 'toxic':
+      return `toxic ${op.toxic.type} on ${linksText(op.links)} (${op.transport})`;
+    case 'mode-change':
+      return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
+    default:
+      return `${op.do} ${op.node}`;
+  }
+}
+
+function linksText(l: LinkSelector): string {
+  return typeof l === 'string' ? `${l} links` : l.join(', ');
+}
