@@ -1640,6 +1640,24 @@ export declare type ShareVmImageRequest = Message<"blixard.ShareVmImageRequest">
    * @generated from field: bytes data = 4;
    */
   data: Uint8Array;
+
+  /**
+   * Set by a node that already holds the image (imported or fetched) and asks
+   * the leader to record it as a holder; image_path and data are then empty.
+   *
+   * @generated from field: string holder = 5;
+   */
+  holder: string;
+
+  /**
+   * @generated from field: string hash = 6;
+   */
+  hash: string;
+
+  /**
+   * @generated from field: uint64 size = 7;
+   */
+  size: bigint;
 };
 
 /**
