@@ -33,6 +33,9 @@ export interface CallObserver {
     transport: TransportKind;
     code: number;
     ms: number;
+    /** Message bytes sent (request) and received (reply), for bytes-per-transport figures. */
+    requestBytes: number;
+    responseBytes: number;
   }): void;
   onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
 }
@@ -107,7 +110,7 @@ export class RoutedChannel implements RpcChannel {
     this.refreshLatency(service, method);
     const kind = this.pick(service, method);
     try {
-      return await this.observe(kind, service, method, () =>
+      return await this.observe(kind, service, method, request.length, () =>
         this.channel(kind).unary(service, method, request, opts),
       );
     } catch (err) {
@@ -115,7 +118,7 @@ export class RoutedChannel implements RpcChannel {
       if (!shouldFallBack(this.factory.strategy, kind, this.mode, status)) throw status;
       this.fallbacks += 1;
       this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
-      return this.observe('grpc', service, method, () =>
+      return this.observe('grpc', service, method, request.length, () =>
         this.channel('grpc').unary(service, method, request, opts),
       );
     }
@@ -140,16 +143,20 @@ export class RoutedChannel implements RpcChannel {
     await Promise.all([this.grpcChannel?.close(), this.irohChannel?.close()]);
   }
 
-  private async observe<T>(
+  private async observe(
     kind: TransportKind,
     service: string,
     method: string,
-    call: () => Promise<T>,
-  ): Promise<T> {
+    requestBytes: number,
+    call: () => Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
     const started = performance.now();
     let code: number = Code.OK;
+    let responseBytes = 0;
     try {
-      return await call();
+      const reply = await call();
+      responseBytes = reply.length;
+      return reply;
     } catch (err) {
       code = toRpcError(err).code;
       throw err;
@@ -161,6 +168,8 @@ export class RoutedChannel implements RpcChannel {
         transport: kind,
         code,
         ms: performance.now() - started,
+        requestBytes,
+        responseBytes,
       });
     }
   }

@@ -69,6 +69,9 @@ export type ServedCallObserver = (event: {
   method: string;
   code: number;
   ms: number;
+  /** Message bytes in (request) and out (responses), for bytes-per-transport figures. */
+  requestBytes: number;
+  responseBytes: number;
 }) => void;
 
 export class ServiceRegistry {
@@ -119,6 +122,7 @@ export class ServiceRegistry {
   ): Promise<Uint8Array> {
     const started = performance.now();
     let code: number = Code.OK;
+    let responseBytes = 0;
     try {
       const { entry, message, ctx } = this.prepare(service, method, request, opts, false);
       const handler = entry.handler as UnaryHandler<DescMessage, DescMessage>;
@@ -126,13 +130,15 @@ export class ServiceRegistry {
         Promise.resolve().then(() => handler(message, ctx)),
         ctx.signal,
       );
-      return encodeReply(entry.method.output, reply);
+      const encoded = encodeReply(entry.method.output, reply);
+      responseBytes = encoded.length;
+      return encoded;
     } catch (err) {
       const status = toRpcError(err);
       code = status.code;
       throw status;
     } finally {
-      this.notify(opts.transport, service, method, code, started);
+      this.notify(opts.transport, service, method, code, started, request.length, responseBytes);
     }
   }
 
@@ -142,6 +148,8 @@ export class ServiceRegistry {
     method: string,
     code: number,
     started: number,
+    requestBytes: number,
+    responseBytes: number,
   ): void {
     if (this.observers.length === 0) return;
     // Unknown names are not label values: they would let any caller grow the metric's series.
@@ -152,6 +160,8 @@ export class ServiceRegistry {
       method: known ? method : 'unknown',
       code,
       ms: performance.now() - started,
+      requestBytes,
+      responseBytes,
     };
     for (const observer of this.observers) observer(event);
   }
@@ -165,6 +175,7 @@ export class ServiceRegistry {
   ): AsyncGenerator<Uint8Array> {
     const started = performance.now();
     let code: number = Code.OK;
+    let responseBytes = 0;
     try {
       const { entry, message, ctx } = this.prepare(service, method, request, opts, true);
       const handler = entry.handler as StreamHandler<DescMessage, DescMessage>;
@@ -173,7 +184,9 @@ export class ServiceRegistry {
         for (;;) {
           const next = await untilAborted(iterator.next(), ctx.signal);
           if (next.done) return;
-          yield encodeReply(entry.method.output, next.value);
+          const encoded = encodeReply(entry.method.output, next.value);
+          responseBytes += encoded.length;
+          yield encoded;
         }
       } finally {
         await iterator.return?.();
@@ -183,7 +196,7 @@ export class ServiceRegistry {
       code = status.code;
       throw status;
     } finally {
-      this.notify(opts.transport, service, method, code, started);
+      this.notify(opts.transport, service, method, code, started, request.length, responseBytes);
     }
   }
 
