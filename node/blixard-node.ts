@@ -11,6 +11,7 @@ import { raftServices } from './cluster/raft-services.ts';
 import type { NodeConfig } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
+import { PeerConnector } from './peers/index.ts';
 import {
   bootstrapState,
   DiskStorage,
@@ -45,6 +46,7 @@ export class BlixardNode {
   private driverRef: RaftDriver | undefined;
   private book: AddressBook | undefined;
   private readonly outboxes = new Map<string, PeerOutbox>();
+  private peers: PeerConnector | undefined;
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
@@ -55,12 +57,14 @@ export class BlixardNode {
     this.config = config;
     this.log = createLogger('node', { node: config.node.id });
     this.metrics = new NodeMetrics({ node: config.node.id, mode: config.transport.mode });
-    this.registry.observe((e) =>
+    this.registry.observe((e) => {
       this.metrics.rpcServerSeconds.observe(
         { transport: e.transport, service: e.service, method: e.method, code: String(e.code) },
         e.ms / 1000,
-      ),
-    );
+      );
+      this.metrics.transportBytes.inc({ transport: e.transport, direction: 'received' }, e.requestBytes);
+      this.metrics.transportBytes.inc({ transport: e.transport, direction: 'sent' }, e.responseBytes);
+    });
     this.registry.register(Health, this.health.impl());
     this.registry.register(ClusterService, {
       healthCheck: () => ({
@@ -134,12 +138,21 @@ export class BlixardNode {
             code: String(e.code),
           };
           this.metrics.rpcClientSeconds.observe(labels, e.ms / 1000);
+          this.metrics.transportBytes.inc({ transport: e.transport, direction: 'sent' }, e.requestBytes);
+          this.metrics.transportBytes.inc({ transport: e.transport, direction: 'received' }, e.responseBytes);
           if (e.code === 4 || e.code === 14) this.metrics.connectionErrors.inc({ transport: e.transport });
         },
         onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
       },
     });
     this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);
+    this.peers = new PeerConnector({
+      resolve: (peer) => this.book?.channel(peer),
+      onTransition: (peer, tr) => {
+        this.metrics.peerCircuitTransitions.inc({ peer, to: tr.to });
+        this.log.info('peer circuit breaker', { peer, from: tr.from, to: tr.to });
+      },
+    });
 
     this.driverRef = new RaftDriver(
       {
@@ -197,6 +210,7 @@ export class BlixardNode {
     }
     await this.driverRef?.stop();
     for (const outbox of this.outboxes.values()) outbox.close();
+    this.peers?.stop();
     await this.factory?.close();
     await this.runner?.stop();
     await this.metricsServer?.close();
@@ -208,9 +222,9 @@ export class BlixardNode {
     for (const m of messages) {
       let outbox = this.outboxes.get(m.to);
       if (!outbox) {
-        const channel = this.book?.channel(m.to);
-        if (!channel) continue; // an unknown peer: Raft retries once its address is known
-        outbox = new PeerOutbox(this.config.node.id, m.to, channel);
+        const link = this.peers?.link(m.to);
+        if (!link) continue; // an unknown peer: Raft retries once its address is known
+        outbox = new PeerOutbox(this.config.node.id, link);
         const peer = m.to;
         outbox.onSent = (ms, count, transport) => {
           this.metrics.raftMessageSeconds.observe({ transport, peer }, ms / 1000);
@@ -237,6 +251,12 @@ export class BlixardNode {
     m.activeConnections.set({ transport: 'iroh' }, this.runner?.irohHost?.openConnections ?? 0);
     m.irohRefused.set(this.runner?.irohHost?.refused ?? 0);
     for (const [peer, outbox] of this.outboxes) m.raftMessagesDropped.set({ peer }, outbox.dropped);
+    for (const link of this.peers?.links() ?? []) {
+      const state = link.state();
+      m.peerCircuitState.set({ peer: link.peer }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+      m.peerHealthChecks.set({ peer: link.peer, outcome: 'ok' }, link.healthChecks - link.healthFailures);
+      m.peerHealthChecks.set({ peer: link.peer, outcome: 'failed' }, link.healthFailures);
+    }
   }
 
   private healthReport(): { ok: boolean; detail: Record<string, unknown> } {

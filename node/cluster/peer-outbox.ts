@@ -1,11 +1,16 @@
 /**
- * Raft messages to one peer, in order: a queue drained by one sender that
- * batches whatever has accumulated into one SendRaftMessage call. The queue is
- * bounded — Raft retransmits, so a peer that is down costs dropped messages
- * (counted), not memory.
+ * Raft messages to one peer, in order, through the peer connector: a bounded
+ * queue drained by one sender that batches whatever has accumulated into one
+ * SendRaftMessage call. The peer's circuit breaker decides when to send: while
+ * the peer is down, messages wait (the oldest dropped beyond the bound,
+ * counted) instead of each send waiting out a deadline. Raft retransmits, so
+ * a drop costs a retry, never correctness.
  */
-import { encodeMessage, type RaftMessage } from '../raft/index.ts';
-import { ClusterService, createClient, type RoutedChannel } from '../transport/index.ts';
+import type { PeerLink } from '../peers/index.ts';
+import { PeerQueue } from '../peers/index.ts';
+import { encodeMessage } from '../raft/codec/message-codec.ts';
+import type { RaftMessage } from '../raft/core/types.ts';
+import { ClusterService, createClient } from '../transport/index.ts';
 
 export interface OutboxOptions {
   maxQueued: number;
@@ -24,73 +29,52 @@ export const DEFAULT_OUTBOX: OutboxOptions = {
 
 export class PeerOutbox {
   readonly peer: string;
-  private readonly self: string;
-  private readonly client;
-  private readonly opts: OutboxOptions;
-  private queue: RaftMessage[] = [];
-  private sending = false;
-  private closed = false;
-  dropped = 0;
-  sent = 0;
-  failures = 0;
-  /** Round-trip times of recent sends, ms, for the transport latency figures. */
+  private readonly queue: PeerQueue<RaftMessage>;
+  /** Round-trip time of each delivered batch, ms, for the transport latency figures. */
   onSent?: (ms: number, count: number, transport: string) => void;
 
-  constructor(self: string, peer: string, channel: RoutedChannel, opts: OutboxOptions = DEFAULT_OUTBOX) {
-    this.self = self;
-    this.peer = peer;
-    this.client = createClient(ClusterService, channel);
-    this.channel = channel;
-    this.opts = opts;
+  constructor(self: string, link: PeerLink, opts: OutboxOptions = DEFAULT_OUTBOX) {
+    this.peer = link.peer;
+    const client = createClient(ClusterService, link.channel);
+    this.queue = new PeerQueue<RaftMessage>(
+      link,
+      async (batch) => {
+        const started = performance.now();
+        await client.sendRaftMessage(
+          { from: self, to: link.peer, messages: batch.map(encodeMessage) },
+          { timeoutMs: opts.timeoutMs },
+        );
+        this.onSent?.(
+          performance.now() - started,
+          batch.length,
+          link.channel.pick('blixard.ClusterService', 'SendRaftMessage'),
+        );
+      },
+      { capacity: opts.maxQueued, maxBatch: opts.maxBatch, retryDelayMs: opts.retryDelayMs },
+    );
   }
 
-  private readonly channel: RoutedChannel;
-
   push(message: RaftMessage): void {
-    if (this.closed) return;
     this.queue.push(message);
-    if (this.queue.length > this.opts.maxQueued) {
-      const excess = this.queue.length - this.opts.maxQueued;
-      this.queue.splice(0, excess);
-      this.dropped += excess;
-    }
-    if (!this.sending) void this.pump();
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.queued;
+  }
+
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  get sent(): number {
+    return this.queue.sent;
+  }
+
+  get failures(): number {
+    return this.queue.failures;
   }
 
   close(): void {
-    this.closed = true;
-    this.queue = [];
-  }
-
-  private async pump(): Promise<void> {
-    this.sending = true;
-    try {
-      while (!this.closed && this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.opts.maxBatch);
-        const started = performance.now();
-        try {
-          await this.client.sendRaftMessage(
-            { from: this.self, to: this.peer, messages: batch.map(encodeMessage) },
-            { timeoutMs: this.opts.timeoutMs },
-          );
-          this.sent += batch.length;
-          this.onSent?.(
-            performance.now() - started,
-            batch.length,
-            this.channel.pick('blixard.ClusterService', 'SendRaftMessage'),
-          );
-        } catch {
-          this.failures += 1;
-          this.dropped += batch.length;
-          await new Promise((r) => setTimeout(r, this.opts.retryDelayMs));
-        }
-      }
-    } finally {
-      this.sending = false;
-    }
+    this.queue.close();
   }
 }

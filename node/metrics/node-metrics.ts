@@ -113,6 +113,61 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly peerCircuitState = new Gauge({
+    name: 'blixard_peer_circuit_state',
+    help: 'Circuit breaker state per peer: 0 closed, 1 half-open, 2 open',
+    labelNames: ['peer'] as const,
+    registers: [this.registry],
+  });
+  readonly peerCircuitTransitions = new Counter({
+    name: 'blixard_peer_circuit_transitions_total',
+    help: 'Circuit breaker state changes per peer, by the state entered',
+    labelNames: ['peer', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly peerHealthChecks = new Gauge({
+    name: 'blixard_peer_health_checks',
+    help: 'Periodic HealthCheck probes sent to a peer since start, by outcome',
+    labelNames: ['peer', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly transportBytes = new Counter({
+    name: 'blixard_transport_bytes_total',
+    help: 'Application bytes carried per transport and direction: RPC messages (both roles) and blob chunks',
+    labelNames: ['transport', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly irohUdpBytes = new Gauge({
+    name: 'blixard_iroh_udp_bytes',
+    help: 'UDP bytes on the Iroh connections this node dialled (QUIC framing included), by direction',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly blobBytes = new Counter({
+    name: 'blixard_blob_bytes_total',
+    help: 'Image chunk bytes moved over blixard/blobs/1, by direction (sent = served, received = fetched)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly blobChunks = new Counter({
+    name: 'blixard_blob_chunks_total',
+    help: 'Image chunks by outcome: fetched, served, resumed (already on disk), rejected (hash mismatch)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly blobTransferSeconds = new Histogram({
+    name: 'blixard_blob_transfer_duration_seconds',
+    help: 'Time to fetch a whole image from peers, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly imagesStored = new Gauge({
+    name: 'blixard_p2p_images_stored',
+    help: "Complete images in this node's content-addressed store",
+    registers: [this.registry],
+  });
+
   constructor(labels: { node: string; mode: string }) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'blixard_process_' });
