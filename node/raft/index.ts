@@ -17,8 +17,11 @@
  *
  * A proposal's fate: propose() returns {index, term}; it succeeded when the entry applied at
  * that index has that term, and failed if another term's entry is applied there (or the node
- * loses leadership and the caller times out). Reads and proposals are refused on followers with
- * the leader's id, so the driver can redirect the client (or forward the call) to the leader.
+ * loses leadership and the caller times out). Proposals are refused on followers with the
+ * leader's id, so the driver can redirect the client (or forward the call). readIndex works on
+ * any node that knows a leader: a follower forwards it and gets a ReadState back; contexts must
+ * be unique across the cluster (e.g. node id + counter), and a read that gets no ReadState
+ * within the driver's deadline failed (lost message or leader change) and may be retried.
  *
  * Start a node with `new RaftCore({ id, random: seededRandom(seed) }, storage.load())`, after
  * restoring the state machine from that PersistedState's snapshot (committed entries after it

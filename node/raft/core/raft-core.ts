@@ -3,7 +3,7 @@ import { Membership } from './membership.ts';
 import { type RaftOptions, type ResolvedRaftOptions, resolveOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { RaftLog, type RaftLogView } from './raft-log.ts';
-import { ReadOnlyQueue } from './read-only.ts';
+import { type ConfirmedRead, ReadOnlyQueue } from './read-only.ts';
 import { randomInt } from './rng.ts';
 import {
   type ConfChange,
@@ -84,7 +84,7 @@ export class RaftCore {
   private pendingConfIndex = 0;
   private readonly readOnly = new ReadOnlyQueue();
   /** ReadIndex requests that arrived before this leader committed an entry of its own term. */
-  private readsAwaitingCommit: string[] = [];
+  private readsAwaitingCommit: { context: string; requester: NodeId }[] = [];
   /** Ticks since each follower was sent a snapshot; it is re-sent if not acknowledged in time. */
   private readonly snapshotElapsed = new Map<NodeId, number>();
   private messages: RaftMessage[] = [];
@@ -123,6 +123,11 @@ export class RaftCore {
 
   step(m: RaftMessage): void {
     if (m.to !== this.id) return;
+    if (m.type === 'read-index') {
+      // Term-less, like a client request: only a leader answers it.
+      if (this.role === 'leader' && m.context !== '') this.leaderRead(m.context, m.from);
+      return;
+    }
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'pre-vote') {
         const forced = m.context === TRANSFER_CONTEXT;
@@ -204,13 +209,14 @@ export class RaftCore {
    * state machine has applied its index, reading local state is linearizable.
    */
   readIndex(context: string): RequestResult {
-    if (this.role !== 'leader') return this.refusal('not the leader');
-    if (this.raftLog.term(this.raftLog.committed) !== this.term) {
-      // The commit index of a new leader may lag; wait until it commits its first entry.
-      this.readsAwaitingCommit.push(context);
+    if (this.role === 'leader') {
+      this.leaderRead(context, this.id);
       return { ok: true };
     }
-    this.startRead(context);
+    if (this.leader === NO_NODE) return this.refusal('no known leader');
+    // A follower asks its leader for the read index; the answer comes back as a ReadState. If the
+    // request or answer is lost, or leadership changes meanwhile, the caller times out and retries.
+    this.send({ type: 'read-index', to: this.leader, term: 0, context });
     return { ok: true };
   }
 
@@ -588,6 +594,9 @@ export class RaftCore {
       case 'timeout-now':
         this.campaign('transfer');
         break;
+      case 'read-index-response':
+        this.readStates.push({ index: m.index, context: m.context });
+        break;
       default:
         break;
     }
@@ -725,7 +734,7 @@ export class RaftCore {
     if (m.context === '') return;
     const acks = this.readOnly.ack(m.context, m.from);
     if (acks && this.membership.hasQuorum(acks)) {
-      for (const read of this.readOnly.releaseThrough(m.context)) this.readStates.push(read);
+      for (const read of this.readOnly.releaseThrough(m.context)) this.confirmRead(read);
     }
   }
 
@@ -759,16 +768,37 @@ export class RaftCore {
     if (this.raftLog.term(this.raftLog.committed) !== this.term) return;
     const waiting = this.readsAwaitingCommit;
     this.readsAwaitingCommit = [];
-    for (const context of waiting) this.startRead(context);
+    for (const { context, requester } of waiting) this.startRead(context, requester);
   }
 
-  private startRead(context: string): void {
-    if (!this.readsNeedQuorumConfirmation() || this.membership.hasQuorum(new Set([this.id]))) {
-      this.readStates.push({ index: this.raftLog.committed, context });
+  /** A read asked of this leader, by itself or forwarded by `requester`. */
+  private leaderRead(context: string, requester: NodeId): void {
+    if (this.raftLog.term(this.raftLog.committed) !== this.term) {
+      // The commit index of a new leader may lag; wait until it commits its first entry.
+      this.readsAwaitingCommit.push({ context, requester });
       return;
     }
-    this.readOnly.add(context, this.raftLog.committed, this.id);
+    this.startRead(context, requester);
+  }
+
+  private startRead(context: string, requester: NodeId): void {
+    if (!this.readsNeedQuorumConfirmation() || this.membership.hasQuorum(new Set([this.id]))) {
+      this.confirmRead({ context, index: this.raftLog.committed, requester });
+      return;
+    }
+    this.readOnly.add(context, this.raftLog.committed, this.id, requester);
     this.bcastHeartbeat(context);
+  }
+
+  private confirmRead(read: ConfirmedRead): void {
+    if (read.requester === this.id) this.readStates.push({ index: read.index, context: read.context });
+    else
+      this.send({
+        type: 'read-index-response',
+        to: read.requester,
+        index: read.index,
+        context: read.context,
+      });
   }
 
   private bcastAppend(): void {

@@ -50,9 +50,35 @@ describe('ReadIndex', () => {
     expect(c.readStates.get('b')).toEqual([{ index: b.log.committed, context: 'r' }]);
   });
 
-  it('followers refuse and name the leader', () => {
+  it('a follower forwards its read to the leader and gets the read index back', () => {
     const c = new LockstepCluster(['a', 'b', 'c']);
     c.elect('a');
-    expect(c.core('b').readIndex('r')).toEqual({ ok: false, reason: 'not the leader', leader: 'a' });
+    c.core('a').propose(text('x'));
+    c.settle();
+    expect(c.core('b').readIndex('from-b').ok).toBe(true);
+    c.settle();
+    expect(c.sent.some((m) => m.type === 'read-index' && m.from === 'b' && m.to === 'a')).toBe(true);
+    expect(c.readStates.get('b')).toEqual([{ index: c.core('a').log.committed, context: 'from-b' }]);
+    expect(c.readStates.get('a') ?? []).toEqual([]);
+  });
+
+  it('a forwarded read is not answered until the leader confirms it still leads', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    c.elect('a');
+    // No heartbeat acks reach the leader: it cannot confirm its leadership.
+    c.filter = (m) => m.type !== 'heartbeat-response';
+    c.core('b').readIndex('r');
+    c.settle();
+    expect(c.sent.some((m) => m.type === 'read-index' && m.to === 'a')).toBe(true);
+    expect(c.readStates.get('b') ?? []).toEqual([]);
+    c.heal();
+    c.tick('a', 1);
+    c.settle();
+    expect(c.readStates.get('b')?.map((r) => r.context)).toEqual(['r']);
+  });
+
+  it('a node that knows no leader refuses', () => {
+    const c = new LockstepCluster(['a', 'b', 'c']);
+    expect(c.core('b').readIndex('r')).toEqual({ ok: false, reason: 'no known leader', leader: '' });
   });
 });

@@ -3,7 +3,15 @@ import type { NodeId } from './types.ts';
 interface PendingRead {
   readonly context: string;
   readonly index: number;
+  /** Who asked: the leader itself, or a follower that forwarded the read. */
+  readonly requester: NodeId;
   readonly acks: Set<NodeId>;
+}
+
+export interface ConfirmedRead {
+  readonly context: string;
+  readonly index: number;
+  readonly requester: NodeId;
 }
 
 /**
@@ -13,9 +21,9 @@ interface PendingRead {
 export class ReadOnlyQueue {
   private readonly queue: PendingRead[] = [];
 
-  add(context: string, index: number, self: NodeId): void {
+  add(context: string, index: number, self: NodeId, requester: NodeId): void {
     if (this.queue.some((r) => r.context === context)) return;
-    this.queue.push({ context, index, acks: new Set([self]) });
+    this.queue.push({ context, index, requester, acks: new Set([self]) });
   }
 
   /** Records an ack; returns the acks so far for that read, or undefined if it is not pending. */
@@ -27,10 +35,12 @@ export class ReadOnlyQueue {
   }
 
   /** Removes and returns every read up to and including `context`. */
-  releaseThrough(context: string): { context: string; index: number }[] {
+  releaseThrough(context: string): ConfirmedRead[] {
     const at = this.queue.findIndex((r) => r.context === context);
     if (at < 0) return [];
-    return this.queue.splice(0, at + 1).map(({ context: c, index }) => ({ context: c, index }));
+    return this.queue
+      .splice(0, at + 1)
+      .map(({ context: c, index, requester }) => ({ context: c, index, requester }));
   }
 
   lastContext(): string | undefined {

@@ -65,6 +65,8 @@ export const MESSAGE_TYPES = [
   'pre-vote-response',
   'snapshot',
   'timeout-now',
+  'read-index',
+  'read-index-response',
 ] as const;
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -79,6 +81,9 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
  *   when a leadership transfer forces the election.
  * - heartbeat: `commit` is min(leader commit, follower match); `context` carries a ReadIndex id.
  * - snapshot: `snapshot` is the leader's snapshot.
+ * - read-index: a follower forwards a ReadIndex request (`context`) to its leader. It carries no
+ *   term (0): like a client request, it is not part of the protocol's term logic.
+ * - read-index-response: the leader confirmed the read: `index` is the read index.
  */
 export interface RaftMessage {
   readonly type: MessageType;

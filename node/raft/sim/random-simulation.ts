@@ -90,7 +90,9 @@ export function runRandomSimulation(
       const batch = randomInt(random, 1, 4);
       for (let i = 0; i < batch && someLeader; i++) cluster.propose(someLeader);
     } else if (roll < 0.5) {
-      if (someLeader) cluster.read(someLeader);
+      // Reads at a leader or, forwarded to the leader, at any node.
+      const reader = random() < 0.5 ? someLeader : pick(up);
+      if (reader) cluster.read(reader);
     } else if (roll < 0.56) {
       const victim = pick(up);
       if (victim) cluster.crash(victim);
