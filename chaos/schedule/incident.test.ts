@@ -1,0 +1,93 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IncidentError, loadIncident, parseIncident, scheduleOf } from './incident.ts';
+
+const INCIDENTS = join(import.meta.dirname, '..', '..', 'scenarios', 'incidents');
+
+function problems(text: string): string[] {
+  try {
+    parseIncident(text, 'bad.yaml');
+  } catch (err) {
+    if (err instanceof IncidentError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('incident files', () => {
+  it('every example in scenarios/incidents parses and gives a schedule', async () => {
+    const files = (await readdir(INCIDENTS)).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const incident = await loadIncident(join(INCIDENTS, f));
+      expect(scheduleOf(incident).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fills defaults and turns durations into ms, sorted by time', () => {
+    const i = parseIncident(
+      'name: t\nschedule:\n  - { at: 3s, do: heal }\n  - { at: 1500ms, do: kill, node: n1 }\n',
+    );
+    expect(i.cluster).toEqual({ nodes: 3, mode: 'dual', runtime: 'process' });
+    expect(i.workload.duration).toBe(10_000);
+    expect(scheduleOf(i)).toEqual([
+      { at: 1500, op: { do: 'kill', node: 'n1' } },
+      { at: 3000, op: { do: 'heal' } },
+    ]);
+  });
+
+  it('a generated schedule follows the seed; --seed draws another', () => {
+    const i = parseIncident('name: g\nseed: 3\ngenerate: { intensity: 0.6 }\nworkload: { duration: 30s }\n');
+    expect(scheduleOf(i)).toEqual(scheduleOf(i, 3));
+    expect(scheduleOf(i, 4)).not.toEqual(scheduleOf(i));
+  });
+
+  it('names line, column and field of a bad enum value', () => {
+    const p = problems(
+      ['name: x', 'schedule:', '  - at: 1s', '    do: partition', '    kind: triangle', ''].join('\n'),
+    );
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^bad\.yaml:5:5: schedule\[0\]\.kind: /);
+    expect(p[0]).toMatch(/isolate/);
+  });
+
+  it('names an unknown op, an unknown field and a bad duration', () => {
+    expect(problems('name: x\nschedule:\n  - { at: 1s, do: explode }\n')[0]).toMatch(
+      /^bad\.yaml:3:\d+: schedule\[0\]\.do: /,
+    );
+    expect(problems('name: x\nschedule:\n  - { at: 1s, do: heal, nodes: 3 }\n')[0]).toMatch(
+      /^bad\.yaml:3:\d+: schedule\[0\]\.nodes: unknown field/,
+    );
+    expect(problems('name: x\nschedule:\n  - { at: soon, do: heal }\n')[0]).toMatch(
+      /^bad\.yaml:3:\d+: schedule\[0\]\.at: 'soon' is not a duration/,
+    );
+  });
+
+  it('refuses a toxic spec that does not take on the transport, naming the field', () => {
+    const p = problems(
+      'name: x\nschedule:\n  - at: 1s\n    do: toxic\n    transport: tcp\n    toxic: { type: loss, attributes: { probability: 0.5 } }\n',
+    );
+    expect(p[0]).toMatch(
+      /^bad\.yaml:6:\d+: schedule\[0\]\.toxic\.type: toxic spec: type: 'loss' exists only on udp/,
+    );
+    const q = problems(
+      'name: x\nschedule:\n  - at: 1s\n    do: toxic\n    toxic:\n      type: latency\n      attributes: { latecy: 5 }\n',
+    );
+    expect(q[0]).toMatch(/^bad\.yaml:7:\d+: schedule\[0\]\.toxic\.attributes/);
+  });
+
+  it('refuses nodes and links the cluster does not have', () => {
+    const p = problems(
+      'name: x\ncluster: { nodes: 3 }\nschedule:\n  - { at: 1s, do: kill, node: n7 }\n  - { at: 2s, do: latency, ms: 5, links: [n1-n9] }\n',
+    );
+    expect(p[0]).toMatch(/^bad\.yaml:4:\d+: schedule\[0\]\.node: no node 'n7' in a 3-node cluster/);
+    expect(p[1]).toMatch(/^bad\.yaml:5:\d+: schedule\[1\]\.links\[0\]: no link 'n1-n9'/);
+  });
+
+  it('names a YAML syntax error by line, and wants exactly one of schedule or generate', () => {
+    expect(problems('name: x\nschedule: [\n  { at: 1s\n')[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
+    expect(problems('name: x\n')[0]).toMatch(/exactly one of `schedule` or `generate`/);
+    expect(problems('schedule: []\n')[0]).toMatch(/^bad\.yaml:1:1: name: /);
+  });
+});
