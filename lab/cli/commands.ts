@@ -117,6 +117,7 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
   progress.step(`starting ${options.nodes} nodes (${options.runtime} runtime, ${options.mode} mode)`);
   const cluster = await Cluster.start({
     ...options,
+    stateFile: io.stateFile,
     onProgress: (m) => progress.step(m),
     onState: (s) => {
       void writeState(s, io.stateFile).catch(() => {});

@@ -68,15 +68,24 @@ export class Cluster {
     const report = () => {
       if (started) options.onState?.(started.state);
     };
+    // Ctrl-C while starting: stop at the next step, remove what was made, then exit 130.
+    const abort = new AbortController();
+    options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    common.signal = abort.signal;
+    let interrupted = false;
+    const onSignal = () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stderr.write('interrupted: removing what this run made (Ctrl-C again to leave it)\n');
+      abort.abort();
+    };
     common.onProgress = (message: string) => {
       report();
+      if (abort.signal.aborted) throw new LabError('usage', 'start interrupted');
       options.onProgress?.(message);
     };
-    const onSignal = () => {
-      void (started?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       let driver: RuntimeDriver;
       if (options.runtime === 'process') {
@@ -87,7 +96,7 @@ export class Cluster {
           },
         });
       } else {
-        const { DockerDriver } = await import('./docker/docker-runtime.ts');
+        const { DockerDriver } = await import('./docker/index.ts');
         driver = await DockerDriver.start({
           ...common,
           onDriver: (d) => {
@@ -100,12 +109,19 @@ export class Cluster {
       const cluster = await Cluster.over(driver);
       try {
         common.onProgress('nodes: waiting until every node answers HealthCheck');
-        await cluster.waitHealthy(options.healthTimeoutMs);
+        await cluster.waitHealthy(options.healthTimeoutMs, abort.signal);
+        if (abort.signal.aborted) throw new LabError('usage', 'start interrupted');
       } catch (err) {
         await cluster.stop();
         throw err;
       }
       return cluster;
+    } catch (err) {
+      if (interrupted) {
+        await started?.teardown().catch(() => {});
+        process.exit(130);
+      }
+      throw err;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -115,7 +131,7 @@ export class Cluster {
   /** A cluster started earlier (maybe by another process), from its state. */
   static async attach(state: ClusterState): Promise<Cluster> {
     if (state.runtime === 'process') return Cluster.over(new ProcessDriver(state));
-    const { DockerDriver } = await import('./docker/docker-runtime.ts');
+    const { DockerDriver } = await import('./docker/index.ts');
     return Cluster.over(DockerDriver.attach(state));
   }
 
@@ -163,8 +179,8 @@ export class Cluster {
     return Promise.all(this.nodes.map((n) => n.status(timeoutMs)));
   }
 
-  async waitHealthy(timeoutMs = 60_000): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.waitHealthy(timeoutMs)));
+  async waitHealthy(timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.waitHealthy(timeoutMs, signal)));
   }
 
   /** Removes every process, container, network and volume of the run, and closes the clients. */

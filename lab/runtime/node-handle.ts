@@ -86,12 +86,12 @@ export class NodeHandle {
   }
 
   /** Resolves once HealthCheck succeeds on every transport the node serves. */
-  async waitHealthy(timeoutMs = 60_000): Promise<NodeStatus> {
+  async waitHealthy(timeoutMs = 60_000, signal?: AbortSignal): Promise<NodeStatus> {
     const deadline = Date.now() + timeoutMs;
     let last: NodeStatus | undefined;
     for (;;) {
       last = await this.status(2000);
-      if (last.health === 'healthy') return last;
+      if (last.health === 'healthy' || signal?.aborted) return last;
       if (last.transports.iroh?.ok === false) this.reconnect();
       if (!(await this.driver.isRunning(this.state))) {
         throw nodeUnhealthy(this.id, 'its process/container exited', await this.lastLogLines());

@@ -29,6 +29,10 @@ export interface ClusterOptions {
   healthTimeoutMs?: number | undefined;
   /** Called with the run's state whenever it changes during start (so a crash can be cleaned up). */
   onState?: ((state: ClusterState) => void) | undefined;
+  /** Aborting stops the start between steps; what was made is removed. */
+  signal?: AbortSignal | undefined;
+  /** The state file that will remember the run after this process exits (`lab up`). */
+  stateFile?: string | undefined;
   /** Start Prometheus next to the cluster (docker runtime). */
   prometheus?: boolean | undefined;
 }

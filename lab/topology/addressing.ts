@@ -58,15 +58,22 @@ export function processPortCount(nodes: number): number {
   return 3 * nodes + linkCount(nodes);
 }
 
-/** A network per node: node `nI` is known as `nI` there, the hub as `hub` on every network. */
-export function dockerAddressing(): Addressing {
+export interface DockerNames {
+  /** The name node `index` has on its network (default `nI`). */
+  node?: (index: number) => string;
+  /** The hub's name on every node network (default `hub`). */
+  hub?: string;
+}
+
+/** A network per node, the hub on every network; names are container names (or aliases). */
+export function dockerAddressing(names: DockerNames = {}): Addressing {
   return {
     runtime: 'docker',
     nodeBindHost: '0.0.0.0',
     nodePorts: () => ({ ...CONTRACT_PORTS }),
-    nodeHost: (i) => nodeId(i),
+    nodeHost: names.node ?? ((i) => nodeId(i)),
     hubListenHost: '0.0.0.0',
-    hubHost: HUB_HOST,
+    hubHost: names.hub ?? HUB_HOST,
     linkPort: (k) => DOCKER_LINK_BASE_PORT + k,
   };
 }

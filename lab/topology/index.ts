@@ -3,6 +3,7 @@ export {
   type Addressing,
   CONTRACT_PORTS,
   DOCKER_LINK_BASE_PORT,
+  type DockerNames,
   dockerAddressing,
   HUB_HOST,
   linkCount,

@@ -32,6 +32,8 @@ export interface NodeConfigInput {
   admittedClients: readonly string[];
   /** data_dir as the node sees it. */
   dataDir: string;
+  /** The Iroh key file as the node sees it (default `iroh_secret.key` in data_dir). */
+  secretKeyFile?: string;
 }
 
 export function nodeConfigObject(
@@ -60,7 +62,7 @@ export function nodeConfigObject(
       grpc: { bind_address: self.grpcBind },
       iroh: {
         bind_address: self.irohBind,
-        secret_key_file: 'iroh_secret.key',
+        secret_key_file: input.secretKeyFile ?? 'iroh_secret.key',
         relay: 'disabled',
         admitted_clients: [...input.admittedClients],
       },

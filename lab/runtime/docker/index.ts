@@ -1,8 +1,4 @@
 /** The docker runtime's public face. */
+export { removeOrphans, removeRun } from './cleanup.ts';
 export { DockerDriver } from './docker-runtime.ts';
-export async function dockerReachable(): Promise<boolean> {
-  return false;
-}
-export async function removeOrphans(): Promise<number> {
-  return 0;
-}
+export { dockerReachable, LABEL_LAB, LABEL_RUN } from './engine.ts';

@@ -1,0 +1,170 @@
+/**
+ * The docker runtime for real: node containers each alone on its network, the hub on all of them,
+ * everything labelled with the run id and gone after stop(), Ctrl-C, or the next start after a crash.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLink, type TransportMode } from '../topology/index.ts';
+import { docker, LABEL_RUN } from './docker/engine.ts';
+import { removeOrphans, removeRun } from './docker/index.ts';
+import { Cluster } from './index.ts';
+
+const dirs: string[] = [];
+const runs: string[] = [];
+const children: ChildProcess[] = [];
+
+async function workDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lab-docker-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(mode: TransportMode, nodes = 3): Promise<Cluster> {
+  const cluster = await Cluster.start({ nodes, runtime: 'docker', mode, workDir: await workDir(), seed: 3 });
+  runs.push(cluster.runId);
+  return cluster;
+}
+
+async function resourcesOf(runId: string): Promise<string[]> {
+  const filters = { label: [`${LABEL_RUN}=${runId}`] };
+  const d = docker();
+  return [
+    ...(await d.listContainers({ all: true, filters })).map((c) => `container ${c.Names[0]}`),
+    ...((await d.listNetworks({ filters })) ?? []).map((n) => `network ${n.Name}`),
+    ...((await d.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`),
+  ];
+}
+
+beforeAll(async () => {
+  // A warm image cache keeps the tests about the runtime, not the image builds.
+  const { ensureImages } = await import('../../images/index.ts');
+  await ensureImages(['node', 'hub']);
+}, 30 * 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const run of runs) await removeRun(run);
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe.each<TransportMode>(['grpc', 'dual', 'iroh'])('docker runtime, %s mode', (mode) => {
+  it('starts 3 node containers healthy on every transport they serve, and removes all of it on stop()', async () => {
+    const cluster = await start(mode);
+    for (const node of cluster.nodes) {
+      for (const c of node.clients) {
+        const reply = await c.cluster.healthCheck({}, { timeoutMs: 5000 });
+        expect(reply.nodeId).toBe(node.id);
+      }
+    }
+    expect(await resourcesOf(cluster.runId)).toHaveLength(3 + 1 + 4 + 3);
+    await cluster.stop();
+    expect(await resourcesOf(cluster.runId)).toEqual([]);
+  });
+});
+
+describe('docker runtime topology and lifecycle', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await start('dual');
+  }, 180_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  /** Exit 0: connected; anything else: could not. Runs in node `from`'s container. */
+  async function tcpFrom(from: string, host: string, port: number): Promise<number> {
+    const script = `const s=require('net').connect(${port},${JSON.stringify(host)});s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(2),3000)`;
+    return (await cluster.node(from).exec(['node', '-e', script])).code;
+  }
+
+  it('lets a node reach another only through its hub link', async () => {
+    const n2 = cluster.node('n2');
+    const info = await docker()
+      .getContainer(n2.state.container as string)
+      .inspect();
+    const n2Ip = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress as string;
+    expect(n2Ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Directly: by address and by name, nothing.
+    expect(await tcpFrom('n1', n2Ip, 7001)).not.toBe(0);
+    expect(await tcpFrom('n1', n2.state.container as string, 7001)).not.toBe(0);
+    // Through the hub's (n1 → n2) link: connected.
+    const topology = { nodes: [], links: cluster.state.links, runtime: 'docker' as const };
+    const link = findLink(topology, 'n1', 'n2');
+    const [hubHost, hubPort] = link.dial.split(':') as [string, string];
+    expect(await tcpFrom('n1', hubHost, Number(hubPort))).toBe(0);
+    // Cut that link and the same address stops answering.
+    const l = await cluster.link('n1', 'n2');
+    await l.cut();
+    expect(await tcpFrom('n1', hubHost, Number(hubPort))).not.toBe(0);
+    await l.heal();
+    expect(await tcpFrom('n1', hubHost, Number(hubPort))).toBe(0);
+  });
+
+  it('kills, restarts and pauses a node container, keeping its volume and identity', async () => {
+    const n3 = cluster.node('n3');
+    expect((await n3.exec(['sh', '-c', 'echo kept > /var/lib/blixard/marker'])).code).toBe(0);
+    await n3.kill();
+    expect(await n3.isRunning()).toBe(false);
+    expect((await n3.status(1500)).health).toBe('down');
+    await n3.start();
+    await n3.waitHealthy();
+    await n3.restart();
+    await n3.waitHealthy();
+    expect((await n3.exec(['cat', '/var/lib/blixard/marker'])).stdout.trim()).toBe('kept');
+    expect((await n3.client('iroh').cluster.healthCheck({}, { timeoutMs: 5000 })).nodeId).toBe('n3');
+    await n3.pause();
+    expect((await n3.status(1000)).health).toBe('down');
+    await n3.resume();
+    await n3.waitHealthy();
+    expect(await n3.logs(100)).toContain('"msg":"serving"');
+    expect(n3.volume).toMatch(/n3-data$/);
+  });
+});
+
+describe('docker runtime cleanup', () => {
+  /** A child process starting a cluster; resolves once its progress shows `line`. */
+  function startChild(runId: string, line: string, dir: string): Promise<ChildProcess> {
+    const script = `
+      import { Cluster } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
+      await Cluster.start({ nodes: 2, runtime: 'docker', mode: 'dual', runId: ${JSON.stringify(runId)},
+        workDir: ${JSON.stringify(dir)}, onProgress: (m) => console.log(m) });
+      console.log('STARTED');
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    runs.push(runId);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes(line)) resolve(child);
+      });
+      child.once('exit', (code) => reject(new Error(`child exited ${code} before '${line}': ${out}`)));
+    });
+  }
+
+  it('removes everything when start is interrupted with SIGINT', async () => {
+    const runId = `lab-test-sigint-${process.pid}`;
+    const child = await startChild(runId, 'nodes: starting', await workDir());
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await resourcesOf(runId)).toEqual([]);
+  });
+
+  it('removes what a crashed run left, at the next start', async () => {
+    const runId = `lab-test-crash-${process.pid}`;
+    const child = await startChild(runId, 'STARTED', await workDir());
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    expect((await resourcesOf(runId)).length).toBeGreaterThan(0);
+    await removeOrphans();
+    expect(await resourcesOf(runId)).toEqual([]);
+  });
+});
