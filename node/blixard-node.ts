@@ -11,6 +11,7 @@ import { raftServices } from './cluster/raft-services.ts';
 import type { NodeConfig } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
+import { BlobServer, ImageStore, P2pService } from './p2p/index.ts';
 import { PeerConnector } from './peers/index.ts';
 import {
   bootstrapState,
@@ -32,6 +33,7 @@ import {
   Serving,
   TransportRunner,
 } from './transport/index.ts';
+import { VmNode } from './vm/index.ts';
 
 export const NODE_VERSION = '0.1.0';
 
@@ -46,7 +48,11 @@ export class BlixardNode {
   private driverRef: RaftDriver | undefined;
   private book: AddressBook | undefined;
   private readonly outboxes = new Map<string, PeerOutbox>();
+  private vmNode: VmNode | undefined;
   private peers: PeerConnector | undefined;
+  private images: ImageStore | undefined;
+  private blobServer: BlobServer | undefined;
+  private p2p: P2pService | undefined;
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
@@ -113,6 +119,14 @@ export class BlixardNode {
     }
 
     this.health.set('', Serving.NOT_SERVING);
+    this.images = await ImageStore.open(join(cfg.node.data_dir, 'images'));
+    this.blobServer = new BlobServer(this.images, {
+      onChunkServed: (bytes) => {
+        this.metrics.blobChunks.inc({ outcome: 'served' });
+        this.metrics.blobBytes.inc({ direction: 'sent' }, bytes);
+        this.metrics.transportBytes.inc({ transport: 'iroh', direction: 'sent' }, bytes);
+      },
+    });
     const admittedClients = new Set(t.iroh.admitted_clients);
     this.runner = await TransportRunner.start({
       mode: t.mode,
@@ -123,6 +137,7 @@ export class BlixardNode {
         secretKeyFile: t.iroh.secret_key_file,
         relay: t.iroh.relay,
         admit: (remote) => admittedClients.has(remote) || (this.book?.irohIds().has(remote) ?? false),
+        protocols: [this.blobServer],
       },
     });
     this.factory = new ClientFactory({
@@ -167,6 +182,7 @@ export class BlixardNode {
         },
         send: (messages) => this.deliver(messages),
         onCommitted: (ms) => this.metrics.commitSeconds.observe(ms / 1000),
+        onApplied: () => this.vmNode?.onApplied(),
         log: createLogger('raft', { node: id }),
       },
       persisted,
@@ -182,7 +198,38 @@ export class BlixardNode {
     });
     this.registry.register(ClusterService, services.cluster);
     this.registry.register(BlixardService, services.blixard);
+    this.vmNode = new VmNode({
+      config: cfg,
+      driver: this.driverRef,
+      state: this.state,
+      book: this.book,
+      address: () => this.advertisedAddress(),
+    });
+    this.registry.register(ClusterService, this.vmNode.services.cluster);
+    this.registry.register(BlixardService, this.vmNode.services.blixard);
+    this.p2p = new P2pService({
+      nodeId: id,
+      store: this.images,
+      state: this.state,
+      driver: () => this.driver,
+      book: this.book,
+      endpoint: this.runner.endpoint,
+      irohNodeId: this.runner.irohNodeId,
+      irohAddrs: this.runner.irohAddress ? [this.runner.irohAddress] : [],
+      proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
+      fetch: { parallel: 4, requestTimeoutMs: 15_000, maxAttemptsPerChunk: 6 },
+      onChunk: (outcome, bytes) => {
+        this.metrics.blobChunks.inc({ outcome });
+        if (outcome !== 'fetched') return;
+        this.metrics.blobBytes.inc({ direction: 'received' }, bytes);
+        this.metrics.transportBytes.inc({ transport: 'iroh', direction: 'received' }, bytes);
+      },
+      onTransfer: (outcome, seconds) => this.metrics.blobTransferSeconds.observe({ outcome }, seconds),
+      log: createLogger('p2p', { node: id }),
+    });
+    this.registry.register(ClusterService, this.p2p.handlers());
     this.driverRef.start();
+    await this.vmNode.start();
     this.metricsServer = await startMetricsServer(
       cfg.metrics.bind_address,
       this.metrics.registry,
@@ -208,9 +255,12 @@ export class BlixardNode {
       const moved = await this.driverRef.transferLeadership(undefined, 2000);
       this.log.info('leadership transfer before stop', { moved });
     }
+    await this.vmNode?.stop();
     await this.driverRef?.stop();
     for (const outbox of this.outboxes.values()) outbox.close();
     this.peers?.stop();
+    this.blobServer?.stop();
+    this.p2p?.close();
     await this.factory?.close();
     await this.runner?.stop();
     await this.metricsServer?.close();
@@ -250,6 +300,21 @@ export class BlixardNode {
     }
     m.activeConnections.set({ transport: 'iroh' }, this.runner?.irohHost?.openConnections ?? 0);
     m.irohRefused.set(this.runner?.irohHost?.refused ?? 0);
+    if (this.vmNode) for (const [state, n] of Object.entries(this.vmNode.countsByState())) m.vms.set({ state }, n);
+    m.imagesStored.set(this.images?.list().length ?? 0);
+    const endpoint = this.runner?.endpoint;
+    if (endpoint && !endpoint.isClosed()) {
+      const c = endpoint.stats();
+      const sum = (...keys: string[]) => keys.reduce((n, k) => n + (c[k]?.value ?? 0), 0);
+      m.irohUdpBytes.set(
+        { direction: 'sent' },
+        sum('socket:send_ipv4', 'socket:send_ipv6', 'socket:send_relay'),
+      );
+      m.irohUdpBytes.set(
+        { direction: 'received' },
+        sum('socket:recv_data_ipv4', 'socket:recv_data_ipv6', 'socket:recv_data_relay'),
+      );
+    }
     for (const [peer, outbox] of this.outboxes) m.raftMessagesDropped.set({ peer }, outbox.dropped);
     for (const link of this.peers?.links() ?? []) {
       const state = link.state();
@@ -271,6 +336,16 @@ export class BlixardNode {
         term: s?.term,
         applied: this.state.applied,
       },
+    };
+  }
+
+  /** Where peers reach this node, as announced in JoinCluster. */
+  private advertisedAddress() {
+    const t = this.config.transport;
+    return {
+      grpc: advertised(t.grpc.bind_address, this.runner?.grpcAddress),
+      irohNodeId: this.runner?.irohNodeId ?? '',
+      irohAddrs: this.runner?.irohAddress ? [this.runner.irohAddress] : [],
     };
   }
 

@@ -139,7 +139,7 @@ export class NodeMetrics {
   });
   readonly irohUdpBytes = new Gauge({
     name: 'blixard_iroh_udp_bytes',
-    help: 'UDP bytes on the Iroh connections this node dialled (QUIC framing included), by direction',
+    help: 'UDP bytes through the Iroh endpoint sockets since start (all connections, QUIC framing included), by direction',
     labelNames: ['direction'] as const,
     registers: [this.registry],
   });
@@ -165,6 +165,13 @@ export class NodeMetrics {
   readonly imagesStored = new Gauge({
     name: 'blixard_p2p_images_stored',
     help: "Complete images in this node's content-addressed store",
+    registers: [this.registry],
+  });
+
+  readonly vms = new Gauge({
+    name: 'blixard_vms',
+    help: 'VMs this node owns, by state (as the replicated state records them)',
+    labelNames: ['state'] as const,
     registers: [this.registry],
   });
 

@@ -1,0 +1,153 @@
+/**
+ * Fetches manifests and chunks from one peer over ALPN blixard/blobs/1: one
+ * QUIC connection, reused and redialled once it is gone, a stream per
+ * request — so parallel chunk requests share the connection's congestion
+ * control instead of each paying a handshake.
+ */
+import type { Connection, Endpoint } from '@number0/iroh';
+import { parseErrorText } from '../transport/error-text.ts';
+import { FrameType, newRequestId } from '../transport/frame.ts';
+import { BLOBS_ALPN, Code, type IrohPeerAddress, RpcError } from '../transport/index.ts';
+import { alpnBytes, firstLine, toEndpointAddr } from '../transport/iroh-endpoint.ts';
+import { FrameReader, writeFrame } from '../transport/iroh-stream.ts';
+import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
+import { decodeManifest, type ImageManifest } from './manifest.ts';
+
+export interface BlobClientOptions {
+  connectTimeoutMs: number;
+}
+
+export class BlobClient {
+  readonly peer: IrohPeerAddress;
+  private readonly endpoint: Endpoint;
+  private readonly opts: BlobClientOptions;
+  private connection: Promise<Connection> | undefined;
+  bytesReceived = 0;
+
+  constructor(
+    endpoint: Endpoint,
+    peer: IrohPeerAddress,
+    opts: BlobClientOptions = { connectTimeoutMs: 2000 },
+  ) {
+    this.endpoint = endpoint;
+    this.peer = peer;
+    this.opts = opts;
+  }
+
+  /** The current connection if one is open, for status (RTT, paths, bytes); never dials. */
+  async current(): Promise<Connection | undefined> {
+    const conn = await this.connection?.catch(() => undefined);
+    return conn && conn.closeReason() === null ? conn : undefined;
+  }
+
+  async manifest(hash: string, timeoutMs: number): Promise<ImageManifest> {
+    const bytes = await this.request({ op: 'manifest', hash }, timeoutMs);
+    try {
+      return decodeManifest(bytes);
+    } catch (err) {
+      throw new RpcError(Code.DATA_LOSS, `manifest from peer: ${(err as Error).message}`);
+    }
+  }
+
+  chunk(hash: string, index: number, timeoutMs: number): Promise<Uint8Array> {
+    return this.request({ op: 'chunk', hash, index }, timeoutMs);
+  }
+
+  close(): void {
+    void this.connection?.then(
+      (c) => c.close(0n, []),
+      () => {},
+    );
+    this.connection = undefined;
+  }
+
+  private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
+    const conn = await this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    let bi: Awaited<ReturnType<Connection['openBi']>> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([
+        (async () => {
+          bi = await conn.openBi();
+          const id = newRequestId();
+          await writeFrame(bi.send, FrameType.Request, id, encodeBlobRequest(req));
+          await bi.send.finish();
+          const frame = await new FrameReader(bi.recv).next();
+          if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'blob stream ended without a reply');
+          if (frame.type === FrameType.Error) throw parseErrorText(new TextDecoder().decode(frame.payload));
+          if (frame.type !== FrameType.Response)
+            throw new RpcError(Code.INTERNAL, `unexpected frame type ${frame.type}`);
+          this.bytesReceived += frame.payload.length;
+          return frame.payload;
+        })(),
+        expired,
+      ]);
+    } catch (err) {
+      if (bi) void bi.recv.stop(1n).catch(() => {});
+      if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
+        throw err;
+      // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.
+      this.drop(conn);
+      throw err instanceof RpcError ? err : new RpcError(Code.UNAVAILABLE, firstLine(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private drop(conn: Connection): void {
+    const current = this.connection;
+    void current?.then(
+      (c) => {
+        if (c === conn && this.connection === current) {
+          this.connection = undefined;
+          c.close(0n, []);
+        }
+      },
+      () => {},
+    );
+  }
+
+  private connect(): Promise<Connection> {
+    const existing = this.connection;
+    if (existing) {
+      return existing.then(
+        (c) => (c.closeReason() === null ? c : this.dial(existing)),
+        () => this.dial(existing),
+      );
+    }
+    return this.dial(undefined);
+  }
+
+  private dial(previous: Promise<Connection> | undefined): Promise<Connection> {
+    if (this.connection !== previous && this.connection !== undefined) return this.connection;
+    const attempt = (async () => {
+      const addr = await toEndpointAddr(this.peer);
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no handshake within ${this.opts.connectTimeoutMs} ms`)),
+          this.opts.connectTimeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([this.endpoint.connect(addr, alpnBytes(BLOBS_ALPN)), expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    })().catch((err: unknown) => {
+      if (this.connection === attempt) this.connection = undefined;
+      throw new RpcError(
+        Code.UNAVAILABLE,
+        `blobs connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`,
+      );
+    });
+    this.connection = attempt;
+    return attempt;
+  }
+}
