@@ -32,6 +32,7 @@ export interface TaskRecord {
   error: string;
   exitCode: number;
   submittedAtMs: number;
+  timeoutSecs: number;
   startedAtMs: number;
   finishedAtMs: number;
 }
@@ -249,6 +250,7 @@ export class ClusterState {
           error: '',
           exitCode: 0,
           submittedAtMs: cmd.submittedAtMs,
+          timeoutSecs: cmd.timeoutSecs ?? 0,
           startedAtMs: 0,
           finishedAtMs: 0,
         };

@@ -84,6 +84,8 @@ export const CommandSchema = z.discriminatedUnion('type', [
     args: z.array(z.string()),
     node: z.string(),
     submittedAtMs: z.number(),
+    /** 0 or absent: the running node's default. */
+    timeoutSecs: z.number().int().min(0).optional(),
   }),
   z.strictObject({
     type: z.literal('task.result'),

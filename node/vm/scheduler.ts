@@ -95,7 +95,7 @@ function rank(fits: NodeRoom[], req: PlacementRequest, strategy: Strategy, after
       return [...fits].sort((a, b) => freeShareAfter(a, req) - freeShareAfter(b, req));
     case 'round-robin': {
       const start = fits.findIndex((n) => n.id > after);
-      const from = start < 0 ? 0 : start;
+      const from = Math.max(start, 0);
       return [...fits.slice(from), ...fits.slice(0, from)];
     }
   }

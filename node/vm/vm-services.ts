@@ -1,0 +1,529 @@
+/**
+ * The VM, scheduling and task RPCs. Every decision is a Raft command
+ * proposed by the leader (a follower forwards the request there); the owning
+ * node's reconciler carries it out and reports back (ReportVmState,
+ * ReportTaskResult). Failures carry the same status code on both transports:
+ * unknown VM NOT_FOUND, duplicate name ALREADY_EXISTS, delete of a running VM
+ * FAILED_PRECONDITION, invalid resources INVALID_ARGUMENT, unknown image
+ * NOT_FOUND, no room RESOURCE_EXHAUSTED.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressBook } from '../cluster/address-book.ts';
+import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { NodeConfig } from '../config/index.ts';
+import { PlacementStrategy } from '../gen/blixard_pb.js';
+import {
+  type ClusterState,
+  type Command,
+  nodeUsage,
+  type VmSpecRecord,
+  type VmStateName,
+} from '../state/index.ts';
+import {
+  BlixardService,
+  type CallContext,
+  ClusterService,
+  Code,
+  RpcError,
+  type ServiceImpl,
+} from '../transport/index.ts';
+import { leaderClient } from './leader.ts';
+import {
+  taskStateFromProto,
+  taskStateToProto,
+  vmInfo,
+  vmStateFromProto,
+  vmStateToProto,
+} from './proto-map.ts';
+import { type NodeRoom, type PlacementRequest, placeVm, type Strategy } from './scheduler.ts';
+import type { TaskReport } from './task-runner.ts';
+import type { VmManager, VmReport } from './vm-manager.ts';
+
+export interface VmServicesDeps {
+  nodeId: string;
+  dataDir: string;
+  driver: RaftDriver;
+  state: ClusterState;
+  book: AddressBook;
+  proposalTimeoutMs: number;
+  vm: NodeConfig['vm'];
+  manager: VmManager;
+}
+
+const STRATEGY: Record<PlacementStrategy, Strategy> = {
+  [PlacementStrategy.UNSPECIFIED]: 'most-available',
+  [PlacementStrategy.MOST_AVAILABLE]: 'most-available',
+  [PlacementStrategy.BIN_PACK]: 'bin-pack',
+  [PlacementStrategy.ROUND_ROBIN]: 'round-robin',
+  [PlacementStrategy.ANTI_AFFINITY]: 'anti-affinity',
+};
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** A follower whose log trails the leader's by more than this is taken for gone when placing. */
+const LIVE_LAG_ENTRIES = 50;
+
+export function vmServices(d: VmServicesDeps) {
+  const { driver, state } = d;
+  /** Round-robin's turn: the node it placed on last (leader memory; a new leader starts over). */
+  let lastRoundRobin = '';
+
+  const forwardOpts = (ctx: CallContext) => ({ signal: ctx.signal, timeoutMs: d.proposalTimeoutMs * 2 });
+  const cluster = () => leaderClient(driver, d.book, ClusterService);
+
+  async function propose(cmd: Command): Promise<number> {
+    const committed = await driver.propose(cmd, d.proposalTimeoutMs);
+    if (!committed.result.ok) throw new RpcError(Code[committed.result.code], committed.result.message);
+    return committed.index;
+  }
+
+  function vmOrThrow(name: string) {
+    const vm = state.vm(name);
+    if (!vm) throw new RpcError(Code.NOT_FOUND, `vm '${name}' not found`);
+    return vm;
+  }
+
+  function rooms(): NodeRoom[] {
+    const s = driver.status();
+    const vms = state.vms();
+    return state.members().map((m) => {
+      const used = nodeUsage(vms, m.id);
+      const match = s.matchIndex[m.id];
+      const live =
+        m.id === d.nodeId ||
+        !driver.isLeader ||
+        (match !== undefined && s.lastIndex - match <= LIVE_LAG_ENTRIES);
+      return {
+        id: m.id,
+        capacity: { vcpus: m.capacity.vcpus, memoryMb: m.capacity.memoryMb },
+        used: { vcpus: used.vcpus, memoryMb: used.memoryMb },
+        groups: vms
+          .filter((v) => v.node === m.id || v.migratingTo === m.id)
+          .map((v) => v.antiAffinityGroup)
+          .filter(Boolean),
+        live,
+      };
+    });
+  }
+
+  function checkResources(name: string, vcpus: number, memoryMb: number): void {
+    if (!NAME.test(name))
+      throw new RpcError(
+        Code.INVALID_ARGUMENT,
+        `vm name '${name}' must be 1-63 letters, digits, _ . - (not starting with a symbol)`,
+      );
+    if (vcpus < 1) throw new RpcError(Code.INVALID_ARGUMENT, `vcpus must be at least 1 (got ${vcpus})`);
+    if (memoryMb < 1)
+      throw new RpcError(Code.INVALID_ARGUMENT, `memory_mb must be at least 1 (got ${memoryMb})`);
+  }
+
+  function checkImage(image: string): void {
+    if (!image) return;
+    const known =
+      state.image(image) !== undefined ||
+      state.images().some((i) => i.hash === image) ||
+      existsSync(join(d.dataDir, 'images', image));
+    if (!known)
+      throw new RpcError(Code.NOT_FOUND, `image '${image}' not found in the cluster's image catalog`);
+  }
+
+  function place(req: PlacementRequest, strategy: Strategy) {
+    const p = placeVm(rooms(), req, strategy, lastRoundRobin);
+    if (!p.ok) throw new RpcError(Code.RESOURCE_EXHAUSTED, p.reason);
+    return p;
+  }
+
+  /** The leader's create: validated, placed, and created in state starting (the owner boots it). */
+  async function create(spec: VmSpecRecord, strategy: Strategy, explicitNode: string) {
+    checkResources(spec.name, spec.vcpus, spec.memoryMb);
+    if (state.vm(spec.name)) throw new RpcError(Code.ALREADY_EXISTS, `vm '${spec.name}' already exists`);
+    checkImage(spec.image);
+    let node = explicitNode;
+    let reason = `placed on ${explicitNode} as requested`;
+    if (node) {
+      if (!state.member(node)) throw new RpcError(Code.NOT_FOUND, `node '${node}' is not a member`);
+    } else {
+      const p = place(
+        { vcpus: spec.vcpus, memoryMb: spec.memoryMb, antiAffinityGroup: spec.antiAffinityGroup },
+        strategy,
+      );
+      node = p.node;
+      reason = p.reason;
+      if (strategy === 'round-robin') lastRoundRobin = node;
+    }
+    await propose({ type: 'vm.create', vm: { ...spec, node }, state: 'starting', fit: true });
+    return { node, reason };
+  }
+
+  const impl: Partial<ServiceImpl<typeof ClusterService>> = {
+    createVm: async (req, ctx) => {
+      checkResources(req.name, req.vcpus, Number(req.memoryMb));
+      if (!driver.isLeader) return cluster().createVm(req, forwardOpts(ctx));
+      const { node } = await create(
+        {
+          name: req.name,
+          vcpus: req.vcpus,
+          memoryMb: Number(req.memoryMb),
+          image: req.image,
+          node: '',
+          antiAffinityGroup: '',
+          metadata: req.configPath ? { config_path: req.configPath } : {},
+        },
+        'most-available',
+        req.nodeId,
+      );
+      return { success: true, message: `vm '${req.name}' created on ${node}`, vmId: req.name, nodeId: node };
+    },
+
+    createVmWithScheduling: async (req, ctx) => {
+      const c = req.config;
+      if (!c) throw new RpcError(Code.INVALID_ARGUMENT, 'config is required');
+      checkResources(c.name, c.vcpus, Number(c.memoryMb));
+      if (!driver.isLeader) return cluster().createVmWithScheduling(req, forwardOpts(ctx));
+      const strategy = STRATEGY[req.strategy] ?? 'most-available';
+      const { node, reason } = await create(
+        {
+          name: c.name,
+          vcpus: c.vcpus,
+          memoryMb: Number(c.memoryMb),
+          image: c.image,
+          node: '',
+          antiAffinityGroup: c.antiAffinityGroup,
+          metadata: { ...c.metadata },
+        },
+        c.antiAffinityGroup && strategy === 'most-available' ? 'anti-affinity' : strategy,
+        '',
+      );
+      return {
+        success: true,
+        message: `vm '${c.name}' created`,
+        vmId: c.name,
+        assignedNode: node,
+        placementReason: reason,
+      };
+    },
+
+    scheduleVmPlacement: (req) => {
+      const c = req.config;
+      if (!c) throw new RpcError(Code.INVALID_ARGUMENT, 'config is required');
+      checkResources(c.name || 'placement', c.vcpus, Number(c.memoryMb));
+      const p = place(
+        { vcpus: c.vcpus, memoryMb: Number(c.memoryMb), antiAffinityGroup: c.antiAffinityGroup },
+        STRATEGY[req.strategy] ?? 'most-available',
+      );
+      return {
+        success: true,
+        message: 'placement found',
+        targetNode: p.node,
+        reason: p.reason,
+        alternativeNodes: p.alternatives,
+      };
+    },
+
+    startVm: async (req, ctx) => {
+      if (!driver.isLeader) return cluster().startVm(req, forwardOpts(ctx));
+      const vm = vmOrThrow(req.name);
+      if (vm.state === 'running' || vm.state === 'starting')
+        return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
+      if (vm.state === 'migrating' || vm.state === 'stopping')
+        throw new RpcError(
+          Code.FAILED_PRECONDITION,
+          `vm '${req.name}' is ${vm.state}; wait until it settles`,
+        );
+      await propose({
+        type: 'vm.state',
+        name: req.name,
+        state: 'starting',
+        expect: ['created', 'stopped', 'failed'],
+      });
+      return { success: true, message: `vm '${req.name}' starting on ${vm.node}` };
+    },
+
+    stopVm: async (req, ctx) => {
+      if (!driver.isLeader) return cluster().stopVm(req, forwardOpts(ctx));
+      const vm = vmOrThrow(req.name);
+      if (vm.state === 'stopped' || vm.state === 'created' || vm.state === 'stopping')
+        return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
+      if (vm.state === 'migrating' && !req.force)
+        throw new RpcError(Code.FAILED_PRECONDITION, `vm '${req.name}' is migrating; stop it with force`);
+      // A failed VM has no guest to stop; anything else goes through its owner, which confirms.
+      const next: VmStateName = vm.state === 'failed' ? 'stopped' : 'stopping';
+      await propose({ type: 'vm.state', name: req.name, state: next, expect: [vm.state] });
+      return { success: true, message: `vm '${req.name}' ${next} on ${vm.node}` };
+    },
+
+    deleteVm: async (req, ctx) => {
+      if (!driver.isLeader) return cluster().deleteVm(req, forwardOpts(ctx));
+      const vm = vmOrThrow(req.name);
+      if (vm.state === 'stopping')
+        throw new RpcError(
+          Code.FAILED_PRECONDITION,
+          `vm '${req.name}' is still stopping; try again once stopped`,
+        );
+      await propose({ type: 'vm.delete', name: req.name });
+      return { success: true, message: `vm '${req.name}' deleted` };
+    },
+
+    listVms: (req) => {
+      const want = req.state ? vmStateFromProto(req.state) : undefined;
+      const now = Date.now();
+      return {
+        vms: state
+          .vms()
+          .filter((v) => (!req.nodeId || v.node === req.nodeId) && (!want || v.state === want))
+          .map((v) => vmInfo(v, v.node === d.nodeId ? d.manager.guest(v.name) : undefined, now)),
+      };
+    },
+
+    getVmStatus: (req) => {
+      const vm = vmOrThrow(req.name);
+      return {
+        found: true,
+        vm: vmInfo(vm, vm.node === d.nodeId ? d.manager.guest(vm.name) : undefined, Date.now()),
+      };
+    },
+
+    migrateVm: async (req, ctx) => {
+      if (!driver.isLeader) return cluster().migrateVm(req, forwardOpts(ctx));
+      const vm = vmOrThrow(req.vmName);
+      const target = req.targetNodeId;
+      if (!target) throw new RpcError(Code.INVALID_ARGUMENT, 'target_node_id is required');
+      if (!state.member(target)) throw new RpcError(Code.NOT_FOUND, `node '${target}' is not a member`);
+      if (vm.node === target)
+        throw new RpcError(Code.FAILED_PRECONDITION, `vm '${vm.name}' is already on ${target}`);
+      const source = vm.node;
+      if (vm.state === 'running' || vm.state === 'starting') {
+        // The owner stops the guest and hands the VM over; the target then boots it.
+        await propose({
+          type: 'vm.state',
+          name: vm.name,
+          state: 'migrating',
+          migratingTo: target,
+          expect: ['running', 'starting'],
+          expectNode: source,
+          fit: true,
+        });
+        return {
+          success: true,
+          message: `vm '${vm.name}' migrating`,
+          sourceNodeId: source,
+          targetNodeId: target,
+          status: 'MIGRATING',
+        };
+      }
+      if (vm.state === 'created' || vm.state === 'stopped' || vm.state === 'failed') {
+        await propose({
+          type: 'vm.state',
+          name: vm.name,
+          state: vm.state,
+          node: target,
+          expect: [vm.state],
+          expectNode: source,
+          fit: true,
+        });
+        return {
+          success: true,
+          message: `stopped vm '${vm.name}' moved`,
+          sourceNodeId: source,
+          targetNodeId: target,
+          status: 'MOVED',
+        };
+      }
+      throw new RpcError(Code.FAILED_PRECONDITION, `vm '${vm.name}' is ${vm.state}; wait until it settles`);
+    },
+
+    getClusterResourceSummary: () => {
+      const vms = state.vms();
+      const nodes = state.members().map((m) => {
+        const used = nodeUsage(vms, m.id);
+        return {
+          nodeId: m.id,
+          capacity: {
+            vcpus: m.capacity.vcpus,
+            memoryMb: BigInt(m.capacity.memoryMb),
+            diskGb: BigInt(m.capacity.diskGb),
+          },
+          used: { vcpus: used.vcpus, memoryMb: BigInt(used.memoryMb), diskGb: 0n },
+          runningVms: used.running,
+        };
+      });
+      const sum = (f: (n: (typeof nodes)[number]) => number) => nodes.reduce((a, n) => a + f(n), 0);
+      return {
+        totalNodes: nodes.length,
+        total: {
+          vcpus: sum((n) => n.capacity.vcpus),
+          memoryMb: BigInt(sum((n) => Number(n.capacity.memoryMb))),
+          diskGb: BigInt(sum((n) => Number(n.capacity.diskGb))),
+        },
+        used: {
+          vcpus: sum((n) => n.used.vcpus),
+          memoryMb: BigInt(sum((n) => Number(n.used.memoryMb))),
+          diskGb: 0n,
+        },
+        totalVms: vms.length,
+        runningVms: vms.filter((v) => v.state === 'running').length,
+        nodes,
+      };
+    },
+
+    submitTask: async (req, ctx) => {
+      const spec = req.spec;
+      if (!spec?.command) throw new RpcError(Code.INVALID_ARGUMENT, 'spec.command is required');
+      if (!d.vm.task_allowlist.includes(spec.command))
+        throw new RpcError(Code.PERMISSION_DENIED, `command '${spec.command}' is not on the task allowlist`);
+      if (!driver.isLeader) return cluster().submitTask(req, forwardOpts(ctx));
+      const id = req.taskId || randomUUID();
+      if (state.task(id)) throw new RpcError(Code.ALREADY_EXISTS, `task '${id}' already exists`);
+      const need = {
+        vcpus: spec.requirements?.vcpus ?? 0,
+        memoryMb: Number(spec.requirements?.memoryMb ?? 0n),
+        antiAffinityGroup: '',
+      };
+      const p = place(need, 'most-available');
+      await propose({
+        type: 'task.submit',
+        id,
+        command: spec.command,
+        args: spec.args,
+        node: p.node,
+        submittedAtMs: Date.now(),
+        timeoutSecs: spec.timeoutSecs,
+      });
+      return { accepted: true, message: `task '${id}' placed on ${p.node}`, assignedNode: p.node };
+    },
+
+    getTaskStatus: (req) => {
+      const t = state.task(req.taskId);
+      if (!t) return { found: false };
+      return {
+        found: true,
+        state: taskStateToProto(t.state),
+        output: t.output,
+        error: t.error,
+        exitCode: t.exitCode,
+        assignedNode: t.node,
+        startedAtMs: BigInt(t.startedAtMs ?? 0),
+        finishedAtMs: BigInt(t.finishedAtMs),
+      };
+    },
+  };
+
+  /** The leader turns a VM report into its guarded command; the result (applied or refused) is the report's answer. */
+  async function applyVmReport(r: VmReport): Promise<{ index: number; ok: boolean; message: string }> {
+    const committed = await driver.propose(
+      {
+        type: 'vm.state',
+        name: r.name,
+        state: r.state,
+        expect: r.expect,
+        expectNode: r.expectNode,
+        ...(r.node ? { node: r.node } : {}),
+        ...(r.pid !== undefined ? { pid: r.pid } : {}),
+        atMs: r.atMs,
+      },
+      d.proposalTimeoutMs,
+    );
+    return {
+      index: committed.index,
+      ok: committed.result.ok,
+      message: committed.result.ok ? 'applied' : committed.result.message,
+    };
+  }
+
+  async function applyTaskReport(r: TaskReport): Promise<{ index: number; ok: boolean; message: string }> {
+    const committed = await driver.propose(
+      {
+        type: 'task.result',
+        id: r.id,
+        state: r.state,
+        output: r.output,
+        error: r.error,
+        exitCode: r.exitCode,
+        atMs: r.atMs,
+      },
+      d.proposalTimeoutMs,
+    );
+    return {
+      index: committed.index,
+      ok: committed.result.ok,
+      message: committed.result.ok ? 'applied' : committed.result.message,
+    };
+  }
+
+  const blixard: Partial<ServiceImpl<typeof BlixardService>> = {
+    reportVmState: async (req, ctx) => {
+      const state = vmStateFromProto(req.state);
+      const expect = req.expected.map(vmStateFromProto);
+      if (!state || expect.some((s) => s === undefined))
+        throw new RpcError(Code.INVALID_ARGUMENT, 'unknown vm state');
+      if (!driver.isLeader)
+        return leaderClient(driver, d.book, BlixardService).reportVmState(req, forwardOpts(ctx));
+      const r = await applyVmReport({
+        name: req.name,
+        state,
+        expect: expect as VmStateName[],
+        expectNode: req.expectedNode,
+        ...(req.nodeId ? { node: req.nodeId } : {}),
+        ...(state === 'running' ? { pid: req.pid } : {}),
+        atMs: Number(req.atMs),
+      });
+      return { success: r.ok, message: r.message, index: BigInt(r.index) };
+    },
+    reportTaskResult: async (req, ctx) => {
+      const state = taskStateFromProto(req.state);
+      if (!state) throw new RpcError(Code.INVALID_ARGUMENT, 'unknown task state');
+      if (!driver.isLeader)
+        return leaderClient(driver, d.book, BlixardService).reportTaskResult(req, forwardOpts(ctx));
+      const r = await applyTaskReport({
+        id: req.taskId,
+        state,
+        output: req.output,
+        error: req.error,
+        exitCode: req.exitCode,
+        atMs: Number(req.atMs),
+      });
+      return { success: r.ok, message: r.message, index: BigInt(r.index) };
+    },
+  };
+
+  /** How this node's reconciler and task runner report: directly when leading, else to the leader. */
+  const reporters = {
+    vm: async (r: VmReport): Promise<number> => {
+      if (driver.isLeader) return (await applyVmReport(r)).index;
+      const reply = await leaderClient(driver, d.book, BlixardService).reportVmState(
+        {
+          name: r.name,
+          state: vmStateToProto(r.state),
+          nodeId: r.node ?? '',
+          expected: r.expect.map(vmStateToProto),
+          expectedNode: r.expectNode,
+          pid: r.pid ?? 0,
+          atMs: BigInt(Math.floor(r.atMs)),
+          reporter: d.nodeId,
+          message: r.message ?? '',
+        },
+        { timeoutMs: d.proposalTimeoutMs * 2 },
+      );
+      return Number(reply.index);
+    },
+    task: async (r: TaskReport): Promise<number> => {
+      if (driver.isLeader) return (await applyTaskReport(r)).index;
+      const reply = await leaderClient(driver, d.book, BlixardService).reportTaskResult(
+        {
+          taskId: r.id,
+          state: taskStateToProto(r.state),
+          output: r.output,
+          error: r.error,
+          exitCode: r.exitCode,
+          atMs: BigInt(Math.floor(r.atMs)),
+          reporter: d.nodeId,
+        },
+        { timeoutMs: d.proposalTimeoutMs * 2 },
+      );
+      return Number(reply.index);
+    },
+  };
+
+  return { cluster: impl, blixard, reporters };
+}
