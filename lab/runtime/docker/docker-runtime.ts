@@ -11,6 +11,7 @@ import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainer
 import { createLinkSet } from '../../../chaos/links/index.ts';
 import {
   ensureImages,
+  type ImageName,
   NODE_UID,
   type ProgressEvent,
   TOXIPROXY_API_PORT,
@@ -31,6 +32,7 @@ import type { ClusterState, NodeState } from '../state.ts';
 import { removeRun } from './cleanup.ts';
 import { docker, requireDocker, resourceName, runLabels } from './engine.ts';
 import { demux, demuxStream } from './log-stream.ts';
+import { startPrometheus } from './prometheus.ts';
 
 const DATA_DIR = '/var/lib/blixard';
 const ETC_DIR = '/etc/blixard';
@@ -143,6 +145,10 @@ export class DockerDriver implements RuntimeDriver {
         const ip = info.NetworkSettings.Networks[state.networks?.[i + 1] as string]?.IPAddress;
         if (ip) node.metrics = `${ip}:9100`;
       }
+      if (opts.prometheus !== false) {
+        progress('prometheus: starting, scraping every node and the hub');
+        state.prometheus = await startPrometheus(state, tags.prometheus, labels);
+      }
     } catch (err) {
       await driver.teardown();
       throw err;
@@ -233,13 +239,15 @@ export class DockerDriver implements RuntimeDriver {
 async function buildImages(
   opts: DockerRuntimeOptions,
   progress: (m: string) => void,
-): Promise<{ node: string; hub: string }> {
+): Promise<{ node: string; hub: string; prometheus: string }> {
   const onProgress = (e: ProgressEvent) => {
     if (e.phase !== 'check') progress(`image ${e.image}: ${e.message}`);
   };
   try {
-    const tags = await ensureImages(opts.image ? ['hub'] : ['node', 'hub'], { onProgress });
-    const node = opts.image ?? (tags as Record<string, string>).node;
+    const names: ImageName[] = ['hub', 'prometheus'];
+    if (!opts.image) names.push('node');
+    const tags = await ensureImages(names, { onProgress });
+    const node = opts.image ?? tags.node;
     if (!node) throw new Error('no node image');
     if (opts.image) {
       await docker()
@@ -249,7 +257,7 @@ async function buildImages(
           throw new LabError('image-build', `image ${opts.image} is not in the local Docker engine`);
         });
     }
-    return { node, hub: tags.hub };
+    return { node, hub: tags.hub, prometheus: tags.prometheus };
   } catch (err) {
     if (err instanceof LabError) throw err;
     throw new LabError('image-build', `building the lab images failed: ${(err as Error).message}`);

@@ -1,0 +1,81 @@
+/**
+ * The dashboards hold together without a Prometheus: valid JSON, one data source, and only metric
+ * names that the node or the UDP proxy define. (lab/observability checks every query against a
+ * real Prometheus.)
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DATASOURCE_UID, PROVISIONING_DIR, panelQueries, prometheusConfig, RULES_FILE } from './index.ts';
+
+const root = join(import.meta.dirname, '..');
+
+async function definedMetricNames(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const file of ['node/metrics/node-metrics.ts', 'chaos/udp/proxy-metrics.ts']) {
+    const text = await readFile(join(root, file), 'utf8');
+    for (const m of text.matchAll(/name: '([a-z_:]+)'/g)) names.add(m[1] as string);
+  }
+  return names;
+}
+
+function metricNamesIn(expr: string): string[] {
+  return [...expr.matchAll(/\b(blixard_[a-z_]+|udp_proxy_[a-z_]+)\b/g)].map((m) => m[1] as string);
+}
+
+describe('dashboards', () => {
+  it('have panels that all query the provisioned data source', async () => {
+    const panels = await panelQueries();
+    expect(new Set(panels.map((p) => p.dashboard))).toEqual(
+      new Set(['Blixard: transport comparison', 'Blixard: Raft', 'Blixard: chaos']),
+    );
+    const ds = parse(await readFile(join(PROVISIONING_DIR, 'datasources', 'prometheus.yml'), 'utf8')) as {
+      datasources: { uid: string }[];
+    };
+    expect(ds.datasources.map((d) => d.uid)).toEqual([DATASOURCE_UID]);
+    for (const p of panels) {
+      expect(p.datasourceUid, p.panel).toBe(DATASOURCE_UID);
+      expect(p.exprs.length, p.panel).toBeGreaterThan(0);
+      for (const e of p.exprs) expect(e.trim(), p.panel).not.toBe('');
+    }
+  });
+
+  it('use only metrics the node and the UDP proxy define', async () => {
+    const defined = await definedMetricNames();
+    const panels = await panelQueries();
+    const rules = parse(await readFile(RULES_FILE, 'utf8')) as { groups: { rules: { expr: string }[] }[] };
+    const exprs = [
+      ...panels.flatMap((p) => p.exprs),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
+    for (const expr of exprs) {
+      for (const name of metricNamesIn(expr)) {
+        const base = name.replace(/_(bucket|count|sum)$/, '');
+        expect(defined.has(name) || defined.has(base), `${name} in ${expr}`).toBe(true);
+      }
+    }
+  });
+
+  it('render a Prometheus config scraping every node and the hub directly', () => {
+    const text = prometheusConfig({
+      runId: 'r1',
+      nodes: [
+        { id: 'n1', address: 'blixard-r1-n1:9100' },
+        { id: 'n2', address: 'blixard-r1-n2:9100' },
+      ],
+      udpProxy: { address: 'blixard-r1-hub:8475' },
+      rulesFile: '/etc/prometheus/rules.yml',
+    });
+    const cfg = parse(text) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(cfg.rule_files).toEqual(['/etc/prometheus/rules.yml']);
+    const targets = Object.fromEntries(
+      cfg.scrape_configs.map((s) => [s.job_name, s.static_configs.flatMap((c) => c.targets)]),
+    );
+    expect(targets['blixard-node']).toEqual(['blixard-r1-n1:9100', 'blixard-r1-n2:9100']);
+    expect(targets['chaos-hub-udp']).toEqual(['blixard-r1-hub:8475']);
+  });
+});
