@@ -1,0 +1,235 @@
+/**
+ * The nemesis against a running lab cluster: applies ops (partitions, link faults, node faults, a
+ * rolling transport-mode change) through the hub's links and the runtime's node handles, and writes
+ * every fault, heal and restart to the run's events. Planning is pure (partition.ts, link-faults.ts);
+ * this file only does the I/O.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse, stringify } from 'smol-toml';
+import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
+import { readState, writeState } from '../../lab/runtime/index.ts';
+import type { TransportMode } from '../../lab/topology/index.ts';
+import type { Transport } from '../links/index.ts';
+import { seededRandom } from '../udp/prng.ts';
+import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
+import { describeOp, type NemesisOp } from './ops.ts';
+import { linkNameOf, planPartition } from './partition.ts';
+
+export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
+
+export interface NemesisRecord {
+  kind: NemesisEventKind;
+  op: NemesisOp;
+  at?: number | undefined;
+  detail: Record<string, unknown>;
+}
+
+export interface NemesisOptions {
+  /** Seed for the choices an op leaves open (e.g. how halves are drawn). */
+  seed?: number;
+  /** Called once per applied op (events.jsonl). */
+  record?: (r: NemesisRecord) => void;
+  /** How long a started or restarted node may take to answer HealthCheck (default 30 s). */
+  healthTimeoutMs?: number;
+  /** The lab's state file, kept in step after a mode change (so `lab status` shows the new mode). */
+  stateFile?: string | undefined;
+}
+
+export class NemesisError extends Error {
+  override name = 'NemesisError';
+}
+
+export class Nemesis {
+  readonly cluster: Cluster;
+  readonly #options: NemesisOptions;
+  #count = 0;
+
+  constructor(cluster: Cluster, options: NemesisOptions = {}) {
+    this.cluster = cluster;
+    this.#options = options;
+  }
+
+  get nodeIds(): string[] {
+    return this.cluster.nodes.map((n) => n.id);
+  }
+
+  get links(): LinkRef[] {
+    return this.cluster.state.links.map((l) => ({ name: l.name, from: l.from, to: l.to }));
+  }
+
+  /** Applies one op; `at` is its time in the schedule, for the record. Errors are recorded, then thrown. */
+  async apply(op: NemesisOp, at?: number): Promise<NemesisRecord> {
+    const index = this.#count++;
+    const started = performance.now();
+    try {
+      const { kind, detail } = await this.#apply(op, index);
+      const rec: NemesisRecord = {
+        kind,
+        op,
+        at,
+        detail: { ...detail, ms: Math.round(performance.now() - started) },
+      };
+      this.#options.record?.(rec);
+      return rec;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.#options.record?.({ kind: 'nemesis-error', op, at, detail: { error: message } });
+      throw new NemesisError(`${describeOp(op)}: ${message}`);
+    }
+  }
+
+  async #apply(
+    op: NemesisOp,
+    index: number,
+  ): Promise<{ kind: NemesisEventKind; detail: Record<string, unknown> }> {
+    if (op.do === 'partition') {
+      const target =
+        op.kind === 'leader' || op.node === 'leader' ? await this.leader() : (op.node ?? undefined);
+      const plan = planPartition({
+        kind: op.kind,
+        nodes: this.nodeIds,
+        target,
+        random: seededRandom(this.#options.seed ?? 0, 'partition', String(index)),
+      });
+      const transports = transportsFor(op.transport);
+      const cut = plan.cut.map(linkNameOf);
+      await Promise.all(cut.map(async (name) => (await this.cluster.links.get(name, transports)).cut()));
+      return {
+        kind: 'fault',
+        detail: { cut, transports, components: plan.components, ...(target && { node: target }) },
+      };
+    }
+    if (op.do === 'heal') {
+      // Every link of the hub enabled and without toxics, on both transports.
+      await this.cluster.links.reset();
+      return { kind: 'heal', detail: {} };
+    }
+    if (isToxicOp(op)) {
+      const specs = toxicsFor(op);
+      const transports = transportsFor(op.transport);
+      const links = selectLinks(op.links, this.links).map((l) => l.name);
+      await Promise.all(
+        links.map(async (name) => {
+          const link = await this.cluster.links.get(name, transports);
+          for (const spec of specs) {
+            await link.removeToxic(spec.name).catch(() => {});
+            await link.addToxic(spec, { transports });
+          }
+        }),
+      );
+      return { kind: 'fault', detail: { links, transports, toxics: specs } };
+    }
+    if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
+    const node = this.cluster.node(op.node === 'leader' ? await this.leader() : op.node);
+    const timeout = this.#options.healthTimeoutMs ?? 30_000;
+    switch (op.do) {
+      case 'kill':
+        await node.kill();
+        return { kind: 'fault', detail: { node: node.id } };
+      case 'stop':
+        await node.stop();
+        return { kind: 'fault', detail: { node: node.id } };
+      case 'pause':
+        await node.pause();
+        return { kind: 'fault', detail: { node: node.id } };
+      case 'resume':
+        await node.resume();
+        return { kind: 'heal', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+      case 'start':
+        await node.start();
+        return { kind: 'restart', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+      case 'restart':
+        await node.restart();
+        return { kind: 'restart', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+    }
+  }
+
+  /** The node every reachable node names as leader (the first one that answers). */
+  async leader(): Promise<string> {
+    const statuses = await this.cluster.status(1500);
+    const own = statuses.find((s) => s.role === 'leader');
+    const named = own?.id ?? statuses.map((s) => s.leader).find((l) => this.nodeIds.includes(l));
+    if (!named) throw new Error('no node knows a leader right now');
+    return named;
+  }
+
+  /**
+   * Node by node: the config gets the new `[transport] mode`, the node restarts with it (same data),
+   * and the next node waits until this one answers HealthCheck on every transport it now serves.
+   */
+  async #rollingModeChange(op: Extract<NemesisOp, { do: 'mode-change' }>): Promise<Record<string, unknown>> {
+    const order = op.nodes ?? this.nodeIds;
+    const steps: { node: string; from: TransportMode; ms: number }[] = [];
+    for (const id of order) {
+      const started = performance.now();
+      const node = this.cluster.node(id);
+      const from = node.state.mode;
+      await writeModeToConfig(node.state.configPath, op.mode);
+      await node.stop();
+      node.state.mode = op.mode;
+      try {
+        await node.start();
+      } catch (err) {
+        throw new Error(`${id}: restart in ${op.mode} mode: ${(err as Error).message}`);
+      }
+      await node.waitHealthy(this.#options.healthTimeoutMs ?? 30_000);
+      steps.push({ node: id, from, ms: Math.round(performance.now() - started) });
+      this.#options.record?.({
+        kind: 'restart',
+        op,
+        detail: { node: id, mode: op.mode, from, healthy: true },
+      });
+    }
+    await this.#saveState();
+    return { nodes: order, mode: op.mode, steps };
+  }
+
+  /** Keeps `lab status` truthful: the state file of a `lab up` cluster records each node's mode. */
+  async #saveState(): Promise<void> {
+    const file = this.#options.stateFile;
+    if (!file) return;
+    const saved = await readState(file).catch(() => undefined);
+    if (saved?.runId !== this.cluster.runId) return;
+    for (const n of saved.nodes) n.mode = this.cluster.node(n.id).state.mode;
+    await writeState(saved, file);
+  }
+
+  /** Heals the network, resumes paused nodes and starts stopped ones: the cluster as it was. */
+  async recoverAll(): Promise<void> {
+    await this.apply({ do: 'heal' });
+    for (const node of this.cluster.nodes) {
+      if (!(await node.isRunning())) {
+        await this.apply({ do: 'start', node: node.id });
+        continue;
+      }
+      // Resuming a node that is not stopped is harmless (SIGCONT / docker unpause of a running one fails quietly).
+      await node.resume().catch(() => {});
+    }
+  }
+}
+
+async function healthyWithin(node: NodeHandle, timeoutMs: number): Promise<boolean> {
+  try {
+    await node.waitHealthy(timeoutMs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rewrites `[transport] mode` in a node's TOML config; gRPC mode also gets a gRPC-only migration. */
+export async function writeModeToConfig(path: string, mode: TransportMode): Promise<void> {
+  const config = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
+  const transport = config.transport;
+  if (!transport) throw new Error(`${path}: no [transport] section`);
+  transport.mode = mode;
+  if (mode === 'grpc') {
+    transport.migration = { prefer_iroh: [], raft_transport: 'grpc', fallback_to_grpc: false };
+  }
+  await writeFile(
+    path,
+    `# Rendered by the lab; transport mode changed to ${mode} by the nemesis.\n${stringify(config)}\n`,
+  );
+}
+
+export type { Transport };

@@ -1,0 +1,304 @@
+/**
+ * The fault self-check: before chaos starts, for every link of the hub and every transport it
+ * carries, prove on the wire that
+ *   - traffic flows through it (HealthCheck answers, and an Iroh connection's every path is the link),
+ *   - a cut stops it (on the connection already open and on a fresh one),
+ *   - an injected delay shows in the measured round trip.
+ * A fault that does not take throws a SelfCheckError naming the link and transport; it is never a
+ * pass. The probes dial exactly what the system under test dials: for `client-nJ` the address the
+ * lab's clients use, for `nI-nJ` the peer address in node nI's own config.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Endpoint } from '@number0/iroh';
+import { parse } from 'smol-toml';
+import type { Cluster } from '../../lab/runtime/index.ts';
+import { irohKeyFromHex, secretKeyOf } from '../../lab/runtime/iroh-key.ts';
+import {
+  bindIrohEndpoint,
+  ClusterService,
+  createClient,
+  GrpcChannel,
+  IrohChannel,
+  type RpcChannel,
+} from '../../node/transport/index.ts';
+import type { Transport } from '../links/index.ts';
+
+export interface ProbeTarget {
+  link: string;
+  from: string;
+  to: string;
+  transport: Transport;
+  /** host:port the probe dials (what the link's source dials). */
+  address: string;
+  /** The address the hub listens on for this link (what `address` must be). */
+  listen: string;
+  /** Iroh node id of the target node. */
+  irohId: string;
+}
+
+export interface ProbeResult {
+  link: string;
+  transport: Transport;
+  baselineMs: number;
+  /** Round trip with the injected delay. */
+  delayedMs: number;
+  ok: true;
+}
+
+export interface SelfCheckReport {
+  delayMs: number;
+  results: ProbeResult[];
+  ms: number;
+}
+
+export class SelfCheckError extends Error {
+  override name = 'SelfCheckError';
+  /** Each link and transport whose fault did not take, with why. */
+  readonly failures: { link: string; transport: Transport; reason: string }[];
+  constructor(failures: { link: string; transport: Transport; reason: string }[]) {
+    super(
+      `fault self-check failed: ${failures.length} fault(s) did not take on the wire; the run is aborted:\n${failures
+        .map((f) => `  - link ${f.link} (${f.transport}): ${f.reason}`)
+        .join('\n')}`,
+    );
+    this.failures = failures;
+  }
+}
+
+export interface SelfCheckOptions {
+  /** The delay injected to see it in the RTT (default 100 ms). */
+  delayMs?: number;
+  /** How long a probe through a cut link waits for an answer that must not come (default 1500 ms). */
+  cutWaitMs?: number;
+  /** Only these links (default: all). */
+  links?: readonly string[];
+  /** Probes at once (default 6). */
+  concurrency?: number;
+  /**
+   * How long a probe keeps its connection busy before the cut (default 2000 ms): long enough for
+   * Iroh to find and switch to a direct path if one exists, so a bypass shows before chaos starts.
+   */
+  settleMs?: number;
+}
+
+/** What each link's source dials, per transport, read from the cluster's state and node configs. */
+export async function probeTargets(cluster: Cluster, only?: readonly string[]): Promise<ProbeTarget[]> {
+  const peerAddrs = new Map<string, { grpc?: string; iroh?: string }>();
+  for (const node of cluster.state.nodes) {
+    const config = parse(await readFile(node.configPath, 'utf8')) as {
+      cluster?: { peers?: { id: string; grpc?: string; iroh_addrs?: string[] }[] };
+    };
+    for (const peer of config.cluster?.peers ?? []) {
+      peerAddrs.set(`${node.id}-${peer.id}`, {
+        ...(peer.grpc !== undefined && { grpc: peer.grpc }),
+        ...(peer.iroh_addrs?.[0] !== undefined && { iroh: peer.iroh_addrs[0] }),
+      });
+    }
+  }
+  const targets: ProbeTarget[] = [];
+  for (const link of cluster.state.links) {
+    if (only && !only.includes(link.name)) continue;
+    const to = cluster.state.nodes.find((n) => n.id === link.to);
+    if (!to) continue;
+    const served: Transport[] = to.mode === 'grpc' ? ['tcp'] : to.mode === 'iroh' ? ['udp'] : ['tcp', 'udp'];
+    for (const transport of served) {
+      let address: string | undefined;
+      if (link.from === 'client') address = transport === 'tcp' ? to.clientGrpc : to.clientIroh;
+      else {
+        const peer = peerAddrs.get(link.name);
+        address = transport === 'tcp' ? peer?.grpc : peer?.iroh;
+      }
+      if (!address) throw new Error(`${link.from}'s config has no ${transport} address for ${link.to}`);
+      targets.push({
+        link: link.name,
+        from: link.from,
+        to: link.to,
+        transport,
+        address,
+        listen: transport === 'tcp' ? link.tcp.listen : link.udp.listen,
+        irohId: to.irohId,
+      });
+    }
+  }
+  return targets;
+}
+
+export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}): Promise<SelfCheckReport> {
+  const started = performance.now();
+  const delayMs = options.delayMs ?? 100;
+  const cutWaitMs = options.cutWaitMs ?? 1500;
+  const settleMs = options.settleMs ?? 2000;
+  if (cluster.runtime === 'docker') {
+    throw new SelfCheckError([
+      {
+        link: '(peer links)',
+        transport: 'tcp',
+        reason:
+          'node-to-node links of the docker runtime are not reachable from the host, so they cannot be probed yet; use the process runtime or set self_check: false',
+      },
+    ]);
+  }
+  const targets = await probeTargets(cluster, options.links);
+  // One Iroh endpoint per probe, with the lab client's admitted identity: an endpoint remembers every
+  // address it was given for a node, and would open paths over the other links too.
+  const bindProbeEndpoint = () =>
+    bindIrohEndpoint({
+      bindAddress: '127.0.0.1:0',
+      secretKey: secretKeyOf(irohKeyFromHex(cluster.state.client.secretHex)),
+    });
+  const failures: { link: string; transport: Transport; reason: string }[] = [];
+  const results: ProbeResult[] = [];
+  try {
+    await cluster.links.reset();
+    const queue = [...targets];
+    const worker = async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        const endpoint = t.transport === 'udp' ? await bindProbeEndpoint() : undefined;
+        try {
+          results.push(await probeLink(cluster, endpoint, t, delayMs, cutWaitMs, settleMs));
+        } catch (err) {
+          failures.push({ link: t.link, transport: t.transport, reason: (err as Error).message });
+        } finally {
+          await endpoint?.close().catch(() => {});
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? 6 }, worker));
+  } finally {
+    await cluster.links.reset().catch(() => {});
+  }
+  if (failures.length > 0) {
+    failures.sort((a, b) => a.link.localeCompare(b.link) || a.transport.localeCompare(b.transport));
+    throw new SelfCheckError(failures);
+  }
+  results.sort((a, b) => a.link.localeCompare(b.link) || a.transport.localeCompare(b.transport));
+  return { delayMs, results, ms: Math.round(performance.now() - started) };
+}
+
+function openChannel(endpoint: Endpoint | undefined, t: ProbeTarget): RpcChannel {
+  if (t.transport === 'tcp') return new GrpcChannel(t.address);
+  if (!endpoint) throw new Error('no Iroh endpoint');
+  return new IrohChannel(endpoint, { nodeId: t.irohId, addrs: [t.address] }, { connectTimeoutMs: 3000 });
+}
+
+/** One HealthCheck round trip in ms, or the error. */
+async function roundTrip(channel: RpcChannel, timeoutMs: number): Promise<number> {
+  const client = createClient(ClusterService, channel);
+  const t0 = performance.now();
+  await client.healthCheck({}, { timeoutMs });
+  return performance.now() - t0;
+}
+
+async function answersWithin(channel: RpcChannel, timeoutMs: number): Promise<number | undefined> {
+  try {
+    return await roundTrip(channel, timeoutMs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** For an Iroh channel, the paths its connection uses (a cut that does not take is often a direct path). */
+async function pathsNote(channel: RpcChannel): Promise<string> {
+  if (!(channel instanceof IrohChannel)) return '';
+  try {
+    const paths = (await channel.connect()).paths().filter((p) => p.isIp);
+    return ` (Iroh paths: ${paths.map((p) => `${p.remoteAddr}${p.isSelected ? ' selected' : ''}`).join(', ')})`;
+  } catch {
+    return '';
+  }
+}
+
+/** The fastest of n round trips: the path's own delay, least disturbed by load on the host. */
+async function minRtt(channel: RpcChannel, n: number, timeoutMs: number): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) best = Math.min(best, await roundTrip(channel, timeoutMs));
+  return best;
+}
+
+async function probeLink(
+  cluster: Cluster,
+  endpoint: Endpoint | undefined,
+  t: ProbeTarget,
+  delayMs: number,
+  cutWaitMs: number,
+  settleMs: number,
+): Promise<ProbeResult> {
+  const link = await cluster.links.get(t.link, [t.transport]);
+  const channels: RpcChannel[] = [];
+  const open = () => {
+    const c = openChannel(endpoint, t);
+    channels.push(c);
+    return c;
+  };
+  try {
+    // 1. Traffic flows, and through the hub.
+    const existing = open();
+    let baselineMs: number;
+    try {
+      await roundTrip(existing, 5000);
+      baselineMs = await minRtt(existing, 5, 5000);
+      const settle = performance.now() + settleMs;
+      while (performance.now() < settle) {
+        await roundTrip(existing, 5000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } catch (err) {
+      throw new Error(`no answer through ${t.address} before any fault (${(err as Error).message})`);
+    }
+    if (existing instanceof IrohChannel) {
+      const conn = await existing.connect();
+      const away = conn
+        .paths()
+        .filter((p) => p.isIp && p.remoteAddr !== t.listen)
+        .map((p) => p.remoteAddr);
+      if (away.length > 0) {
+        throw new Error(
+          `the Iroh connection has a direct path to ${away.join(', ')} that bypasses the hub (link listens on ${t.listen})`,
+        );
+      }
+    }
+
+    // 2. A cut stops it: on the open connection and on a fresh one.
+    await link.cut();
+    try {
+      const still = await answersWithin(existing, cutWaitMs);
+      if (still !== undefined)
+        throw new Error(
+          `a cut did not stop traffic: HealthCheck answered in ${still.toFixed(1)} ms on the open connection to ${t.address}${await pathsNote(existing)}`,
+        );
+      const fresh = await answersWithin(open(), cutWaitMs);
+      if (fresh !== undefined)
+        throw new Error(
+          `a cut did not stop traffic: HealthCheck answered in ${fresh.toFixed(1)} ms on a new connection to ${t.address}${await pathsNote(existing)}`,
+        );
+    } finally {
+      await link.heal();
+    }
+
+    // 3. A delay shows in the round trip (on a fresh connection: the old one may still be backing off).
+    const after = open();
+    const deadline = performance.now() + 20_000;
+    while ((await answersWithin(after, 2000)) === undefined) {
+      if (performance.now() > deadline)
+        throw new Error(`no answer through ${t.address} after the link healed`);
+    }
+    const toxic = await link.addToxic(
+      { name: 'selfcheck_latency', type: 'latency', attributes: { latency: delayMs } },
+      { transports: [t.transport] },
+    );
+    let delayedMs: number;
+    try {
+      delayedMs = await minRtt(after, 3, 5000 + delayMs * 4);
+    } finally {
+      await link.removeToxic(toxic).catch(() => {});
+    }
+    if (delayedMs < baselineMs + 0.8 * delayMs) {
+      throw new Error(
+        `an injected ${delayMs} ms delay did not show: round trip ${delayedMs.toFixed(1)} ms against ${baselineMs.toFixed(1)} ms before`,
+      );
+    }
+    return { link: t.link, transport: t.transport, baselineMs, delayedMs, ok: true };
+  } finally {
+    await Promise.allSettled(channels.map((c) => c.close()));
+  }
+}

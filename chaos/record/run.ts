@@ -1,0 +1,219 @@
+/**
+ * A recorded chaos run: start (or use) a cluster, prove the faults take (self-check), run the register
+ * workload while the nemesis plays the schedule, heal everything, check linearizability, and leave
+ * runs/<id>/ with the incident and seed (enough to replay it), events, history, node logs, metrics
+ * and the verdict.
+ */
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Cluster } from '../../lab/runtime/index.ts';
+import { REPO_ROOT } from '../../lab/runtime/state.ts';
+import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/linearizability.ts';
+import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/register.ts';
+import { Nemesis, NemesisError } from '../nemesis/nemesis.ts';
+import { describeOp } from '../nemesis/ops.ts';
+import type { Schedule } from '../nemesis/schedule.ts';
+import { SelfCheckError, type SelfCheckOptions, selfCheck } from '../nemesis/self-check.ts';
+import { type Incident, loadIncident, parseIncident, scheduleOf } from '../schedule/incident.ts';
+import { newRunId, RunRecorder } from './recorder.ts';
+
+export const RUNS_DIR = join(REPO_ROOT, 'runs');
+
+export interface RunOptions {
+  incident: Incident;
+  /** Overrides the incident's seed (a generated schedule and the workload's choices follow it). */
+  seed?: number | undefined;
+  /** Use this running cluster (e.g. `lab up`'s) instead of starting one from the incident. */
+  cluster?: Cluster | undefined;
+  runsDir?: string | undefined;
+  runId?: string | undefined;
+  onProgress?: ((line: string) => void) | undefined;
+  /** Passed to the self-check (tests narrow it to a few links). */
+  selfCheck?: SelfCheckOptions | undefined;
+  /** The lab's state file, kept in step after a mode change. */
+  stateFile?: string | undefined;
+}
+
+export interface RunVerdict {
+  status: 'pass' | 'fail' | 'aborted';
+  reason?: string | undefined;
+  linearizable?: LinearizabilityVerdict['valid'] | undefined;
+  explanation?: string | undefined;
+  workload?: WorkloadSummary | undefined;
+  nemesisErrors: string[];
+}
+
+export interface RunResult {
+  id: string;
+  dir: string;
+  seed: number;
+  verdict: RunVerdict;
+  schedule: Schedule;
+}
+
+/** Runs an incident; throws SelfCheckError (after recording it) when a fault does not take. */
+export async function runIncident(options: RunOptions): Promise<RunResult> {
+  const { incident } = options;
+  const seed = options.seed ?? incident.seed;
+  const schedule = scheduleOf(incident, seed);
+  const id = options.runId ?? newRunId();
+  const dir = join(options.runsDir ?? RUNS_DIR, id);
+  const progress = options.onProgress ?? (() => {});
+  const rec = await RunRecorder.create({ dir, id, seed });
+  const { source: _source, ...file } = incident;
+  await rec.writeText('incident.yaml', stringify({ ...file, seed }));
+  await rec.writeJson('schedule.json', schedule);
+
+  let cluster = options.cluster;
+  const owned = cluster === undefined;
+  const verdict: RunVerdict = { status: 'fail', nemesisErrors: [] };
+  try {
+    if (!cluster) {
+      progress(`starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`);
+      cluster = await Cluster.start({
+        nodes: incident.cluster.nodes,
+        runtime: incident.cluster.runtime,
+        mode: incident.cluster.mode,
+        seed,
+        workDir: join(dir, 'cluster'),
+        runId: `lab-${id}`,
+      });
+    }
+    const c = cluster;
+    await rec.writeJson('config.json', {
+      incident: file,
+      seed,
+      cluster: {
+        runId: c.runId,
+        runtime: c.runtime,
+        mode: c.state.mode,
+        nodes: c.state.nodes.map((n) => ({ id: n.id, mode: n.mode, irohId: n.irohId, metrics: n.metrics })),
+        links: c.state.links.map((l) => l.name),
+        hub: { tcpAdmin: c.state.hub.tcpAdmin, udpAdmin: c.state.hub.udpAdmin },
+      },
+    });
+    rec.event('run-start', { detail: { incident: incident.name, seed, cluster: c.runId, ops: schedule.length } });
+    for (const step of schedule) checkNodes(step.op, c);
+
+    if (incident.self_check) {
+      progress('self-check: every link, every transport: a cut stops traffic, a delay shows in the RTT');
+      try {
+        const report = await selfCheck(c, options.selfCheck);
+        rec.event('self-check', { detail: { ok: true, ...report } });
+      } catch (err) {
+        const failures = err instanceof SelfCheckError ? err.failures : [];
+        rec.event('self-check', { detail: { ok: false, error: (err as Error).message, failures } });
+        verdict.status = 'aborted';
+        verdict.reason = (err as Error).message;
+        throw err;
+      }
+    } else {
+      rec.event('self-check', { detail: { ok: false, skipped: 'self_check: false in the incident file' } });
+    }
+    await c.waitHealthy(30_000);
+
+    const nemesis = new Nemesis(c, {
+      seed,
+      stateFile: options.stateFile,
+      record: (r) => rec.event(r.kind, { at: r.at, op: r.op, detail: r.detail }),
+    });
+    const w = incident.workload;
+    rec.event('workload-start', { detail: { ...w } });
+    const t0 = rec.now();
+    const workload = runRegisterWorkload(c, {
+      seed,
+      clients: w.clients,
+      keys: w.keys,
+      durationMs: Math.max(w.duration, schedule.at(-1)?.at ?? 0),
+      transports: w.transports,
+      timeoutMs: w.timeout,
+      maxOps: w.max_ops,
+      thinkMs: w.think,
+      keyPrefix: `${id}/`,
+      now: () => rec.now(),
+      record: (e) => rec.history(e),
+    });
+    // The schedule runs on the run's clock; an op that fails is recorded and the run goes on.
+    for (const step of schedule) {
+      const wait = t0 + step.at - rec.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
+      try {
+        await nemesis.apply(step.op, step.at);
+      } catch (err) {
+        if (!(err instanceof NemesisError)) throw err;
+        verdict.nemesisErrors.push(err.message);
+        progress(`  failed: ${err.message}`);
+      }
+    }
+    await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
+    const summary = await workload;
+    rec.event('workload-end', { detail: { ...summary } });
+    verdict.workload = summary;
+
+    progress(`checking linearizability of ${summary.ops} ops`);
+    const lin = checkLinearizable(rec.operations);
+    verdict.linearizable = lin.valid;
+    verdict.explanation = lin.explanation;
+    verdict.status = lin.valid === true && verdict.nemesisErrors.length === 0 && summary.ok > 0 ? 'pass' : 'fail';
+    if (summary.ok === 0) verdict.reason = 'no operation succeeded';
+    else if (lin.valid !== true) verdict.reason = lin.explanation ?? 'linearizability unknown (search budget spent)';
+    else if (verdict.nemesisErrors.length > 0) verdict.reason = 'some nemesis ops failed';
+    await snapshot(c, rec);
+  } finally {
+    rec.event('run-end', { detail: { status: verdict.status } });
+    await rec.writeJson('verdict.json', verdict).catch(() => {});
+    await rec.close();
+    if (owned) await cluster?.stop();
+  }
+  return { id, dir, seed, verdict, schedule };
+}
+
+function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): void {
+  const names = [
+    ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
+    ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+  ];
+  for (const n of names) cluster.node(n);
+}
+
+/** Node logs and each node's /metrics at the end of the run. */
+async function snapshot(cluster: Cluster, rec: RunRecorder): Promise<void> {
+  await mkdir(join(rec.dir, 'logs'), { recursive: true });
+  await mkdir(join(rec.dir, 'metrics'), { recursive: true });
+  for (const node of cluster.nodes) {
+    const logPath = node.state.logPath;
+    if (logPath && (await stat(logPath).catch(() => undefined))) {
+      await copyFile(logPath, join(rec.dir, 'logs', `${node.id}.log`));
+    } else {
+      await rec.writeText(join('logs', `${node.id}.log`), await node.logs().catch((e: Error) => `(no logs: ${e.message})\n`));
+    }
+    try {
+      const res = await fetch(`http://${node.state.metrics}/metrics`, { signal: AbortSignal.timeout(3000) });
+      await rec.writeText(join('metrics', `${node.id}.prom`), await res.text());
+    } catch (err) {
+      await rec.writeText(join('metrics', `${node.id}.prom`), `# no metrics: ${(err as Error).message}\n`);
+    }
+  }
+}
+
+/**
+ * `lab replay <run-dir | incident.yaml> [--seed N]`: the incident and seed of a recorded run (or a
+ * file), run again. The same seed gives the same fault schedule and the same workload choices.
+ */
+export async function loadReplay(target: string): Promise<{ incident: Incident; seed: number }> {
+  const isDir = (await stat(target).catch(() => undefined))?.isDirectory() ?? false;
+  if (!isDir) {
+    const incident = await loadIncident(target);
+    return { incident, seed: incident.seed };
+  }
+  const file = join(target, 'incident.yaml');
+  const incident = parseIncident(await readFile(file, 'utf8').catch(() => {
+    throw new Error(`${target} is not a recorded run (no incident.yaml)`);
+  }), file);
+  const seedText = await readFile(join(target, 'seed'), 'utf8').catch(() => String(incident.seed));
+  const seed = Number.parseInt(seedText.trim(), 10);
+  if (!Number.isInteger(seed)) throw new Error(`${join(target, 'seed')}: '${seedText.trim()}' is not a seed`);
+  return { incident, seed };
+}

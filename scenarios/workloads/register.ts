@@ -1,0 +1,130 @@
+/**
+ * A register workload: concurrent clients issue WRITE, READ and CAS on a few keys through ProposeTask,
+ * each op to a random node over a random transport it serves (gRPC or Iroh, through the hub), and
+ * record every invoke and completion. Bounded in op count and time. The choices come from the run's
+ * seed; what the cluster answers does not feed back into them except a CAS's expected value.
+ */
+
+import { seededRandom } from '../../chaos/udp/prng.ts';
+import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
+import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { Code, IrohConnectError, RpcError } from '../../node/transport/index.ts';
+import type { HistoryEntry, RegisterFn } from '../checkers/history.ts';
+
+export interface RegisterWorkloadOptions {
+  seed: number;
+  clients: number;
+  keys: number;
+  durationMs: number;
+  transports: readonly ('grpc' | 'iroh')[];
+  timeoutMs: number;
+  maxOps: number;
+  /** Pause between one client's ops, ms. */
+  thinkMs: number;
+  /** Prefix for key names, so runs against one cluster never share a register. */
+  keyPrefix: string;
+  /** ms since the run started (the history's clock). */
+  now: () => number;
+  record: (entry: HistoryEntry) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export interface WorkloadSummary {
+  ops: number;
+  ok: number;
+  fail: number;
+  info: number;
+  byTransport: Record<string, { ok: number; fail: number; info: number }>;
+}
+
+export async function runRegisterWorkload(
+  cluster: Cluster,
+  o: RegisterWorkloadOptions,
+): Promise<WorkloadSummary> {
+  const summary: WorkloadSummary = { ops: 0, ok: 0, fail: 0, info: 0, byTransport: {} };
+  const end = o.now() + o.durationMs;
+  let nextId = 0;
+  const worker = async (w: number) => {
+    const random = seededRandom(o.seed, 'register-workload', String(w));
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)] as T;
+    let process = w;
+    let seq = 0;
+    const lastSeen = new Map<string, string>();
+    while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
+      const node: NodeHandle = pick(cluster.nodes);
+      const key = `${o.keyPrefix}k${Math.floor(random.next() * o.keys)}`;
+      const roll = random.next();
+      const f: RegisterFn = roll < 0.4 ? 'read' : roll < 0.8 ? 'write' : 'cas';
+      const transport = pick(o.transports);
+      const value = f === 'read' ? undefined : `${w}.${seq++}`;
+      const expected = f === 'cas' ? (lastSeen.get(key) ?? '') : undefined;
+      const served = node.clients.find((c) => c.transport === transport);
+      if (!served) {
+        await sleep(o.thinkMs);
+        continue;
+      }
+      const id = nextId++;
+      const base = { id, process, f, key, node: node.id, transport } as const;
+      o.record({ ...base, type: 'invoke', value, expected, time: o.now() });
+      let type: 'ok' | 'fail' | 'info';
+      try {
+        const reply = await served.blixard.proposeTask(
+          {
+            key,
+            op: f === 'read' ? RegisterOp.READ : f === 'write' ? RegisterOp.WRITE : RegisterOp.CAS,
+            value: value ?? '',
+            expected: expected ?? '',
+          },
+          { timeoutMs: o.timeoutMs },
+        );
+        type = 'ok';
+        const seen = f === 'read' ? (reply.found ? reply.value : '') : (value as string);
+        lastSeen.set(key, seen);
+        o.record({ ...base, type, value: seen, time: o.now() });
+      } catch (err) {
+        type = classify(f, err);
+        o.record({ ...base, type, value, error: describe(err), time: o.now() });
+        // The client that lost track of an op is a new process from now on (one op at a time each).
+        if (type === 'info') process += o.clients;
+        // A dead connection is not worth waiting on: dial again for the next op.
+        if (err instanceof IrohConnectError) node.reconnect();
+      }
+      summary.ops++;
+      summary[type]++;
+      const t = summary.byTransport[transport] ?? { ok: 0, fail: 0, info: 0 };
+      summary.byTransport[transport] = t;
+      t[type]++;
+      await sleep(o.thinkMs);
+    }
+  };
+  await Promise.all(Array.from({ length: o.clients }, (_, w) => worker(w)));
+  return summary;
+}
+
+/**
+ * fail only when the op certainly did not take effect: a read (changes nothing), a CAS that found
+ * another value, a bad request, a node that refused before proposing, or no connection at all.
+ * Anything else (a deadline, a connection lost mid-call) is info: it may have happened.
+ */
+export function classify(f: RegisterFn, err: unknown): 'fail' | 'info' {
+  if (f === 'read') return 'fail';
+  if (err instanceof IrohConnectError) return 'fail';
+  if (err instanceof RpcError) {
+    if (err.code === Code.FAILED_PRECONDITION || err.code === Code.INVALID_ARGUMENT) return 'fail';
+    if (
+      err.code === Code.UNAVAILABLE &&
+      /not the leader|ECONNREFUSED|No connection established/.test(err.message)
+    )
+      return 'fail';
+  }
+  return 'info';
+}
+
+function describe(err: unknown): string {
+  if (err instanceof RpcError) return `${err.codeName}: ${err.message.split('\n')[0]}`;
+  return err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
