@@ -44,7 +44,7 @@ export class PeerLink {
     this.breaker = new CircuitBreaker(opts.breaker, opts.random);
     this.breaker.onTransition = (t) => {
       this.onTransition?.(peer, t);
-      if (t.to !== 'open') for (const wake of [...this.waiters]) wake();
+      if (t.to === 'closed') for (const wake of [...this.waiters]) wake();
     };
   }
 
@@ -71,17 +71,14 @@ export class PeerLink {
     }
   }
 
-  /** Resolves once the breaker lets calls through (closed or half-open), or on stop. */
-  whenUsable(): Promise<void> {
-    if (this.stopping.signal.aborted || this.state() !== 'open') return Promise.resolve();
+  /** Resolves once the breaker is closed again (a probe found the peer back), or on stop. */
+  whenClosed(): Promise<void> {
+    if (this.stopping.signal.aborted || this.state() === 'closed') return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
         this.waiters.delete(done);
         resolve();
       };
-      // The open period ends on the clock, not on an event: wake then too.
-      const timer = setTimeout(done, Math.max(0, this.breaker.retryAt - Date.now()) + 1);
       this.waiters.add(done);
       this.stopping.signal.addEventListener('abort', done, { once: true });
     });

@@ -1,8 +1,8 @@
 /**
  * Messages for one peer, in order, through its link: a bounded buffer drained
- * by one sender in batches. While the peer's breaker is open the messages
- * wait in the buffer (the oldest dropped beyond its bound, counted) and go
- * out once a probe finds the peer back. A batch whose send fails is dropped
+ * by one sender in batches. While the peer's breaker is not closed the
+ * messages wait in the buffer (the oldest dropped beyond its bound, counted)
+ * and go out once a health probe finds the peer back. A batch whose send fails is dropped
  * and counted: its fate at the peer is unknown, and callers such as Raft
  * retransmit what still matters.
  */
@@ -65,8 +65,9 @@ export class PeerQueue<T> {
     try {
       // Each pass sends a batch or waits: bounded by the buffer and the link's schedule.
       while (!this.closed && this.buffer.length > 0) {
-        if (this.link.state() === 'open') {
-          await this.link.whenUsable();
+        // Not closed: the link's health probes decide when the peer is back; the buffer waits.
+        if (this.link.state() !== 'closed') {
+          await this.link.whenClosed();
           if (this.link.stopped) return;
           continue;
         }
