@@ -1,6 +1,6 @@
 /**
  * The lab's Prometheus as a container of the prometheus image (images/): its configuration and
- * rules mounted read-only, its storage on a tmpfs, labelled with the run so that `lab down` and the
+ * rules mounted read-only, its storage in the container's anonymous volume (removed with it), labelled with the run so that `lab down` and the
  * orphan sweep remove it. Two ways to reach the targets:
  *
  *  - `host`: on the host's network, listening on 127.0.0.1 only; scrapes loopback ports (the
@@ -23,8 +23,8 @@ export interface PrometheusContainerOptions {
   labels: Record<string, string>;
   /** prometheus.yml as text. */
   config: string;
-  /** Rules files on the host, mounted under /etc/prometheus/rules/ (the config names them there). */
-  ruleFiles?: readonly string[];
+  /** Further files mounted read-only (rules files the config names, at the path it names them). */
+  files?: readonly { source: string; target: string }[];
   /** Where the rendered config is written on the host. */
   workDir: string;
   network: PrometheusNetwork;
@@ -39,11 +39,6 @@ export interface RunningPrometheus {
   api: PrometheusApi;
 }
 
-/** Where a rules file given to `startPrometheusContainer` appears inside the container. */
-export function containerRulePath(index: number): string {
-  return `/etc/prometheus/rules/${index}.yml`;
-}
-
 let client: Docker | undefined;
 function docker(): Docker {
   client ??= new Docker();
@@ -56,7 +51,7 @@ export async function startPrometheusContainer(opts: PrometheusContainerOptions)
   await writeFile(configPath, opts.config, { mode: 0o644 });
   const binds = [
     `${configPath}:/etc/prometheus/prometheus.yml:ro`,
-    ...(opts.ruleFiles ?? []).map((f, i) => `${f}:${containerRulePath(i)}:ro`),
+    ...(opts.files ?? []).map((f) => `${f.source}:${f.target}:ro`),
   ];
   const host = opts.network.kind === 'host';
   const listen = host ? `127.0.0.1:${(opts.network as { port: number }).port}` : `:${PROMETHEUS_PORT}`;
@@ -76,7 +71,6 @@ export async function startPrometheusContainer(opts: PrometheusContainerOptions)
     HostConfig: {
       NetworkMode: host ? 'host' : first,
       Binds: binds,
-      Tmpfs: { '/prometheus': 'rw,mode=1777' },
       PortBindings: host ? {} : { [`${PROMETHEUS_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
     },
   });
