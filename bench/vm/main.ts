@@ -1,0 +1,56 @@
+/**
+ * bench/vm: VM create-to-running latency (p50/p99) on three real nodes, once
+ * with every group over gRPC and once over Iroh, in one run, with the ratio.
+ *
+ *   node bench/vm/main.ts [--quick]
+ */
+import Table from 'cli-table3';
+import { type CreateLatency, measureCreateLatency } from './create-latency.ts';
+
+const quick = process.argv.includes('--quick');
+const COUNT = quick ? 20 : 60;
+
+const results: CreateLatency[] = [];
+for (const transport of ['grpc', 'iroh'] as const) {
+  process.stderr.write(`bench/vm: ${COUNT} VMs over ${transport}…\n`);
+  results.push(await measureCreateLatency(transport, COUNT));
+}
+
+const ms = (v: number) => v.toFixed(1);
+const table = new Table({
+  head: [
+    'transport',
+    'VMs',
+    'CreateVm ack p50',
+    'p99',
+    'create→running p50',
+    'p99',
+    'stop→stopped p50',
+    'p99',
+  ],
+});
+for (const r of results)
+  table.push([
+    r.transport,
+    r.running.count,
+    ms(r.ack.p50Ms),
+    ms(r.ack.p99Ms),
+    ms(r.running.p50Ms),
+    ms(r.running.p99Ms),
+    ms(r.stopped.p50Ms),
+    ms(r.stopped.p99Ms),
+  ]);
+const [g, i] = results;
+if (g && i)
+  table.push([
+    'iroh / grpc',
+    '',
+    (i.ack.p50Ms / g.ack.p50Ms).toFixed(2),
+    (i.ack.p99Ms / g.ack.p99Ms).toFixed(2),
+    (i.running.p50Ms / g.running.p50Ms).toFixed(2),
+    (i.running.p99Ms / g.running.p99Ms).toFixed(2),
+    (i.stopped.p50Ms / g.stopped.p50Ms).toFixed(2),
+    (i.stopped.p99Ms / g.stopped.p99Ms).toFixed(2),
+  ]);
+console.log('VM create-to-running latency, ms (3 nodes on loopback, guest = a child process)');
+console.log(table.toString());
