@@ -2,11 +2,13 @@
 /**
  * lab up [--nodes N] [--runtime docker|process] [--mode grpc|dual|iroh] [--config FILE]
  * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
+ * lab chaos partition|latency|loss|heal|kill|pause|resume|restart|mode|self-check|run ... · lab replay RUN
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
  */
 import { Command, CommanderError } from 'commander';
+import { registerChaosCommands } from '../chaos/cli/register.ts';
 import {
   DEFAULT_STATE,
   down,
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     .description('run a command in a node (its container, or its data dir for the process runtime)')
     .passThroughOptions()
     .action((node, command) => run(() => exec(node, command, io))());
+  registerChaosCommands(program, io, run);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -12,7 +12,7 @@ import type { TransportMode } from '../../lab/topology/index.ts';
 import type { Transport } from '../links/index.ts';
 import { seededRandom } from '../udp/prng.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
-import { describeOp, type NemesisOp } from './ops.ts';
+import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
@@ -121,6 +121,17 @@ export class Nemesis {
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
     const node = this.cluster.node(op.node === 'leader' ? await this.leader() : op.node);
+    try {
+      return await this.#nodeOp(op, node);
+    } finally {
+      await this.#saveState();
+    }
+  }
+
+  async #nodeOp(
+    op: Extract<NemesisOp, { node: string }> & { do: (typeof NODE_OPS)[number] },
+    node: NodeHandle,
+  ): Promise<{ kind: NemesisEventKind; detail: Record<string, unknown> }> {
     const timeout = this.#options.healthTimeoutMs ?? 30_000;
     switch (op.do) {
       case 'kill':
@@ -184,14 +195,16 @@ export class Nemesis {
     return { nodes: order, mode: op.mode, steps };
   }
 
-  /** Keeps `lab status` truthful: the state file of a `lab up` cluster records each node's mode. */
+  /**
+   * Keeps the state file of a `lab up` cluster truthful: a started node has a new process id, a mode
+   * change a new mode, and the next `lab` command reads them from there.
+   */
   async #saveState(): Promise<void> {
     const file = this.#options.stateFile;
     if (!file) return;
     const saved = await readState(file).catch(() => undefined);
     if (saved?.runId !== this.cluster.runId) return;
-    for (const n of saved.nodes) n.mode = this.cluster.node(n.id).state.mode;
-    await writeState(saved, file);
+    await writeState(this.cluster.state, file);
   }
 
   /** Heals the network, resumes paused nodes and starts stopped ones: the cluster as it was. */

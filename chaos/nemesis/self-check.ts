@@ -302,3 +302,72 @@ async function probeLink(
     await Promise.allSettled(channels.map((c) => c.close()));
   }
 }
+
+/**
+ * One HealthCheck through a link on one transport, on a new connection (and for Iroh a new endpoint,
+ * which knows no address of the node but the link's): the round trip in ms, or undefined when no
+ * answer came within `timeoutMs`.
+ */
+export async function probeOnce(
+  cluster: Cluster,
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<number | undefined> {
+  const endpoint =
+    target.transport === 'udp'
+      ? await bindIrohEndpoint({
+          bindAddress: '127.0.0.1:0',
+          secretKey: secretKeyOf(irohKeyFromHex(cluster.state.client.secretHex)),
+        })
+      : undefined;
+  const channel = openChannel(endpoint, target);
+  try {
+    return await answersWithin(channel, timeoutMs);
+  } finally {
+    await channel.close().catch(() => {});
+    await endpoint?.close().catch(() => {});
+  }
+}
+
+export interface LinkProbe {
+  target: ProbeTarget;
+  /** One HealthCheck round trip in ms (throws on no answer). */
+  rtt(timeoutMs?: number): Promise<number>;
+  /** The fastest of n round trips. */
+  minRtt(n: number, timeoutMs?: number): Promise<number>;
+  /** Iroh only: the connection's IP paths and its lost-packet counter. */
+  iroh(): Promise<{ paths: string[]; lostPackets: number } | undefined>;
+  close(): Promise<void>;
+}
+
+/** A connection through one link that stays open (its own Iroh endpoint, knowing only the link). */
+export async function openProbe(cluster: Cluster, target: ProbeTarget): Promise<LinkProbe> {
+  const endpoint =
+    target.transport === 'udp'
+      ? await bindIrohEndpoint({
+          bindAddress: '127.0.0.1:0',
+          secretKey: secretKeyOf(irohKeyFromHex(cluster.state.client.secretHex)),
+        })
+      : undefined;
+  const channel = openChannel(endpoint, target);
+  return {
+    target,
+    rtt: (timeoutMs = 5000) => roundTrip(channel, timeoutMs),
+    minRtt: (n, timeoutMs = 5000) => minRtt(channel, n, timeoutMs),
+    async iroh() {
+      if (!(channel instanceof IrohChannel)) return undefined;
+      const conn = await channel.connect();
+      return {
+        paths: conn
+          .paths()
+          .filter((p) => p.isIp)
+          .map((p) => p.remoteAddr),
+        lostPackets: conn.stats().lostPackets,
+      };
+    },
+    async close() {
+      await channel.close().catch(() => {});
+      await endpoint?.close().catch(() => {});
+    },
+  };
+}

@@ -3,10 +3,11 @@
  * changes, the self-check), history.jsonl (every client operation), node logs, a metrics snapshot and
  * the verdict. Lines are appended in the order things happen; times are ms since the run started.
  */
+
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { HistoryEntry } from '../../scenarios/checkers/history.ts';
 import type { NemesisOp } from '../nemesis/ops.ts';
 
@@ -70,7 +71,10 @@ export class RunRecorder {
     return Math.round((performance.now() - this.#started) * 1000) / 1000;
   }
 
-  event(kind: EventKind, fields: { at?: number; op?: NemesisOp; detail?: Record<string, unknown> } = {}): RunEvent {
+  event(
+    kind: EventKind,
+    fields: { at?: number; op?: NemesisOp; detail?: Record<string, unknown> } = {},
+  ): RunEvent {
     const e: RunEvent = { seq: this.#seq++, t: this.now(), wall: new Date().toISOString(), kind, ...fields };
     this.#eventList.push(e);
     this.#events.write(`${JSON.stringify(e)}\n`);
@@ -140,7 +144,13 @@ export function eventSignature(events: readonly RunEvent[]): string[] {
     .filter((e) => NEMESIS_KINDS.has(e.kind))
     .map((e) => {
       const d = e.detail ?? {};
-      const resolved = { cut: d.cut, links: d.links, node: d.node, transports: d.transports, toxics: d.toxics };
+      const resolved = {
+        cut: d.cut,
+        links: d.links,
+        node: d.node,
+        transports: d.transports,
+        toxics: d.toxics,
+      };
       return JSON.stringify({ kind: e.kind, at: e.at, op: e.op, resolved });
     });
 }

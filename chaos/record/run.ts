@@ -70,7 +70,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   const verdict: RunVerdict = { status: 'fail', nemesisErrors: [] };
   try {
     if (!cluster) {
-      progress(`starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`);
+      progress(
+        `starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`,
+      );
       cluster = await Cluster.start({
         nodes: incident.cluster.nodes,
         runtime: incident.cluster.runtime,
@@ -93,7 +95,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         hub: { tcpAdmin: c.state.hub.tcpAdmin, udpAdmin: c.state.hub.udpAdmin },
       },
     });
-    rec.event('run-start', { detail: { incident: incident.name, seed, cluster: c.runId, ops: schedule.length } });
+    rec.event('run-start', {
+      detail: { incident: incident.name, seed, cluster: c.runId, ops: schedule.length },
+    });
     for (const step of schedule) checkNodes(step.op, c);
 
     if (incident.self_check) {
@@ -116,6 +120,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const nemesis = new Nemesis(c, {
       seed,
       stateFile: options.stateFile,
+      // A node that is slow to come back must not hold up the rest of the schedule for long.
+      healthTimeoutMs: 10_000,
       record: (r) => rec.event(r.kind, { at: r.at, op: r.op, detail: r.detail }),
     });
     const w = incident.workload;
@@ -156,9 +162,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const lin = checkLinearizable(rec.operations);
     verdict.linearizable = lin.valid;
     verdict.explanation = lin.explanation;
-    verdict.status = lin.valid === true && verdict.nemesisErrors.length === 0 && summary.ok > 0 ? 'pass' : 'fail';
+    verdict.status =
+      lin.valid === true && verdict.nemesisErrors.length === 0 && summary.ok > 0 ? 'pass' : 'fail';
     if (summary.ok === 0) verdict.reason = 'no operation succeeded';
-    else if (lin.valid !== true) verdict.reason = lin.explanation ?? 'linearizability unknown (search budget spent)';
+    else if (lin.valid !== true)
+      verdict.reason = lin.explanation ?? 'linearizability unknown (search budget spent)';
     else if (verdict.nemesisErrors.length > 0) verdict.reason = 'some nemesis ops failed';
     await snapshot(c, rec);
   } finally {
@@ -187,7 +195,10 @@ async function snapshot(cluster: Cluster, rec: RunRecorder): Promise<void> {
     if (logPath && (await stat(logPath).catch(() => undefined))) {
       await copyFile(logPath, join(rec.dir, 'logs', `${node.id}.log`));
     } else {
-      await rec.writeText(join('logs', `${node.id}.log`), await node.logs().catch((e: Error) => `(no logs: ${e.message})\n`));
+      await rec.writeText(
+        join('logs', `${node.id}.log`),
+        await node.logs().catch((e: Error) => `(no logs: ${e.message})\n`),
+      );
     }
     try {
       const res = await fetch(`http://${node.state.metrics}/metrics`, { signal: AbortSignal.timeout(3000) });
@@ -209,9 +220,12 @@ export async function loadReplay(target: string): Promise<{ incident: Incident; 
     return { incident, seed: incident.seed };
   }
   const file = join(target, 'incident.yaml');
-  const incident = parseIncident(await readFile(file, 'utf8').catch(() => {
-    throw new Error(`${target} is not a recorded run (no incident.yaml)`);
-  }), file);
+  const incident = parseIncident(
+    await readFile(file, 'utf8').catch(() => {
+      throw new Error(`${target} is not a recorded run (no incident.yaml)`);
+    }),
+    file,
+  );
   const seedText = await readFile(join(target, 'seed'), 'utf8').catch(() => String(incident.seed));
   const seed = Number.parseInt(seedText.trim(), 10);
   if (!Number.isInteger(seed)) throw new Error(`${join(target, 'seed')}: '${seedText.trim()}' is not a seed`);

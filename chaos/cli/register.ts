@@ -1,0 +1,73 @@
+/** Registers `lab chaos ...` and `lab replay ...` on the lab CLI's commander program. */
+import type { Command } from 'commander';
+import { NODE_OPS, PARTITION_KINDS } from '../nemesis/ops.ts';
+import { type ChaosIo, chaosCommand, chaosRun, chaosSelfCheck, type FaultFlags, replay } from './commands.ts';
+
+type Run = (fn: () => Promise<number>) => () => Promise<void>;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerChaosCommands(program: Command, io: ChaosIo, run: Run): void {
+  const chaos = program
+    .command('chaos')
+    .description('faults on the running lab, on both transports (or one), recorded in its events.jsonl');
+  const linkOptions = (c: Command) =>
+    c
+      .option('--link <name>', 'a link such as n1-n2 or client-n3 (repeat for more)', collect)
+      .option('--links <set>', 'all | peers | client (default all)')
+      .option('--transport <t>', 'both | tcp | udp (default both)');
+  chaos
+    .command('partition <kind>')
+    .description(`cut links: ${PARTITION_KINDS.join(' | ')}`)
+    .option('--node <node>', 'isolate/client: the node cut off (or leader)')
+    .option('--transport <t>', 'both | tcp | udp (default both)')
+    .action((kind: string, flags: FaultFlags) => run(() => chaosCommand('partition', kind, flags, io))());
+  linkOptions(chaos.command('latency <ms>').description('added delay on replies (RTT grows by ms)'))
+    .option('--jitter <ms>', 'random ± jitter')
+    .action((ms: string, flags: FaultFlags) => run(() => chaosCommand('latency', ms, flags, io))());
+  linkOptions(chaos.command('loss <probability>').description('datagram loss both ways (UDP only)')).action(
+    (p: string, flags: FaultFlags) =>
+      run(() => chaosCommand('loss', p, { ...flags, transport: flags.transport ?? 'udp' }, io))(),
+  );
+  linkOptions(chaos.command('bandwidth <kbps>').description('rate limit in KB/s')).action(
+    (rate: string, flags: FaultFlags) => run(() => chaosCommand('bandwidth', rate, flags, io))(),
+  );
+  chaos
+    .command('heal')
+    .description('every link enabled and without toxics, on both transports')
+    .action(() => run(() => chaosCommand('heal', undefined, {}, io))());
+  const nodeHelp: Record<(typeof NODE_OPS)[number], string> = {
+    kill: 'SIGKILL a node (kill -9)',
+    stop: 'stop a node gracefully',
+    start: 'start a stopped or killed node',
+    pause: 'pause a node (SIGSTOP / docker pause)',
+    resume: 'resume a paused node',
+    restart: 'graceful restart with the same config and data',
+  };
+  for (const verb of NODE_OPS) {
+    chaos
+      .command(`${verb} <node>`)
+      .description(`${nodeHelp[verb]}; NODE is an id or leader`)
+      .action((node: string) => run(() => chaosCommand(verb, node, {}, io))());
+  }
+  chaos
+    .command('mode <mode>')
+    .description('rolling transport-mode change: node by node, new config, restart, wait healthy')
+    .option('--nodes <list>', 'order, e.g. n3,n2,n1 (default all in id order)')
+    .action((mode: string, flags: FaultFlags) => run(() => chaosCommand('mode', mode, flags, io))());
+  chaos
+    .command('self-check')
+    .description('prove on the wire that a cut stops each link and a delay shows in its RTT')
+    .option('--link <name>', 'only this link (repeat for more)', collect)
+    .action((flags: { link?: string[] }) => run(() => chaosSelfCheck(flags, io))());
+  chaos
+    .command('run <file>')
+    .description('an incident file (schedule + workload) against the running lab, recorded under runs/')
+    .option('--seed <n>', "seed for a generated schedule and the workload (default: the file's)")
+    .action((file: string, flags: { seed?: string }) => run(() => chaosRun(file, flags, io))());
+  program
+    .command('replay <target>')
+    .description('repeat a recorded run (runs/<id>) or an incident file on a new cluster, from its seed')
+    .option('--seed <n>', 'another seed')
+    .action((target: string, flags: { seed?: string }) => run(() => replay(target, flags, io))());
+}
