@@ -136,6 +136,12 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
     ),
   );
   io.out(`logs and configs: ${cluster.state.workDir}\n`);
+  if (cluster.runtime === 'docker') {
+    io.out(
+      'grafana: skipped (no Grafana image in the local engine and no registry to pull one from); ' +
+        'import dashboards/grafana/dashboards/*.json into any Grafana with the Prometheus above\n',
+    );
+  }
   await cluster.detach();
   return EXIT_OK;
 }

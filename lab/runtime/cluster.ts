@@ -183,6 +183,34 @@ export class Cluster {
     await Promise.all(this.nodes.map((n) => n.waitHealthy(timeoutMs, signal)));
   }
 
+  /**
+   * Resolves with the leader's id once every node answers and they agree on one leader in one term
+   * (polling GetRaftStatus; gives up after `timeoutMs` with what each node said).
+   */
+  async waitForLeader(timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const statuses = await this.status(2000);
+      const leaders = new Set(statuses.map((s) => s.leader));
+      const terms = new Set(statuses.map((s) => s.term));
+      const [leader] = [...leaders];
+      const agreed =
+        leaders.size === 1 &&
+        terms.size === 1 &&
+        leader !== undefined &&
+        statuses
+          .filter((s) => s.role === 'leader')
+          .map((s) => s.id)
+          .join() === leader;
+      if (agreed) return leader;
+      if (Date.now() > deadline) {
+        const said = statuses.map((s) => `${s.id}: ${s.role}, term ${s.term}, leader ${s.leader}`).join('; ');
+        throw new LabError('node-unhealthy', `no agreed leader within ${timeoutMs / 1000} s (${said})`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   /** Removes every process, container, network and volume of the run, and closes the clients. */
   async stop(): Promise<void> {
     await this.detach();

@@ -50,8 +50,26 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** One leader agreed by all, a register write through it commits, and every node reaches its index. */
+async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
+  const leader = await cluster.waitForLeader();
+  const client = cluster.node(leader).clients[0];
+  if (!client) throw new Error('no client');
+  const reply = await client.blixard.proposeTask(
+    { key: 'lab', op: 1, value: 'written' },
+    { timeoutMs: 10_000 },
+  );
+  expect(reply.success, reply.message).toBe(true);
+  expect(reply.index).toBeGreaterThan(0n);
+  for (;;) {
+    const statuses = await cluster.status();
+    if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe.each<TransportMode>(['grpc', 'dual', 'iroh'])('docker runtime, %s mode', (mode) => {
-  it('starts 3 node containers healthy on every transport they serve, and removes all of it on stop()', async () => {
+  it('starts 3 node containers healthy on every transport they serve, with one leader and a write that commits, and removes all of it on stop()', async () => {
     const cluster = await start(mode);
     for (const node of cluster.nodes) {
       for (const c of node.clients) {
@@ -59,7 +77,8 @@ describe.each<TransportMode>(['grpc', 'dual', 'iroh'])('docker runtime, %s mode'
         expect(reply.nodeId).toBe(node.id);
       }
     }
-    expect(await resourcesOf(cluster.runId)).toHaveLength(3 + 1 + 4 + 3);
+    await expectLeaderAndWrite(cluster);
+    expect(await resourcesOf(cluster.runId)).toHaveLength(3 + 1 + 1 + 4 + 3);
     await cluster.stop();
     expect(await resourcesOf(cluster.runId)).toEqual([]);
   });

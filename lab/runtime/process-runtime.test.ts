@@ -34,10 +34,28 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** One leader agreed by all, a register write through it commits, and every node reaches its index. */
+async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
+  const leader = await cluster.waitForLeader();
+  const client = cluster.node(leader).clients[0];
+  if (!client) throw new Error('no client');
+  const reply = await client.blixard.proposeTask(
+    { key: 'lab', op: 1, value: 'written' },
+    { timeoutMs: 10_000 },
+  );
+  expect(reply.success, reply.message).toBe(true);
+  expect(reply.index).toBeGreaterThan(0n);
+  for (;;) {
+    const statuses = await cluster.status();
+    if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const MODES: TransportMode[] = ['grpc', 'dual', 'iroh'];
 
 describe.each(MODES)('process runtime, %s mode', (mode) => {
-  it('starts 3 nodes that answer HealthCheck on every transport they serve, through the hub', async () => {
+  it('starts 3 nodes healthy on every transport they serve through the hub, with one leader and a write that commits', async () => {
     const cluster = await start(mode);
     expect(cluster.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
     for (const node of cluster.nodes) {
@@ -48,6 +66,7 @@ describe.each(MODES)('process runtime, %s mode', (mode) => {
         expect(reply.nodeId).toBe(node.id);
       }
     }
+    await expectLeaderAndWrite(cluster);
     // The client's only way in over TCP is its link: cut it and gRPC stops. (Iroh dials the link too,
     // but on loopback QUIC may then move to the node's own address: see lab/README.md.)
     const link = await cluster.link('client', 'n2');

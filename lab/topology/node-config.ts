@@ -16,11 +16,14 @@ export interface LabStrategy {
   fallbackToGrpc: boolean;
 }
 
-/** gRPC mode serves no Iroh, so its strategy must keep everything on gRPC. */
+/**
+ * gRPC mode keeps everything on gRPC; Iroh mode has nothing to fall back to; dual mode starts where
+ * the migration starts (everything on gRPC, Iroh ready, fallback on).
+ */
 export function defaultStrategy(mode: TransportMode): LabStrategy {
-  return mode === 'grpc'
-    ? { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false }
-    : { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: mode === 'dual' };
+  if (mode === 'grpc') return { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false };
+  if (mode === 'iroh') return { preferIroh: [], raftTransport: 'iroh', fallbackToGrpc: false };
+  return { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: true };
 }
 
 export interface NodeConfigInput {
@@ -48,11 +51,11 @@ export function nodeConfigObject(
     .filter((n) => n.id !== id)
     .map((peer) => {
       const link = findLink(topology, id, peer.id);
+      // A peer is given only the addresses of what it serves: a node derives the peer's mode from them.
       return {
         id: peer.id,
-        grpc: link.dial,
-        iroh_id: irohIdOf(input.irohIds, peer.id),
-        iroh_addrs: [link.dial],
+        ...(input.mode !== 'iroh' && { grpc: link.dial }),
+        ...(input.mode !== 'grpc' && { iroh_id: irohIdOf(input.irohIds, peer.id), iroh_addrs: [link.dial] }),
       };
     });
   return {

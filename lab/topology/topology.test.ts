@@ -90,9 +90,9 @@ describe('node configs', () => {
         );
         for (const peer of cfg.cluster.peers) {
           const link = findLink(topo, node.id, peer.id);
-          expect(peer.grpc).toBe(link.dial);
-          expect(peer.iroh_addrs).toEqual([link.dial]);
-          expect(peer.iroh_id).toBe(ids[peer.id as keyof typeof ids]);
+          expect(peer.grpc).toBe(mode === 'iroh' ? undefined : link.dial);
+          expect(peer.iroh_addrs).toEqual(mode === 'grpc' ? [] : [link.dial]);
+          expect(peer.iroh_id).toBe(mode === 'grpc' ? undefined : ids[peer.id as keyof typeof ids]);
         }
         // No direct address of any node appears in another node's config.
         for (const other of topo.nodes.filter((n) => n.id !== node.id)) {
