@@ -170,6 +170,13 @@ export class Nemesis {
    */
   async #rollingModeChange(op: Extract<NemesisOp, { do: 'mode-change' }>): Promise<Record<string, unknown>> {
     const order = op.nodes ?? this.nodeIds;
+    for (const id of order) this.cluster.node(id);
+    if (op.mode !== 'grpc' && this.cluster.nodes.every((n) => n.iroh === undefined)) {
+      // The runtime's client binds its Iroh endpoint only when some node serves Iroh as it attaches.
+      throw new Error(
+        `every node is in grpc mode, so the lab's client has no Iroh endpoint to reach ${op.mode} nodes; restart the lab in dual mode (lab down; lab up --mode dual)`,
+      );
+    }
     const steps: { node: string; from: TransportMode; ms: number }[] = [];
     for (const id of order) {
       const started = performance.now();
@@ -181,7 +188,14 @@ export class Nemesis {
       try {
         await node.start();
       } catch (err) {
-        throw new Error(`${id}: restart in ${op.mode} mode: ${(err as Error).message}`);
+        // Leave the node as it was rather than stopped.
+        await writeModeToConfig(node.state.configPath, from);
+        node.state.mode = from;
+        await node.start().catch(() => {});
+        await this.#saveState();
+        throw new Error(
+          `${id}: restart in ${op.mode} mode: ${(err as Error).message} (${id} is back in ${from} mode)`,
+        );
       }
       await node.waitHealthy(this.#options.healthTimeoutMs ?? 30_000);
       steps.push({ node: id, from, ms: Math.round(performance.now() - started) });
