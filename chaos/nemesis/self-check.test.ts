@@ -1,0 +1,101 @@
+/**
+ * The fault self-check on a real process cluster: it passes when every fault takes, and it fails —
+ * naming the link — when a link bypasses the hub (its source dials the node directly).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from '../../lab/runtime/index.ts';
+import { probeTargets, SelfCheckError, selfCheck } from './self-check.ts';
+
+let cluster: Cluster;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'self-check-'));
+  // gRPC mode: every link side is TCP, which cannot leave the link, so the check must pass.
+  cluster = await Cluster.start({ nodes: 3, runtime: 'process', mode: 'grpc', workDir: dir, seed: 9 });
+});
+afterAll(async () => {
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The node's own gRPC address (not through the hub), from its config. */
+async function directGrpc(node: string): Promise<string> {
+  const config = parse(await readFile(cluster.node(node).state.configPath, 'utf8')) as {
+    transport: { grpc: { bind_address: string } };
+  };
+  return config.transport.grpc.bind_address;
+}
+
+describe('fault self-check', () => {
+  it('passes when every cut stops traffic and every delay shows, on every link', async () => {
+    const report = await selfCheck(cluster);
+    expect(report.results.map((r) => r.link)).toEqual([
+      'client-n1',
+      'client-n2',
+      'client-n3',
+      'n1-n2',
+      'n1-n3',
+      'n2-n1',
+      'n2-n3',
+      'n3-n1',
+      'n3-n2',
+    ]);
+    for (const r of report.results) {
+      expect(r.transport).toBe('tcp');
+      expect(r.delayedMs).toBeGreaterThanOrEqual(r.baselineMs + 0.8 * report.delayMs);
+    }
+  });
+
+  it('probes what each source dials: the client link, or the peer address in the node config', async () => {
+    const targets = await probeTargets(cluster);
+    for (const t of targets) expect(t.address).toBe(t.listen);
+  });
+
+  it('fails the run, naming the link, when the lab client bypasses the hub to reach a node', async () => {
+    const n2 = cluster.node('n2');
+    const viaHub = n2.state.clientGrpc;
+    n2.state.clientGrpc = await directGrpc('n2');
+    n2.reconnect();
+    try {
+      // The client really does reach n2 around the hub.
+      expect((await n2.grpc?.cluster.healthCheck({}, { timeoutMs: 3000 }))?.nodeId).toBe('n2');
+      const error = await selfCheck(cluster, { links: ['client-n2', 'client-n1'] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(SelfCheckError);
+      const failures = (error as SelfCheckError).failures;
+      expect(failures.map((f) => `${f.link}/${f.transport}`)).toEqual(['client-n2/tcp']);
+      expect(failures[0]?.reason).toMatch(/a cut did not stop traffic/);
+      expect((error as Error).message).toMatch(/link client-n2 \(tcp\)/);
+    } finally {
+      n2.state.clientGrpc = viaHub;
+      n2.reconnect();
+    }
+  });
+
+  it('fails when a node is configured to reach a peer around the hub', async () => {
+    const n1 = cluster.node('n1');
+    const original = await readFile(n1.state.configPath, 'utf8');
+    const direct = await directGrpc('n3');
+    const link = cluster.state.links.find((l) => l.name === 'n1-n3');
+    if (!link) throw new Error('no link n1-n3');
+    try {
+      // Only the config is rewritten (the node is not restarted): the probe dials what it says.
+      await writeFile(n1.state.configPath, original.replaceAll(`"${link.dial}"`, `"${direct}"`));
+      const error = await selfCheck(cluster, { links: ['n1-n3'] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(SelfCheckError);
+      expect((error as SelfCheckError).failures.map((f) => f.link)).toEqual(['n1-n3']);
+    } finally {
+      await writeFile(n1.state.configPath, original);
+    }
+  });
+});
