@@ -97,6 +97,19 @@ describe('lab CLI', () => {
       expect(table.stdout).toContain(head);
     }
 
+    // A killed node is reported as such.
+    const n3 = state?.nodes.find((n) => n.id === 'n3');
+    process.kill(-(n3?.proc?.pid as number), 'SIGKILL');
+    for (;;) {
+      const after = JSON.parse((await lab('status', '--json')).stdout) as StatusReport;
+      const reported = after.nodes.find((n) => n.id === 'n3');
+      if (reported && !reported.running) {
+        expect(reported.health).toBe('down');
+        break;
+      }
+    }
+    expect((await lab('status')).stdout).toContain('stopped');
+
     const logs = await lab('logs', 'n2', '--tail', '50');
     expect(logs.stdout).toContain('"msg":"serving"');
     const ls = await lab('exec', 'n1', '--', 'ls');
@@ -108,6 +121,29 @@ describe('lab CLI', () => {
     for (const p of procs(state as ClusterState)) expect(await isOurs(p)).toBe(false);
     await rm(state?.workDir as string, { recursive: true, force: true });
     expect((await lab('status')).code).toBe(1);
+  });
+
+  it('brings a docker cluster up in iroh mode with one leader that status reports, and leaves nothing after down', async () => {
+    const up = await lab('up', '--runtime', 'docker', '--mode', 'iroh', '--nodes', '3');
+    expect(up.code, up.stderr).toBe(0);
+    const state = (await readState(stateFile)) as ClusterState;
+    let report: StatusReport;
+    for (;;) {
+      report = JSON.parse((await lab('status', '--json')).stdout) as StatusReport;
+      if (report.nodes.filter((n) => n.role === 'leader').length === 1) break;
+    }
+    expect(report.nodes.every((n) => n.health === 'healthy' && n.mode === 'iroh')).toBe(true);
+    const leader = report.nodes.find((n) => n.role === 'leader')?.id;
+    expect(report.nodes.every((n) => n.leader === leader)).toBe(true);
+    expect(report.prometheus).toMatch(/^http:/);
+    expect((await lab('exec', 'n2', '--', 'id', '-un')).stdout.trim()).toBe('blixard');
+    expect((await lab('down')).code).toBe(0);
+    const { docker, LABEL_RUN } = await import('../runtime/docker/engine.ts');
+    const filters = { label: [`${LABEL_RUN}=${state.runId}`] };
+    expect(await docker().listContainers({ all: true, filters })).toEqual([]);
+    expect(await docker().listNetworks({ filters })).toEqual([]);
+    expect((await docker().listVolumes({ filters })).Volumes ?? []).toEqual([]);
+    await rm(state.workDir, { recursive: true, force: true });
   });
 
   it('cleans up after a lab whose processes died without `lab down`', async () => {
