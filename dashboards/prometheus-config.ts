@@ -17,6 +17,8 @@ export interface PrometheusConfigInput {
   scrapeIntervalSeconds?: number;
   /** Where the rules file is inside the Prometheus container (omit for none). */
   rulesFile?: string | undefined;
+  /** Where Prometheus scrapes itself (default localhost:9090; another port on the host network). */
+  self?: string | undefined;
   runId: string;
 }
 
@@ -47,7 +49,7 @@ export function prometheusConfig(input: PrometheusConfigInput): string {
             },
           ]
         : []),
-      { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+      { job_name: 'prometheus', static_configs: [{ targets: [input.self ?? 'localhost:9090'] }] },
     ],
   };
   return `# Rendered by the lab for run ${input.runId}.\n${stringify(config)}`;

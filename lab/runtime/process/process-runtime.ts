@@ -93,6 +93,15 @@ export class ProcessDriver implements RuntimeDriver {
       state.nodes = await prepareNodes(topology, opts);
       progress(`nodes: starting ${state.nodes.length} in ${opts.mode} mode`);
       for (const node of state.nodes) await driver.startNode(node);
+      if (opts.prometheus === true) {
+        progress('prometheus: starting on the host network, scraping every node and the hub on loopback');
+        const { startProcessRunPrometheus } = await import('../../observability/index.ts');
+        const { runLabels } = await import('../docker/engine.ts');
+        const prom = await startProcessRunPrometheus(state, {
+          labels: runLabels(opts.runId, { stateFile: opts.stateFile }),
+        });
+        state.prometheus = { url: prom.url, container: prom.container };
+      }
     } catch (err) {
       await driver.teardown();
       throw err;
@@ -204,6 +213,10 @@ export class ProcessDriver implements RuntimeDriver {
     await Promise.all(procs.map((p) => terminate(p)));
     const hub = [this.state.hub.toxiproxy, this.state.hub.udpProxy].filter((p): p is ProcRecord => !!p);
     await Promise.all(hub.map((p) => terminate(p)));
+    if (this.state.prometheus?.container) {
+      const { removePrometheusContainer } = await import('../../observability/index.ts');
+      await removePrometheusContainer(this.state.prometheus.container);
+    }
   }
 }
 

@@ -1,0 +1,30 @@
+/** The lab's observability: its Prometheus (and Grafana where its image is available), and their APIs. */
+export {
+  findGrafanaImage,
+  GRAFANA_IMAGE,
+  type GrafanaImage,
+  type GrafanaOptions,
+  grafanaLine,
+  startGrafanaContainer,
+} from './grafana.ts';
+export {
+  CONTAINER_RULES_FILE,
+  type LabPrometheusOptions,
+  startProcessRunPrometheus,
+} from './lab-prometheus.ts';
+export {
+  PrometheusApi,
+  PrometheusQueryError,
+  type QueryResult,
+  type Sample,
+  type ScrapeTarget,
+} from './prometheus-api.ts';
+export {
+  type PrometheusContainerOptions,
+  type PrometheusNetwork,
+  type RunningPrometheus,
+  removePrometheusContainer,
+  startPrometheusContainer,
+} from './prometheus-container.ts';
+export { selectorsIn } from './promql-selectors.ts';
+export { checkConfig, checkRules, type PromtoolResult, promtool } from './promtool.ts';

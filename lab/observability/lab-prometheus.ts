@@ -1,0 +1,53 @@
+/**
+ * Prometheus for a lab run: scrapes every node's /metrics and the hub's UDP proxy directly (never
+ * through a chaos link), with the recording and alerting rules of dashboards/prometheus.
+ */
+import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
+import { ensureImages } from '../../images/index.ts';
+import { findFreePortBlock } from '../runtime/free-ports.ts';
+import type { ClusterState } from '../runtime/state.ts';
+import { type RunningPrometheus, startPrometheusContainer } from './prometheus-container.ts';
+
+export const CONTAINER_RULES_FILE = '/etc/prometheus/rules.yml';
+
+export interface LabPrometheusOptions {
+  /** Labels for the container (the run's, so that `lab down` and the orphan sweep find it). */
+  labels: Record<string, string>;
+  /** The prometheus image tag; built (or found in the cache) when not given. */
+  image?: string | undefined;
+  /** Seconds between scrapes (default 2: short runs still get several points). */
+  scrapeIntervalSeconds?: number | undefined;
+}
+
+function hostPort(url: string): string {
+  return new URL(url).host;
+}
+
+/**
+ * The process runtime's Prometheus: on the host network, listening on a free loopback port, scraping
+ * the nodes' metrics ports and the UDP proxy's admin port on 127.0.0.1.
+ */
+export async function startProcessRunPrometheus(
+  state: ClusterState,
+  opts: LabPrometheusOptions,
+): Promise<RunningPrometheus> {
+  const image = opts.image ?? (await ensureImages(['prometheus'])).prometheus;
+  const port = await findFreePortBlock(1);
+  const self = `127.0.0.1:${port}`;
+  return startPrometheusContainer({
+    image,
+    name: `blixard-${state.runId}-prometheus`,
+    labels: opts.labels,
+    workDir: `${state.workDir}/prometheus`,
+    config: prometheusConfig({
+      runId: state.runId,
+      nodes: state.nodes.map((n) => ({ id: n.id, address: n.metrics })),
+      udpProxy: { address: hostPort(state.hub.udpAdmin) },
+      rulesFile: CONTAINER_RULES_FILE,
+      scrapeIntervalSeconds: opts.scrapeIntervalSeconds,
+      self,
+    }),
+    files: [{ source: RULES_FILE, target: CONTAINER_RULES_FILE }],
+    network: { kind: 'host', port },
+  });
+}
