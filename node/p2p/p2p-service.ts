@@ -150,6 +150,18 @@ export class P2pService {
     };
   }
 
+  /**
+   * The local file of the image named `name`, fetched from a holder first if
+   * this node lacks it; undefined when no such image is recorded. For the VM
+   * manager, which boots from a local disk image.
+   */
+  async ensureImage(name: string, signal: AbortSignal): Promise<string | undefined> {
+    const record = this.d.state.image(name);
+    if (!record) return undefined;
+    if (!this.d.store.has(record.hash)) await this.fetchOnce(record.hash, name, signal);
+    return this.d.store.imagePath(record.hash);
+  }
+
   close(): void {
     for (const c of this.blobClients.values()) c.close();
   }
