@@ -80,6 +80,9 @@ export class ProcessBackend implements VmBackend {
     } finally {
       closeSync(logFd);
     }
+    // An unhandled 'error' (spawn failure, a broken stdin pipe) would take the whole node down.
+    child.on('error', (err) => this.o.log.warn('guest process error', { vm: spec.name, error: String(err) }));
+    child.stdin?.on('error', () => undefined);
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not spawn the guest of ${spec.name}`);
     const startedAtMs = Date.now();

@@ -36,6 +36,9 @@ reconcile_ms = 200
 });
 
 afterAll(async () => {
+  // A node that died under the tests says why in its last log lines.
+  for (const id of NODES)
+    if (cluster && !cluster.isRunning(id)) console.error(`${id} exited:\n${cluster.logTail(id, 30)}`);
   const dir = cluster?.dir;
   await cluster?.stop();
   if (dir) {
@@ -195,6 +198,19 @@ describe.each(['grpc', 'iroh'] as const)('VM life cycle over %s', (transport) =>
     expect(await codeOf(c.getVmStatus({ name: vm }, { timeoutMs: 2000 }))).toBe('NOT_FOUND');
     expect(guests(vm)).toEqual([]);
   });
+});
+
+it('exposes the VMs a node owns by state on /metrics', async () => {
+  const c = await client('n1');
+  await c.createVm({ name: 'gauge', vcpus: 1, memoryMb: 64n, nodeId: 'n1' }, { timeoutMs: 10_000 });
+  await runningOn('gauge', 'n1');
+  const scrape = async () =>
+    (await fetch(`http://127.0.0.1:${cluster.spec('n1').metricsPort}/metrics`)).text();
+  await expect.poll(scrape, poll).toMatch(/blixard_vms\{[^}]*state="running"[^}]*\} [1-9]/);
+  expect(await scrape()).toMatch(/blixard_vms\{[^}]*state="migrating"[^}]*\} 0/);
+  await c.stopVm({ name: 'gauge' }, { timeoutMs: 10_000 });
+  await stoppedEverywhere('gauge');
+  await c.deleteVm({ name: 'gauge' }, { timeoutMs: 10_000 });
 });
 
 describe.each(['grpc', 'iroh'] as const)('error codes over %s', (transport) => {

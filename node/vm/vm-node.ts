@@ -14,6 +14,7 @@ import type { VmBackend } from './backend.ts';
 import { CapacityAnnouncer } from './capacity-announcer.ts';
 import { DEFAULT_GUEST, ProcessBackend } from './process-backend.ts';
 import { TaskRunner } from './task-runner.ts';
+import { taskServices } from './task-services.ts';
 import { VmManager } from './vm-manager.ts';
 import { vmServices } from './vm-services.ts';
 
@@ -29,7 +30,8 @@ export interface VmNodeDeps {
 export class VmNode {
   readonly manager: VmManager;
   readonly backend: VmBackend;
-  readonly services;
+  private readonly vmRpc;
+  private readonly taskRpc;
   private readonly tasks: TaskRunner;
   private readonly announcer: CapacityAnnouncer;
   private readonly nodeId: string;
@@ -60,14 +62,14 @@ export class VmNode {
       nodeId: id,
       state: d.state,
       backend: this.backend,
-      report: (r) => this.services.reporters.vm(r),
+      report: (r) => this.vmRpc.reporter(r),
       waitApplied,
       caughtUp,
       resolveImage: async (image) => localImage(cfg.node.data_dir, image),
       reconcileMs: vm.reconcile_ms,
       log,
     });
-    this.services = vmServices({
+    this.vmRpc = vmServices({
       nodeId: id,
       dataDir: cfg.node.data_dir,
       driver: d.driver,
@@ -77,13 +79,21 @@ export class VmNode {
       vm,
       manager: this.manager,
     });
+    this.taskRpc = taskServices({
+      nodeId: id,
+      driver: d.driver,
+      state: d.state,
+      book: d.book,
+      proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
+      allowlist: vm.task_allowlist,
+    });
     this.tasks = new TaskRunner({
       nodeId: id,
       state: d.state,
       allowlist: vm.task_allowlist,
       outputLimitBytes: vm.task_output_limit_bytes,
       defaultTimeoutSecs: 60,
-      report: (r) => this.services.reporters.task(r),
+      report: (r) => this.taskRpc.reporter(r),
       waitApplied,
       caughtUp,
       log: createLogger('task', { node: id }),
@@ -98,6 +108,14 @@ export class VmNode {
       timeoutMs: cfg.raft.proposal_timeout_ms * 2,
       log,
     });
+  }
+
+  /** The handlers to register: VM, scheduling and task RPCs, and the two report RPCs. */
+  get services() {
+    return {
+      cluster: { ...this.vmRpc.cluster, ...this.taskRpc.cluster },
+      blixard: { ...this.vmRpc.blixard, ...this.taskRpc.blixard },
+    };
   }
 
   async start(): Promise<void> {

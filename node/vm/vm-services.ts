@@ -1,13 +1,11 @@
 /**
- * The VM, scheduling and task RPCs. Every decision is a Raft command
- * proposed by the leader (a follower forwards the request there); the owning
- * node's reconciler carries it out and reports back (ReportVmState,
- * ReportTaskResult). Failures carry the same status code on both transports:
+ * The VM and scheduling RPCs. Every decision is a Raft command proposed by
+ * the leader (a follower forwards the request there); the owning node's
+ * reconciler carries it out and reports back (ReportVmState). Failures carry the same status code on both transports:
  * unknown VM NOT_FOUND, duplicate name ALREADY_EXISTS, delete of a running VM
  * FAILED_PRECONDITION, invalid resources INVALID_ARGUMENT, unknown image
  * NOT_FOUND, no room RESOURCE_EXHAUSTED.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressBook } from '../cluster/address-book.ts';
@@ -30,15 +28,9 @@ import {
   type ServiceImpl,
 } from '../transport/index.ts';
 import { leaderClient } from './leader.ts';
-import {
-  taskStateFromProto,
-  taskStateToProto,
-  vmInfo,
-  vmStateFromProto,
-  vmStateToProto,
-} from './proto-map.ts';
-import { type NodeRoom, type PlacementRequest, placeVm, type Strategy } from './scheduler.ts';
-import type { TaskReport } from './task-runner.ts';
+import { vmInfo, vmStateFromProto, vmStateToProto } from './proto-map.ts';
+import { roomsOf } from './rooms.ts';
+import { type PlacementRequest, placeVm, type Strategy } from './scheduler.ts';
 import type { VmManager, VmReport } from './vm-manager.ts';
 
 export interface VmServicesDeps {
@@ -61,8 +53,6 @@ const STRATEGY: Record<PlacementStrategy, Strategy> = {
 };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-/** A follower whose log trails the leader's by more than this is taken for gone when placing. */
-const LIVE_LAG_ENTRIES = 50;
 
 export function vmServices(d: VmServicesDeps) {
   const { driver, state } = d;
@@ -84,28 +74,7 @@ export function vmServices(d: VmServicesDeps) {
     return vm;
   }
 
-  function rooms(): NodeRoom[] {
-    const s = driver.status();
-    const vms = state.vms();
-    return state.members().map((m) => {
-      const used = nodeUsage(vms, m.id);
-      const match = s.matchIndex[m.id];
-      const live =
-        m.id === d.nodeId ||
-        !driver.isLeader ||
-        (match !== undefined && s.lastIndex - match <= LIVE_LAG_ENTRIES);
-      return {
-        id: m.id,
-        capacity: { vcpus: m.capacity.vcpus, memoryMb: m.capacity.memoryMb },
-        used: { vcpus: used.vcpus, memoryMb: used.memoryMb },
-        groups: vms
-          .filter((v) => v.node === m.id || v.migratingTo === m.id)
-          .map((v) => v.antiAffinityGroup)
-          .filter(Boolean),
-        live,
-      };
-    });
-  }
+  const rooms = () => roomsOf(driver, state, d.nodeId);
 
   function checkResources(name: string, vcpus: number, memoryMb: number): void {
     if (!NAME.test(name))
@@ -366,47 +335,6 @@ export function vmServices(d: VmServicesDeps) {
         nodes,
       };
     },
-
-    submitTask: async (req, ctx) => {
-      const spec = req.spec;
-      if (!spec?.command) throw new RpcError(Code.INVALID_ARGUMENT, 'spec.command is required');
-      if (!d.vm.task_allowlist.includes(spec.command))
-        throw new RpcError(Code.PERMISSION_DENIED, `command '${spec.command}' is not on the task allowlist`);
-      if (!driver.isLeader) return cluster().submitTask(req, forwardOpts(ctx));
-      const id = req.taskId || randomUUID();
-      if (state.task(id)) throw new RpcError(Code.ALREADY_EXISTS, `task '${id}' already exists`);
-      const need = {
-        vcpus: spec.requirements?.vcpus ?? 0,
-        memoryMb: Number(spec.requirements?.memoryMb ?? 0n),
-        antiAffinityGroup: '',
-      };
-      const p = place(need, 'most-available');
-      await propose({
-        type: 'task.submit',
-        id,
-        command: spec.command,
-        args: spec.args,
-        node: p.node,
-        submittedAtMs: Date.now(),
-        timeoutSecs: spec.timeoutSecs,
-      });
-      return { accepted: true, message: `task '${id}' placed on ${p.node}`, assignedNode: p.node };
-    },
-
-    getTaskStatus: (req) => {
-      const t = state.task(req.taskId);
-      if (!t) return { found: false };
-      return {
-        found: true,
-        state: taskStateToProto(t.state),
-        output: t.output,
-        error: t.error,
-        exitCode: t.exitCode,
-        assignedNode: t.node,
-        startedAtMs: BigInt(t.startedAtMs ?? 0),
-        finishedAtMs: BigInt(t.finishedAtMs),
-      };
-    },
   };
 
   /** The leader turns a VM report into its guarded command; the result (applied or refused) is the report's answer. */
@@ -420,26 +348,6 @@ export function vmServices(d: VmServicesDeps) {
         expectNode: r.expectNode,
         ...(r.node ? { node: r.node } : {}),
         ...(r.pid !== undefined ? { pid: r.pid } : {}),
-        atMs: r.atMs,
-      },
-      d.proposalTimeoutMs,
-    );
-    return {
-      index: committed.index,
-      ok: committed.result.ok,
-      message: committed.result.ok ? 'applied' : committed.result.message,
-    };
-  }
-
-  async function applyTaskReport(r: TaskReport): Promise<{ index: number; ok: boolean; message: string }> {
-    const committed = await driver.propose(
-      {
-        type: 'task.result',
-        id: r.id,
-        state: r.state,
-        output: r.output,
-        error: r.error,
-        exitCode: r.exitCode,
         atMs: r.atMs,
       },
       d.proposalTimeoutMs,
@@ -470,60 +378,27 @@ export function vmServices(d: VmServicesDeps) {
       });
       return { success: r.ok, message: r.message, index: BigInt(r.index) };
     },
-    reportTaskResult: async (req, ctx) => {
-      const state = taskStateFromProto(req.state);
-      if (!state) throw new RpcError(Code.INVALID_ARGUMENT, 'unknown task state');
-      if (!driver.isLeader)
-        return leaderClient(driver, d.book, BlixardService).reportTaskResult(req, forwardOpts(ctx));
-      const r = await applyTaskReport({
-        id: req.taskId,
-        state,
-        output: req.output,
-        error: req.error,
-        exitCode: req.exitCode,
-        atMs: Number(req.atMs),
-      });
-      return { success: r.ok, message: r.message, index: BigInt(r.index) };
-    },
   };
 
-  /** How this node's reconciler and task runner report: directly when leading, else to the leader. */
-  const reporters = {
-    vm: async (r: VmReport): Promise<number> => {
-      if (driver.isLeader) return (await applyVmReport(r)).index;
-      const reply = await leaderClient(driver, d.book, BlixardService).reportVmState(
-        {
-          name: r.name,
-          state: vmStateToProto(r.state),
-          nodeId: r.node ?? '',
-          expected: r.expect.map(vmStateToProto),
-          expectedNode: r.expectNode,
-          pid: r.pid ?? 0,
-          atMs: BigInt(Math.floor(r.atMs)),
-          reporter: d.nodeId,
-          message: r.message ?? '',
-        },
-        { timeoutMs: d.proposalTimeoutMs * 2 },
-      );
-      return Number(reply.index);
-    },
-    task: async (r: TaskReport): Promise<number> => {
-      if (driver.isLeader) return (await applyTaskReport(r)).index;
-      const reply = await leaderClient(driver, d.book, BlixardService).reportTaskResult(
-        {
-          taskId: r.id,
-          state: taskStateToProto(r.state),
-          output: r.output,
-          error: r.error,
-          exitCode: r.exitCode,
-          atMs: BigInt(Math.floor(r.atMs)),
-          reporter: d.nodeId,
-        },
-        { timeoutMs: d.proposalTimeoutMs * 2 },
-      );
-      return Number(reply.index);
-    },
+  /** How this node's reconciler reports: directly when leading, else to the leader. */
+  const reporter = async (r: VmReport): Promise<number> => {
+    if (driver.isLeader) return (await applyVmReport(r)).index;
+    const reply = await leaderClient(driver, d.book, BlixardService).reportVmState(
+      {
+        name: r.name,
+        state: vmStateToProto(r.state),
+        nodeId: r.node ?? '',
+        expected: r.expect.map(vmStateToProto),
+        expectedNode: r.expectNode,
+        pid: r.pid ?? 0,
+        atMs: BigInt(Math.floor(r.atMs)),
+        reporter: d.nodeId,
+        message: r.message ?? '',
+      },
+      { timeoutMs: d.proposalTimeoutMs * 2 },
+    );
+    return Number(reply.index);
   };
 
-  return { cluster: impl, blixard, reporters };
+  return { cluster: impl, blixard, reporter };
 }
