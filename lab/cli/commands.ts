@@ -113,10 +113,18 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
     const removed = await removeOrphans();
     if (removed > 0) io.err(`removed ${removed} leftover docker resources of earlier lab runs\n`);
   }
+  // Prometheus runs in a container: on the process runtime only when a Docker engine answers.
+  let prometheusSkipped: string | undefined;
+  if (options.runtime === 'process') {
+    const { dockerReachable } = await import('../runtime/docker/index.ts');
+    if (!(await dockerReachable()))
+      prometheusSkipped = 'no Docker engine answers (it runs in a container; `make setup` installs one)';
+  }
   const progress = createProgress();
   progress.step(`starting ${options.nodes} nodes (${options.runtime} runtime, ${options.mode} mode)`);
   const cluster = await Cluster.start({
     ...options,
+    prometheus: prometheusSkipped === undefined,
     stateFile: io.stateFile,
     onProgress: (m) => progress.step(m),
     onState: (s) => {
@@ -136,12 +144,14 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
     ),
   );
   io.out(`logs and configs: ${cluster.state.workDir}\n`);
-  if (cluster.runtime === 'docker') {
-    io.out(
-      'grafana: skipped (no Grafana image in the local engine and no registry to pull one from); ' +
-        'import dashboards/grafana/dashboards/*.json into any Grafana with the Prometheus above\n',
-    );
-  }
+  if (prometheusSkipped) io.out(`prometheus: skipped — ${prometheusSkipped}\n`);
+  const { grafanaLine, startLabGrafana } = await import('../observability/index.ts');
+  const { runLabels } = await import('../runtime/docker/engine.ts');
+  const grafana = await startLabGrafana(
+    cluster.state,
+    runLabels(cluster.runId, { stateFile: io.stateFile }),
+  ).catch((err: Error) => ({ skipped: `it did not start (${err.message})` }));
+  io.out(`${grafanaLine(grafana)}\n`);
   await cluster.detach();
   return EXIT_OK;
 }

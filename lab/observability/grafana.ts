@@ -38,8 +38,8 @@ export async function findGrafanaImage(image = GRAFANA_IMAGE): Promise<GrafanaIm
 
 /** One line for `lab up`: where Grafana is, or that it was skipped and why. */
 export function grafanaLine(result: { url: string } | { skipped: string }): string {
-  if ('url' in result) return `Grafana:    ${result.url} (dashboards in the Blixard folder)`;
-  return `Grafana:    skipped — ${result.skipped}; the dashboards in dashboards/grafana are provisioned when its image is available`;
+  if ('url' in result) return `grafana: ${result.url} (dashboards in the Blixard folder)`;
+  return `grafana: skipped — ${result.skipped}; dashboards/grafana is provisioned into it when its image is available`;
 }
 
 export interface GrafanaOptions {

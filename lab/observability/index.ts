@@ -7,6 +7,7 @@ export {
   grafanaLine,
   startGrafanaContainer,
 } from './grafana.ts';
+export { type LabGrafana, startLabGrafana } from './lab-grafana.ts';
 export {
   CONTAINER_RULES_FILE,
   type LabPrometheusOptions,

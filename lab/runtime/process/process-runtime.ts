@@ -214,8 +214,9 @@ export class ProcessDriver implements RuntimeDriver {
     const hub = [this.state.hub.toxiproxy, this.state.hub.udpProxy].filter((p): p is ProcRecord => !!p);
     await Promise.all(hub.map((p) => terminate(p)));
     if (this.state.prometheus?.container) {
-      const { removePrometheusContainer } = await import('../../observability/index.ts');
-      await removePrometheusContainer(this.state.prometheus.container);
+      // Prometheus (and Grafana, when `lab up` started one) carry the run's label.
+      const { removeRun } = await import('../docker/index.ts');
+      await removeRun(this.state.runId);
     }
   }
 }
