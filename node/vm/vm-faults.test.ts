@@ -247,3 +247,42 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('a migration whose source never comes back', () => {
+  it('is taken over with force once the source does not answer', async () => {
+    const [source, target, via] = await followers();
+    const c = await client(via);
+    await c.createVm({ name: 'orphaned-move', vcpus: 1, memoryMb: 64n, nodeId: source }, t);
+    await runsOnlyOn('orphaned-move', source);
+    // Cut the source off before the hand-off: the VM stays MIGRATING, running nowhere.
+    await cluster.kill(source, 'SIGKILL');
+    await c.migrateVm({ vmName: 'orphaned-move', targetNodeId: target }, t);
+    expect((await c.getVmStatus({ name: 'orphaned-move' }, t)).vm?.state).toBe(VmState.MIGRATING);
+    const plain = await c
+      .migrateVm({ vmName: 'orphaned-move', targetNodeId: target }, t)
+      .catch((e: Error) => e);
+    expect(String(plain)).toMatch(/already migrating/);
+    const forced = await c.migrateVm({ vmName: 'orphaned-move', targetNodeId: target, force: true }, t);
+    expect(forced.status).toBe('TAKEN_OVER');
+    await runsOnlyOn('orphaned-move', target);
+    // The old owner comes back, sees the VM is no longer its own, and runs nothing.
+    cluster.restart(source);
+    await replicasAgree();
+    await runsOnlyOn('orphaned-move', target);
+    expect(doubled).toEqual(new Set());
+  });
+
+  it('refuses to force a hand-off while the source answers', async () => {
+    const [source, target, via] = await followers();
+    const c = await client(via);
+    await c.createVm({ name: 'busy-move', vcpus: 1, memoryMb: 64n, nodeId: source }, t);
+    await runsOnlyOn('busy-move', source);
+    await c.migrateVm({ vmName: 'busy-move', targetNodeId: target }, t);
+    // The source finishes the migration itself; a forced takeover meanwhile is refused or finds it done.
+    const forced = await c
+      .migrateVm({ vmName: 'busy-move', targetNodeId: target, force: true }, t)
+      .catch((e: Error) => e);
+    expect(String(forced)).toMatch(/FAILED_PRECONDITION|already on/);
+    await runsOnlyOn('busy-move', target);
+  });
+});

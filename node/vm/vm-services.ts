@@ -24,6 +24,7 @@ import {
   type CallContext,
   ClusterService,
   Code,
+  createClient,
   RpcError,
   type ServiceImpl,
 } from '../transport/index.ts';
@@ -123,6 +124,19 @@ export function vmServices(d: VmServicesDeps) {
     }
     await propose({ type: 'vm.create', vm: { ...spec, node }, state: 'starting', fit: true });
     return { node, reason };
+  }
+
+  /** Whether `node` answers a health check now. */
+  async function answers(node: string): Promise<boolean> {
+    if (node === d.nodeId) return true;
+    const channel = d.book.channel(node);
+    if (!channel) return false;
+    return createClient(ClusterService, channel)
+      .healthCheck({}, { timeoutMs: 1000 })
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   const impl: Partial<ServiceImpl<typeof ClusterService>> = {
@@ -279,6 +293,36 @@ export function vmServices(d: VmServicesDeps) {
           sourceNodeId: source,
           targetNodeId: target,
           status: 'MIGRATING',
+        };
+      }
+      if (vm.state === 'migrating') {
+        if (!req.force)
+          throw new RpcError(
+            Code.FAILED_PRECONDITION,
+            `vm '${vm.name}' is already migrating to ${vm.migratingTo}; force takes it over if ${source} is gone`,
+          );
+        // Only the owner may hand a VM over; force does it for an owner that does not answer, since a
+        // dead node's guests died with it. (An owner cut off but alive stops its guest once it hears.)
+        if (await answers(source))
+          throw new RpcError(
+            Code.FAILED_PRECONDITION,
+            `${source} is up and will finish the hand-off of '${vm.name}' itself`,
+          );
+        await propose({
+          type: 'vm.state',
+          name: vm.name,
+          state: 'starting',
+          node: target,
+          expect: ['migrating'],
+          expectNode: source,
+          fit: true,
+        });
+        return {
+          success: true,
+          message: `vm '${vm.name}' taken over from ${source}, which does not answer`,
+          sourceNodeId: source,
+          targetNodeId: target,
+          status: 'TAKEN_OVER',
         };
       }
       if (vm.state === 'created' || vm.state === 'stopped' || vm.state === 'failed') {
