@@ -7,7 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DATASOURCE_UID, PROVISIONING_DIR, panelQueries, prometheusConfig, RULES_FILE } from './index.ts';
+import {
+  DASHBOARDS_DIR,
+  DATASOURCE_UID,
+  dashboardFiles,
+  PROVISIONING_DIR,
+  panelQueries,
+  prometheusConfig,
+  RULES_FILE,
+} from './index.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -39,6 +47,59 @@ describe('dashboards', () => {
       expect(p.exprs.length, p.panel).toBeGreaterThan(0);
       for (const e of p.exprs) expect(e.trim(), p.panel).not.toBe('');
     }
+  });
+
+  it('are well-formed Grafana dashboards: unique uids, unique panel ids, laid out without overlap', async () => {
+    interface Panel {
+      id?: number;
+      type?: string;
+      title?: string;
+      gridPos?: { x: number; y: number; w: number; h: number };
+      targets?: { refId?: string; expr?: string }[];
+    }
+    const uids = new Set<string>();
+    const files = await dashboardFiles();
+    expect(files.length).toBe(3);
+    for (const file of files) {
+      const dash = JSON.parse(await readFile(join(DASHBOARDS_DIR, file), 'utf8')) as {
+        uid?: string;
+        title?: string;
+        schemaVersion?: number;
+        panels?: Panel[];
+      };
+      expect(dash.uid, file).toMatch(/^[a-z0-9-]{1,40}$/);
+      expect(uids.has(dash.uid as string), `${file}: uid ${dash.uid} used twice`).toBe(false);
+      uids.add(dash.uid as string);
+      expect(dash.title, file).toMatch(/^Blixard: /);
+      expect(dash.schemaVersion, file).toBeGreaterThan(30);
+      const panels = dash.panels ?? [];
+      expect(panels.length, file).toBeGreaterThan(0);
+      expect(new Set(panels.map((p) => p.id)).size, `${file}: panel ids`).toBe(panels.length);
+      const cells = new Set<string>();
+      for (const p of panels) {
+        expect(p.type, `${file} ${p.title}`).toMatch(/^(timeseries|stat|gauge|table|bargauge)$/);
+        const g = p.gridPos;
+        expect(g, `${file} ${p.title}: gridPos`).toBeDefined();
+        if (!g) continue;
+        expect(g.x + g.w, `${file} ${p.title}: wider than the grid`).toBeLessThanOrEqual(24);
+        for (let x = g.x; x < g.x + g.w; x++) {
+          for (let y = g.y; y < g.y + g.h; y++) {
+            expect(cells.has(`${x},${y}`), `${file} ${p.title} overlaps another panel at ${x},${y}`).toBe(
+              false,
+            );
+            cells.add(`${x},${y}`);
+          }
+        }
+        const refIds = (p.targets ?? []).map((t) => t.refId);
+        expect(new Set(refIds).size, `${file} ${p.title}: refIds`).toBe(refIds.length);
+      }
+    }
+    const provider = parse(await readFile(join(PROVISIONING_DIR, 'dashboards', 'blixard.yml'), 'utf8')) as {
+      providers: { type: string; options: { path: string } }[];
+    };
+    expect(provider.providers.map((p) => [p.type, p.options.path])).toEqual([
+      ['file', '/var/lib/grafana/dashboards'],
+    ]);
   });
 
   it('use only metrics the node and the UDP proxy define', async () => {
