@@ -34,7 +34,6 @@ import {
   TransportRunner,
 } from './transport/index.ts';
 import { VmNode } from './vm/index.ts';
-import { VmNode } from './vm/index.ts';
 
 export const NODE_VERSION = '0.1.0';
 
@@ -49,7 +48,6 @@ export class BlixardNode {
   private driverRef: RaftDriver | undefined;
   private book: AddressBook | undefined;
   private readonly outboxes = new Map<string, PeerOutbox>();
-  private vmNode: VmNode | undefined;
   private vmNode: VmNode | undefined;
   private peers: PeerConnector | undefined;
   private images: ImageStore | undefined;
@@ -185,7 +183,6 @@ export class BlixardNode {
         send: (messages) => this.deliver(messages),
         onCommitted: (ms) => this.metrics.commitSeconds.observe(ms / 1000),
         onApplied: () => this.vmNode?.onApplied(),
-        onApplied: () => this.vmNode?.onApplied(),
         log: createLogger('raft', { node: id }),
       },
       persisted,
@@ -201,15 +198,6 @@ export class BlixardNode {
     });
     this.registry.register(ClusterService, services.cluster);
     this.registry.register(BlixardService, services.blixard);
-    this.vmNode = new VmNode({
-      config: cfg,
-      driver: this.driverRef,
-      state: this.state,
-      book: this.book,
-      address: () => this.advertisedAddress(),
-    });
-    this.registry.register(ClusterService, this.vmNode.services.cluster);
-    this.registry.register(BlixardService, this.vmNode.services.blixard);
     this.vmNode = new VmNode({
       config: cfg,
       driver: this.driverRef,
@@ -242,7 +230,6 @@ export class BlixardNode {
     this.registry.register(ClusterService, this.p2p.handlers());
     this.driverRef.start();
     await this.vmNode.start();
-    await this.vmNode.start();
     this.metricsServer = await startMetricsServer(
       cfg.metrics.bind_address,
       this.metrics.registry,
@@ -268,7 +255,6 @@ export class BlixardNode {
       const moved = await this.driverRef.transferLeadership(undefined, 2000);
       this.log.info('leadership transfer before stop', { moved });
     }
-    await this.vmNode?.stop();
     await this.vmNode?.stop();
     await this.driverRef?.stop();
     for (const outbox of this.outboxes.values()) outbox.close();
@@ -315,7 +301,6 @@ export class BlixardNode {
     m.activeConnections.set({ transport: 'iroh' }, this.runner?.irohHost?.openConnections ?? 0);
     m.irohRefused.set(this.runner?.irohHost?.refused ?? 0);
     if (this.vmNode) for (const [state, n] of Object.entries(this.vmNode.countsByState())) m.vms.set({ state }, n);
-    if (this.vmNode) for (const [state, n] of Object.entries(this.vmNode.countsByState())) m.vms.set({ state }, n);
     m.imagesStored.set(this.images?.list().length ?? 0);
     const endpoint = this.runner?.endpoint;
     if (endpoint && !endpoint.isClosed()) {
@@ -351,16 +336,6 @@ export class BlixardNode {
         term: s?.term,
         applied: this.state.applied,
       },
-    };
-  }
-
-  /** Where peers reach this node, as announced in JoinCluster. */
-  private advertisedAddress() {
-    const t = this.config.transport;
-    return {
-      grpc: advertised(t.grpc.bind_address, this.runner?.grpcAddress),
-      irohNodeId: this.runner?.irohNodeId ?? '',
-      irohAddrs: this.runner?.irohAddress ? [this.runner.irohAddress] : [],
     };
   }
 

@@ -175,13 +175,6 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  readonly vms = new Gauge({
-    name: 'blixard_vms',
-    help: 'VMs this node owns, by state (as the replicated state records them)',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-
   constructor(labels: { node: string; mode: string }) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'blixard_process_' });
