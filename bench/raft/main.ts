@@ -44,7 +44,7 @@ async function measure(raftTransport: 'grpc' | 'iroh'): Promise<Result> {
   });
   try {
     const ids = ['n1', 'n2', 'n3'];
-    const leader = await agreedLeader(cluster, ids);
+    const leader = await cluster.agreedLeader(ids);
     const { blixard } = await cluster.clients(leader, 'grpc');
     let seq = 0;
     const write = () =>
@@ -91,29 +91,6 @@ async function statusOf(cluster: LocalCluster, id: string) {
   return c.getClusterStatus({}, { timeoutMs: 1000 });
 }
 
-async function agreedLeader(
-  cluster: LocalCluster,
-  running: string[],
-  notThis = '',
-  timeoutMs = 30_000,
-): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const seen = await Promise.all(
-      running.map((id) =>
-        statusOf(cluster, id).then(
-          (s) => s.leaderId,
-          () => '',
-        ),
-      ),
-    );
-    const leader = seen[0] ?? '';
-    if (leader !== notThis && running.includes(leader) && seen.every((l) => l === leader)) return leader;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no agreed leader among ${running.join(', ')} within ${timeoutMs} ms`);
-}
-
 async function scrape(cluster: LocalCluster, ids: string[]): Promise<string> {
   const texts = await Promise.all(
     ids.map((id) => fetch(`http://127.0.0.1:${cluster.spec(id).metricsPort}/metrics`).then((r) => r.text())),
@@ -147,14 +124,14 @@ async function watchStability(cluster: LocalCluster, ids: string[], windowMs: nu
 
 /** SIGKILL the leader; ms until the survivors agree on a new one. Then restart it and let it catch up. */
 async function failover(cluster: LocalCluster, ids: string[]): Promise<number> {
-  const old = await agreedLeader(cluster, ids);
+  const old = await cluster.agreedLeader(ids);
   const rest = ids.filter((id) => id !== old);
   const killed = performance.now();
   await cluster.kill(old, 'SIGKILL');
-  await agreedLeader(cluster, rest, old);
+  await cluster.agreedLeader(rest, { notThis: old });
   const ms = performance.now() - killed;
   cluster.restart(old);
-  await agreedLeader(cluster, ids);
+  await cluster.agreedLeader(ids);
   return ms;
 }
 

@@ -27,40 +27,7 @@ describe.each(['grpc', 'iroh'] as const)('three nodes with Raft over %s', (raftT
   const status = async (id: string) =>
     (await cluster.clients(id)).cluster.getClusterStatus({}, { timeoutMs: 2000 });
 
-  /** The leader every running node agrees on, once they agree; on timeout, the nodes' last log lines. */
-  async function agreedLeader(running: string[]): Promise<string> {
-    let leader = '';
-    let seen: string[] = [];
-    try {
-      await expect
-        .poll(
-          async () => {
-            seen = await Promise.all(
-              running.map((id) =>
-                status(id).then(
-                  (s) => s.leaderId,
-                  () => '',
-                ),
-              ),
-            );
-            leader = seen[0] ?? '';
-            // Survivors keep naming a dead leader until their election timeout: only a live one counts.
-            return running.includes(leader) && seen.every((l) => l === leader);
-          },
-          { timeout: LIVENESS_MS, interval: 200 },
-        )
-        .toBe(true);
-    } catch (err) {
-      const logs = running.map((id) => `--- ${id}\n${cluster.logTail(id, 25)}`).join('\n');
-      throw new Error(
-        `no agreed leader among ${running.join(', ')} (they named: ${seen.join(', ')})\n${logs}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    return leader;
-  }
+  const agreedLeader = (running: string[]) => cluster.agreedLeader(running, { timeoutMs: LIVENESS_MS });
 
   async function write(via: string, key: string, value: string): Promise<void> {
     const { blixard } = await cluster.clients(via);

@@ -50,6 +50,7 @@ export class LocalCluster {
   private clientKey = SecretKey.generate();
   private endpoint: Endpoint | undefined;
   private readonly channels: RpcChannel[] = [];
+  private readonly cached = new Map<string, RpcChannel>();
 
   private constructor(dir: string, opts: LocalClusterOptions) {
     this.dir = dir;
@@ -102,9 +103,46 @@ export class LocalCluster {
     return ch;
   }
 
+  /** Typed clients to one node over one transport; one channel per node and transport, reused. */
   async clients(id: string, transport: 'grpc' | 'iroh' = 'grpc') {
-    const ch = await this.channel(id, transport);
+    const key = `${id}/${transport}`;
+    let ch = this.cached.get(key);
+    if (!ch) {
+      ch = await this.channel(id, transport);
+      this.cached.set(key, ch);
+    }
     return { cluster: createClient(ClusterService, ch), blixard: createClient(BlixardService, ch) };
+  }
+
+  /**
+   * The leader every node in `running` names, once they agree on a live one
+   * (other than `notThis`); on timeout, an error with what each named and its last log lines.
+   */
+  async agreedLeader(
+    running: string[],
+    opts: { notThis?: string; timeoutMs?: number } = {},
+  ): Promise<string> {
+    const until = Date.now() + (opts.timeoutMs ?? 30_000);
+    let seen: string[] = [];
+    while (Date.now() < until) {
+      seen = await Promise.all(
+        running.map(async (id) => {
+          try {
+            const { cluster } = await this.clients(id);
+            return (await cluster.getClusterStatus({}, { timeoutMs: 1000 })).leaderId;
+          } catch {
+            return '';
+          }
+        }),
+      );
+      const leader = seen[0] ?? '';
+      // Survivors keep naming a dead leader until their election timeout: only a live one counts.
+      if (leader !== opts.notThis && running.includes(leader) && seen.every((l) => l === leader))
+        return leader;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const logs = running.map((id) => `--- ${id}\n${this.logTail(id, 25)}`).join('\n');
+    throw new Error(`no agreed leader among ${running.join(', ')} (they named: ${seen.join(', ')})\n${logs}`);
   }
 
   isRunning(id: string): boolean {

@@ -18,7 +18,7 @@ export { loadOrCreateSecretKey } from './iroh-identity.ts';
 export { MAX_MESSAGE_BYTES } from './limits.ts';
 export { type ServiceImpl, ServiceRegistry } from './registry.ts';
 export { TransportRunner } from './runner.ts';
-export { groupOf, groupOfPath, SERVICE_GROUPS, type ServiceGroup } from './service-groups.ts';
+export { groupOf, groupOfPath, methodPath, SERVICE_GROUPS, type ServiceGroup } from './service-groups.ts';
 export { ALL_SERVICES, allMethods, BlixardService, ClusterService, Health } from './services.ts';
 export { Code, type CodeName, codeName, RpcError } from './status.ts';
 export { chooseTransport, GRPC_ONLY, type MigrationStrategy, type TransportMode } from './strategy.ts';

@@ -36,10 +36,32 @@ export async function callOnce(
   }
 }
 
-/** Whether two outcomes agree: same code and equal replies, message by message. */
-export function sameOutcome(method: DescMethod, a: Outcome, b: Outcome): boolean {
+/**
+ * Whether two outcomes agree: same code and equal replies, message by message —
+ * compared whole, or through `normalize` where a real node's replies carry
+ * values that differ between any two calls (uptime, the name a create used).
+ */
+export function sameOutcome(
+  method: DescMethod,
+  a: Outcome,
+  b: Outcome,
+  normalize?: (reply: never) => unknown,
+): boolean {
   if (a.code !== b.code || a.replies.length !== b.replies.length) return false;
+  if (normalize) {
+    const view = (o: Outcome) =>
+      JSON.stringify(
+        o.replies.map((r) => normalize(r as never)),
+        bigints,
+      );
+    return view(a) === view(b);
+  }
   return a.replies.every((r, i) => equals(method.output, r as never, b.replies[i] as never));
+}
+
+/** JSON.stringify replacer for protobuf-es messages (64-bit fields are bigints). */
+export function bigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 export interface ParityTarget {
@@ -51,10 +73,12 @@ export interface ParityTarget {
 export async function compareTransports(
   target: ParityTarget,
   method: DescMethod,
-  request: Uint8Array,
+  request: Uint8Array | ((transport: 'grpc' | 'iroh') => Uint8Array),
   makeOpts: () => CallOptions = () => ({}),
+  normalize?: (reply: never) => unknown,
 ): Promise<{ grpc: Outcome; iroh: Outcome; same: boolean }> {
-  const grpc = await callOnce(target.grpc, method, request, makeOpts());
-  const iroh = await callOnce(target.iroh, method, request, makeOpts());
-  return { grpc, iroh, same: sameOutcome(method, grpc, iroh) };
+  const requestFor = (t: 'grpc' | 'iroh') => (typeof request === 'function' ? request(t) : request);
+  const grpc = await callOnce(target.grpc, method, requestFor('grpc'), makeOpts());
+  const iroh = await callOnce(target.iroh, method, requestFor('iroh'), makeOpts());
+  return { grpc, iroh, same: sameOutcome(method, grpc, iroh, normalize) };
 }
