@@ -25,7 +25,8 @@ export type Behaviour = { kind: 'reply' } | { kind: 'fail'; code: CodeName } | {
 
 export class ParityService {
   behaviour: Behaviour = { kind: 'reply' };
-  /** Calls whose handler saw its signal abort (cancel or deadline reached the server). */
+  /** Hanging calls whose handler started, and those whose handler then saw its signal abort. */
+  readonly startedCalls: { transport: string; method: string }[] = [];
   readonly abortedCalls: { transport: string; method: string }[] = [];
   readonly registry = new ServiceRegistry();
 
@@ -58,6 +59,7 @@ export class ParityService {
     const b = this.behaviour;
     if (b.kind === 'fail') throw new RpcError(Code[b.code], `${method.name} failed as asked`);
     if (b.kind === 'hang') {
+      this.startedCalls.push({ transport: ctx.transport, method: method.name });
       await new Promise<void>((resolve) =>
         ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
       );
