@@ -145,6 +145,14 @@ export async function checkDashboards(cluster: Cluster, timeoutMs = 240_000): Pr
     await values('blixard:rpc_server_p99_seconds:by_transport', 'transport'),
     ['grpc', 'iroh'],
   );
+  // Every rule of dashboards/prometheus is loaded and evaluates without error.
+  const rules = await prom.rules();
+  if (rules.length === 0) problems.push('no rules loaded');
+  for (const r of rules) {
+    if (r.health !== 'ok') problems.push(`rule ${r.group}/${r.name}: ${r.health} ${r.lastError ?? ''}`);
+  }
+  const firing = rules.filter((r) => r.name === 'LabScrapeTargetDown' && r.state !== 'inactive');
+  if (firing.length > 0) problems.push('LabScrapeTargetDown is pending or firing');
   return { problems, panels: panels.length, queries, rounds };
 }
 

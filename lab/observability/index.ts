@@ -14,6 +14,7 @@ export {
   startProcessRunPrometheus,
 } from './lab-prometheus.ts';
 export {
+  type LoadedRule,
   PrometheusApi,
   PrometheusQueryError,
   type QueryResult,

@@ -20,6 +20,16 @@ export interface ScrapeTarget {
   labels: Record<string, string>;
 }
 
+export interface LoadedRule {
+  group: string;
+  name: string;
+  type: 'recording' | 'alerting';
+  health: 'ok' | 'err' | 'unknown';
+  lastError?: string;
+  /** Alerting rules: inactive, pending or firing. */
+  state?: string;
+}
+
 export class PrometheusQueryError extends Error {
   readonly expr: string;
   constructor(expr: string, message: string) {
@@ -84,6 +94,15 @@ export class PrometheusApi {
       lastScrape: t.lastScrape,
       labels: t.labels,
     }));
+  }
+
+  /** Loaded recording and alerting rules, with their last evaluation's health. */
+  async rules(): Promise<LoadedRule[]> {
+    const data = await this.get<{ groups: { name: string; rules: Omit<LoadedRule, 'group'>[] }[] }>(
+      '/api/v1/rules',
+      'rules',
+    );
+    return data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
   }
 
   async ready(): Promise<boolean> {
