@@ -228,6 +228,8 @@ export class BlixardNode {
       log: createLogger('p2p', { node: id }),
     });
     this.registry.register(ClusterService, this.p2p.handlers());
+    const p2p = this.p2p;
+    this.vmNode.useImageStore((image) => p2p.ensureImage(image, this.background.signal));
     this.driverRef.start();
     await this.vmNode.start();
     this.metricsServer = await startMetricsServer(
@@ -300,7 +302,8 @@ export class BlixardNode {
     }
     m.activeConnections.set({ transport: 'iroh' }, this.runner?.irohHost?.openConnections ?? 0);
     m.irohRefused.set(this.runner?.irohHost?.refused ?? 0);
-    if (this.vmNode) for (const [state, n] of Object.entries(this.vmNode.countsByState())) m.vms.set({ state }, n);
+    if (this.vmNode)
+      for (const [state, n] of Object.entries(this.vmNode.countsByState())) m.vms.set({ state }, n);
     m.imagesStored.set(this.images?.list().length ?? 0);
     const endpoint = this.runner?.endpoint;
     if (endpoint && !endpoint.isClosed()) {

@@ -5,6 +5,8 @@
  * Guests are checked on /proc: each runs on its owner only, and none outlives
  * the tests.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlacementStrategy, TaskState, VmState } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/local-cluster.ts';
@@ -211,6 +213,28 @@ it('exposes the VMs a node owns by state on /metrics', async () => {
   await c.stopVm({ name: 'gauge' }, { timeoutMs: 10_000 });
   await stoppedEverywhere('gauge');
   await c.deleteVm({ name: 'gauge' }, { timeoutMs: 10_000 });
+});
+
+it('boots a VM from an image shared on another node, which its owner fetches over Iroh', async () => {
+  const t = { timeoutMs: 20_000 };
+  const data = new Uint8Array(3 * 2 ** 20 + 123).map((_, i) => (i * 31) & 0xff);
+  const c = await client('n1');
+  expect((await c.shareVmImage({ imageName: 'disk-a', version: '1', data }, t)).success).toBe(true);
+  const disk = (node: string) =>
+    JSON.parse(readFileSync(join(cluster.spec(node).dataDir, 'vms', 'imaged', 'heartbeat.json'), 'utf8'))
+      .disk as {
+      bytes: number;
+    };
+  await c.createVm({ name: 'imaged', vcpus: 1, memoryMb: 64n, image: 'disk-a', nodeId: 'n3' }, t);
+  await runningOn('imaged', 'n3');
+  expect(disk('n3').bytes).toBe(data.length);
+  // A migration's target lacks the image too: it fetches it before booting.
+  await c.migrateVm({ vmName: 'imaged', targetNodeId: 'n2' }, t);
+  await runningOn('imaged', 'n2');
+  expect(disk('n2').bytes).toBe(data.length);
+  await c.stopVm({ name: 'imaged' }, t);
+  await stoppedEverywhere('imaged');
+  await c.deleteVm({ name: 'imaged' }, t);
 });
 
 describe.each(['grpc', 'iroh'] as const)('error codes over %s', (transport) => {

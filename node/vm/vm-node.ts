@@ -123,6 +123,16 @@ export class VmNode {
     this.timer = setInterval(() => this.poll(), 250);
   }
 
+  /**
+   * Boots VMs from the image store: `ensure` gives the local file of an image,
+   * fetching it from a peer first (as on a migration's target). An image the
+   * store does not know may still be a plain file under data_dir/images.
+   */
+  useImageStore(ensure: (image: string) => Promise<string | undefined>): void {
+    const fallback = this.manager.resolveImage;
+    this.manager.resolveImage = async (image) => (await ensure(image)) ?? fallback(image);
+  }
+
   /** After each applied entry: the reconciler and the task runner look again. */
   onApplied(): void {
     this.manager.kick();
