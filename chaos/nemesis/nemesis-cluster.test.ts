@@ -4,12 +4,12 @@
  * of both transports, loss raises Iroh's lost-packet counter. Probes dial what the sources dial
  * (the client's link, or the peer address in a node's config) on new connections.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
-import { Nemesis } from './nemesis.ts';
+import { Nemesis, nodeAnswers } from './nemesis.ts';
 import { op } from './schedule.ts';
 import {
   openProbe,
@@ -179,8 +179,35 @@ describe('nemesis on a process cluster', () => {
     await nemesis.apply(op({ do: 'pause', node: 'n1' }));
     expect((await cluster.node('n1').status(1000)).health).toBe('down');
     await nemesis.apply(op({ do: 'resume', node: 'n1' }));
-    expect((await cluster.node('n1').status(3000)).health).toBe('healthy');
+    expect(await nodeAnswers(cluster, 'n1', 10_000)).toBe(true);
     expect(events.slice(-4)).toEqual(['fault kill', 'restart start', 'fault pause', 'heal resume']);
     expect(events.filter((e) => e === 'heal heal').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('rolls a transport-mode change node by node: new config, restart, healthy on the new transports', async () => {
+    const before = events.length;
+    const rec = await nemesis.apply(op({ do: 'mode-change', mode: 'grpc', nodes: ['n3', 'n2', 'n1'] }));
+    expect(rec.kind).toBe('mode-change');
+    expect(events.slice(before)).toEqual([
+      'restart mode-change',
+      'restart mode-change',
+      'restart mode-change',
+      'mode-change mode-change',
+    ]);
+    expect((rec.detail.steps as { node: string }[]).map((s) => s.node)).toEqual(['n3', 'n2', 'n1']);
+    for (const node of cluster.nodes) {
+      expect(node.state.mode).toBe('grpc');
+      expect(await readFile(node.state.configPath, 'utf8')).toMatch(/^mode = "grpc"$/m);
+      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.transport)).toEqual(['tcp']);
+      expect(await nodeAnswers(cluster, node.id, 10_000)).toBe(true);
+    }
+    await nemesis.apply(op({ do: 'mode-change', mode: 'dual' }));
+    for (const node of cluster.nodes) {
+      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.transport)).toEqual([
+        'tcp',
+        'udp',
+      ]);
+      expect(await nodeAnswers(cluster, node.id, 10_000)).toBe(true);
+    }
   });
 });

@@ -14,6 +14,7 @@ import { seededRandom } from '../udp/prng.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
+import { probeOnce, probeTargets } from './self-check.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
 
@@ -145,13 +146,22 @@ export class Nemesis {
         return { kind: 'fault', detail: { node: node.id } };
       case 'resume':
         await node.resume();
-        return { kind: 'heal', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+        return {
+          kind: 'heal',
+          detail: { node: node.id, healthy: await nodeAnswers(this.cluster, node.id, timeout) },
+        };
       case 'start':
         await node.start();
-        return { kind: 'restart', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+        return {
+          kind: 'restart',
+          detail: { node: node.id, healthy: await nodeAnswers(this.cluster, node.id, timeout) },
+        };
       case 'restart':
         await node.restart();
-        return { kind: 'restart', detail: { node: node.id, healthy: await healthyWithin(node, timeout) } };
+        return {
+          kind: 'restart',
+          detail: { node: node.id, healthy: await nodeAnswers(this.cluster, node.id, timeout) },
+        };
     }
   }
 
@@ -171,7 +181,7 @@ export class Nemesis {
   async #rollingModeChange(op: Extract<NemesisOp, { do: 'mode-change' }>): Promise<Record<string, unknown>> {
     const order = op.nodes ?? this.nodeIds;
     for (const id of order) this.cluster.node(id);
-    if (op.mode !== 'grpc' && this.cluster.nodes.every((n) => n.iroh === undefined)) {
+    if (op.mode !== 'grpc' && !labClientHasIroh(this.cluster)) {
       // The runtime's client binds its Iroh endpoint only when some node serves Iroh as it attaches.
       throw new Error(
         `every node is in grpc mode, so the lab's client has no Iroh endpoint to reach ${op.mode} nodes; restart the lab in dual mode (lab down; lab up --mode dual)`,
@@ -197,7 +207,12 @@ export class Nemesis {
           `${id}: restart in ${op.mode} mode: ${(err as Error).message} (${id} is back in ${from} mode)`,
         );
       }
-      await node.waitHealthy(this.#options.healthTimeoutMs ?? 30_000);
+      const timeout = this.#options.healthTimeoutMs ?? 30_000;
+      if (!(await nodeAnswers(this.cluster, id, timeout))) {
+        throw new Error(
+          `${id} does not answer on every transport of ${op.mode} mode within ${timeout / 1000} s`,
+        );
+      }
       steps.push({ node: id, from, ms: Math.round(performance.now() - started) });
       this.#options.record?.({
         kind: 'restart',
@@ -235,12 +250,30 @@ export class Nemesis {
   }
 }
 
-async function healthyWithin(node: NodeHandle, timeoutMs: number): Promise<boolean> {
-  try {
-    await node.waitHealthy(timeoutMs);
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether the cluster's client bound an Iroh endpoint (it does when some node served Iroh as the
+ * cluster started or was attached). Cluster keeps its client private; this reads it without
+ * changing it, so a mode change to Iroh is refused up front instead of failing half-way.
+ */
+function labClientHasIroh(cluster: Cluster): boolean {
+  const client = Reflect.get(cluster, 'client') as { endpoint?: unknown } | undefined;
+  return client?.endpoint !== undefined;
+}
+
+/**
+ * Whether the node answers HealthCheck on every transport it serves, through its client link, within
+ * `timeoutMs`. Each try uses a new connection (and a new Iroh endpoint): after a node restarts, the
+ * lab client's long-lived Iroh endpoint can fail handshakes with it for tens of seconds while a new
+ * endpoint connects at once, and the node is what is being asked about here.
+ */
+export async function nodeAnswers(cluster: Cluster, id: string, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  const targets = await probeTargets(cluster, [`client-${id}`]);
+  for (;;) {
+    const answers = await Promise.all(targets.map((t) => probeOnce(cluster, t, 2000)));
+    if (answers.every((a) => a !== undefined)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
