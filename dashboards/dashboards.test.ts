@@ -25,11 +25,15 @@ async function definedMetricNames(): Promise<Set<string>> {
     const text = await readFile(join(root, file), 'utf8');
     for (const m of text.matchAll(/name: '([a-z_:]+)'/g)) names.add(m[1] as string);
   }
+  const exporter = await readFile(join(root, 'lab/observability/toxiproxy-exporter.ts'), 'utf8');
+  for (const m of exporter.matchAll(/# TYPE ([a-z_:]+)/g)) names.add(m[1] as string);
   return names;
 }
 
 function metricNamesIn(expr: string): string[] {
-  return [...expr.matchAll(/\b(blixard_[a-z_]+|udp_proxy_[a-z_]+)\b/g)].map((m) => m[1] as string);
+  return [...expr.matchAll(/\b(blixard_[a-z_]+|udp_proxy_[a-z_]+|toxiproxy_[a-z_]+)\b/g)].map(
+    (m) => m[1] as string,
+  );
 }
 
 describe('dashboards', () => {

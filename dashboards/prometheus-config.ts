@@ -1,5 +1,6 @@
 /**
- * The lab's Prometheus configuration: every node's /metrics and the hub's UDP proxy, scraped
+ * The lab's Prometheus configuration: every node's /metrics, the hub's UDP proxy and the exporter of
+ * its Toxiproxy, scraped
  * directly (never through a chaos link), with the recording rules of prometheus/rules.yml.
  */
 import { stringify } from 'yaml';
@@ -14,6 +15,8 @@ export interface PrometheusConfigInput {
   nodes: readonly (ScrapeTarget & { id: string })[];
   /** The UDP toxic proxy's admin API (serves /metrics). */
   udpProxy?: ScrapeTarget | undefined;
+  /** The exporter of Toxiproxy's links and toxics (lab/observability/toxiproxy-exporter.ts). */
+  tcpProxy?: ScrapeTarget | undefined;
   scrapeIntervalSeconds?: number;
   /** Where the rules file is inside the Prometheus container (omit for none). */
   rulesFile?: string | undefined;
@@ -46,6 +49,15 @@ export function prometheusConfig(input: PrometheusConfigInput): string {
               job_name: 'chaos-hub-udp',
               metrics_path: '/metrics',
               static_configs: [{ targets: [input.udpProxy.address], labels: { ...input.udpProxy.labels } }],
+            },
+          ]
+        : []),
+      ...(input.tcpProxy
+        ? [
+            {
+              job_name: 'chaos-hub-tcp',
+              metrics_path: '/metrics',
+              static_configs: [{ targets: [input.tcpProxy.address], labels: { ...input.tcpProxy.labels } }],
             },
           ]
         : []),

@@ -6,7 +6,8 @@
  *
  * What it does to the cluster (the strategy must put `vm_ops` on Iroh, with fallback to gRPC, and
  * keep health probes off Iroh so that no Iroh connection between nodes exists beforehand):
- *  - a latency toxic on one follower's link to the leader (both transports);
+ *  - a latency toxic on one follower's link to the leader (both transports: Toxiproxy and the UDP
+ *    proxy, seen through the exporter and the UDP proxy's metrics);
  *  - the UDP side of the other follower's link to the leader cut, so its forwarded VM calls fail to
  *    connect over Iroh and fall back to gRPC;
  *  - register writes on the leader and health, task, VM status and StartVm calls (the last two for
@@ -46,7 +47,12 @@ export async function checkDashboards(cluster: Cluster, timeoutMs = 240_000): Pr
   // Every node, the UDP proxy and Prometheus itself are scraped, and up.
   const targets = await prom.waitForScrapes(1);
   const jobs = targets.map((t) => t.job).sort();
-  const want = [...cluster.nodes.map(() => 'blixard-node'), 'chaos-hub-udp', 'prometheus'].sort();
+  const want = [
+    ...cluster.nodes.map(() => 'blixard-node'),
+    'chaos-hub-tcp',
+    'chaos-hub-udp',
+    'prometheus',
+  ].sort();
   if (jobs.join() !== want.join())
     problems.push(`scrape jobs ${jobs.join(', ')}; expected ${want.join(', ')}`);
 
@@ -129,6 +135,12 @@ export async function checkDashboards(cluster: Cluster, timeoutMs = 240_000): Pr
   same('links with a latency toxic', await values('udp_proxy_toxics{type="latency"} > 0', 'proxy'), [
     `${slowed}-${leader}`,
   ]);
+  // The UDP-only cut leaves the TCP side up; the latency toxic is on both sides.
+  same('TCP links down', await values('toxiproxy_link_enabled == 0', 'proxy'), []);
+  same('TCP links with a latency toxic', await values('toxiproxy_toxics{type="latency"} > 0', 'proxy'), [
+    `${slowed}-${leader}`,
+  ]);
+  same('Toxiproxy answering the exporter', await values('toxiproxy_up == 1', 'job'), ['chaos-hub-tcp']);
   same('leader', await values('blixard_raft_is_leader == 1', 'node'), [leader]);
   same(
     'transports serving RPCs',

@@ -30,3 +30,10 @@ export {
 } from './prometheus-container.ts';
 export { selectorsIn } from './promql-selectors.ts';
 export { checkConfig, checkRules, type PromtoolResult, promtool } from './promtool.ts';
+export { renderToxiproxyMetrics, serveToxiproxyMetrics } from './toxiproxy-exporter.ts';
+export {
+  EXPORTER_PORT,
+  type RunningExporter,
+  startToxiproxyExporter,
+  type ToxiproxyExporterOptions,
+} from './toxiproxy-exporter-container.ts';

@@ -1,12 +1,17 @@
 /**
- * Prometheus for a lab run: scrapes every node's /metrics and the hub's UDP proxy directly (never
- * through a chaos link), with the recording and alerting rules of dashboards/prometheus.
+ * Prometheus for a lab run: scrapes every node's /metrics, the hub's UDP proxy and an exporter of
+ * its Toxiproxy directly (never through a chaos link), with the rules of dashboards/prometheus.
  */
 import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
 import { ensureImages } from '../../images/index.ts';
 import { findFreePortBlock } from '../runtime/free-ports.ts';
 import type { ClusterState } from '../runtime/state.ts';
-import { type RunningPrometheus, startPrometheusContainer } from './prometheus-container.ts';
+import {
+  type RunningPrometheus,
+  removePrometheusContainer,
+  startPrometheusContainer,
+} from './prometheus-container.ts';
+import { startToxiproxyExporter } from './toxiproxy-exporter-container.ts';
 
 export const CONTAINER_RULES_FILE = '/etc/prometheus/rules.yml';
 
@@ -25,29 +30,44 @@ function hostPort(url: string): string {
 
 /**
  * The process runtime's Prometheus: on the host network, listening on a free loopback port, scraping
- * the nodes' metrics ports and the UDP proxy's admin port on 127.0.0.1.
+ * the nodes' metrics ports, the UDP proxy's admin port and the Toxiproxy exporter on 127.0.0.1.
  */
 export async function startProcessRunPrometheus(
   state: ClusterState,
   opts: LabPrometheusOptions,
 ): Promise<RunningPrometheus> {
-  const image = opts.image ?? (await ensureImages(['prometheus'])).prometheus;
-  const port = await findFreePortBlock(1);
-  const self = `127.0.0.1:${port}`;
-  return startPrometheusContainer({
-    image,
-    name: `blixard-${state.runId}-prometheus`,
+  const tags = await ensureImages(opts.image ? ['runtime'] : ['runtime', 'prometheus']);
+  const image = opts.image ?? tags.prometheus;
+  if (!image || !tags.runtime) throw new Error('prometheus: images not built');
+  const exporter = await startToxiproxyExporter({
+    image: tags.runtime,
+    name: `blixard-${state.runId}-toxiproxy-exporter`,
     labels: opts.labels,
-    workDir: `${state.workDir}/prometheus`,
-    config: prometheusConfig({
-      runId: state.runId,
-      nodes: state.nodes.map((n) => ({ id: n.id, address: n.metrics })),
-      udpProxy: { address: hostPort(state.hub.udpAdmin) },
-      rulesFile: CONTAINER_RULES_FILE,
-      scrapeIntervalSeconds: opts.scrapeIntervalSeconds,
-      self,
-    }),
-    files: [{ source: RULES_FILE, target: CONTAINER_RULES_FILE }],
-    network: { kind: 'host', port },
+    toxiproxy: state.hub.tcpAdmin,
+    network: { kind: 'host', port: await findFreePortBlock(1) },
   });
+  try {
+    const port = await findFreePortBlock(1);
+    const self = `127.0.0.1:${port}`;
+    return await startPrometheusContainer({
+      image,
+      name: `blixard-${state.runId}-prometheus`,
+      labels: opts.labels,
+      workDir: `${state.workDir}/prometheus`,
+      config: prometheusConfig({
+        runId: state.runId,
+        nodes: state.nodes.map((n) => ({ id: n.id, address: n.metrics })),
+        udpProxy: { address: hostPort(state.hub.udpAdmin) },
+        tcpProxy: { address: exporter.address },
+        rulesFile: CONTAINER_RULES_FILE,
+        scrapeIntervalSeconds: opts.scrapeIntervalSeconds,
+        self,
+      }),
+      files: [{ source: RULES_FILE, target: CONTAINER_RULES_FILE }],
+      network: { kind: 'host', port },
+    });
+  } catch (err) {
+    await removePrometheusContainer(exporter.container).catch(() => {});
+    throw err;
+  }
 }

@@ -5,6 +5,6 @@
  * to check that each series a panel reads exists, so that `or vector(0)` cannot hide a missing one.
  */
 export function selectorsIn(expr: string): string[] {
-  const found = expr.matchAll(/\b((?:blixard|udp_proxy)_[a-z_]+)(\{[^}]*\})?/g);
+  const found = expr.matchAll(/\b((?:blixard|udp_proxy|toxiproxy)_[a-z_]+)(\{[^}]*\})?/g);
   return [...new Set([...found].map((m) => `${m[1]}${m[2] ?? ''}`))];
 }

@@ -6,7 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenericContainer, Wait } from 'testcontainers';
 import { prometheusConfig, RULES_FILE } from '../../../dashboards/index.ts';
-import { PROMETHEUS_PORT, UDP_PROXY_API_PORT } from '../../../images/index.ts';
+import {
+  ensureImages,
+  PROMETHEUS_PORT,
+  TOXIPROXY_API_PORT,
+  UDP_PROXY_API_PORT,
+} from '../../../images/index.ts';
+import { startToxiproxyExporter } from '../../observability/index.ts';
 import type { ClusterState } from '../state.ts';
 import { docker, resourceName } from './engine.ts';
 
@@ -17,6 +23,14 @@ export async function startPrometheus(
 ): Promise<{ url: string; container: string }> {
   const [edge, ...nodeNetworks] = state.networks ?? [];
   if (!edge) throw new Error('prometheus: the run has no edge network');
+  // Toxiproxy has no /metrics: an exporter of its links and toxics, next to the hub on the edge network.
+  const exporter = await startToxiproxyExporter({
+    image: (await ensureImages(['runtime'])).runtime,
+    name: resourceName(state.runId, 'toxiproxy-exporter'),
+    labels,
+    toxiproxy: `http://${state.hub.container}:${TOXIPROXY_API_PORT}`,
+    network: { kind: 'networks', networks: [edge] },
+  });
   const dir = join(state.workDir, 'prometheus');
   await mkdir(dir, { recursive: true });
   const config = join(dir, 'prometheus.yml');
@@ -26,6 +40,7 @@ export async function startPrometheus(
       runId: state.runId,
       nodes: state.nodes.map((n) => ({ id: n.id, address: `${n.container}:9100` })),
       udpProxy: { address: `${state.hub.container}:${UDP_PROXY_API_PORT}` },
+      tcpProxy: { address: exporter.address },
       rulesFile: '/etc/prometheus/rules.yml',
     }),
   );

@@ -1,0 +1,81 @@
+/**
+ * The Toxiproxy exporter (toxiproxy-exporter.ts) in a container of the runtime image (Node 24 and
+ * nothing of the project but this one file, mounted read-only), labelled with the run. On the host
+ * network for the process runtime; on the edge network (where the hub and Prometheus are) for the
+ * docker runtime.
+ */
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+export const EXPORTER_FILE = join(import.meta.dirname, 'toxiproxy-exporter.ts');
+export const EXPORTER_PORT = 9101;
+const INSIDE = '/opt/blixard/toxiproxy-exporter.ts';
+
+export interface ToxiproxyExporterOptions {
+  /** The runtime image (images/: Node 24). */
+  image: string;
+  name: string;
+  labels: Record<string, string>;
+  /** Toxiproxy's API as the exporter's container reaches it. */
+  toxiproxy: string;
+  network: { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
+}
+
+export interface RunningExporter {
+  container: string;
+  /** host:port as Prometheus (on the same network) scrapes it. */
+  address: string;
+}
+
+export async function startToxiproxyExporter(opts: ToxiproxyExporterOptions): Promise<RunningExporter> {
+  const d = new Docker();
+  const host = opts.network.kind === 'host';
+  const listen = opts.network.kind === 'host' ? `127.0.0.1:${opts.network.port}` : `0.0.0.0:${EXPORTER_PORT}`;
+  const [first, ...rest] = opts.network.kind === 'networks' ? opts.network.networks : [];
+  if (!host && first === undefined) throw new Error('toxiproxy exporter: no network to attach to');
+  const container = await d.createContainer({
+    name: opts.name,
+    Image: opts.image,
+    Labels: opts.labels,
+    User: '10001',
+    Entrypoint: ['/usr/bin/tini', '--', 'node', INSIDE],
+    Cmd: ['--toxiproxy', opts.toxiproxy, '--listen', listen],
+    ExposedPorts: host ? {} : { [`${EXPORTER_PORT}/tcp`]: {} },
+    HostConfig: {
+      NetworkMode: host ? 'host' : first,
+      Binds: [`${EXPORTER_FILE}:${INSIDE}:ro`],
+      PortBindings: host ? {} : { [`${EXPORTER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+    },
+  });
+  try {
+    for (const net of rest) await d.getNetwork(net).connect({ Container: container.id });
+    await container.start();
+    let probe: string;
+    if (opts.network.kind === 'host') {
+      probe = `http://${listen}`;
+    } else {
+      const port = (await container.inspect()).NetworkSettings.Ports[`${EXPORTER_PORT}/tcp`]?.[0]?.HostPort;
+      if (!port) throw new Error('toxiproxy exporter: port was not published');
+      probe = `http://127.0.0.1:${port}`;
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ok = await fetch(`${probe}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      const info = await container.inspect();
+      if (!info.State.Running) {
+        const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString();
+        throw new Error(`toxiproxy exporter exited (status ${info.State.ExitCode}): ${logs.trim()}`);
+      }
+      if (Date.now() > deadline) throw new Error(`toxiproxy exporter at ${probe} did not answer`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { container: opts.name, address: host ? listen : `${opts.name}:${EXPORTER_PORT}` };
+  } catch (err) {
+    await container.remove({ force: true, v: true }).catch(() => {});
+    throw err;
+  }
+}
