@@ -1,15 +1,17 @@
 /**
  * A register workload: concurrent clients issue WRITE, READ and CAS on a few keys through ProposeTask,
- * each op to a random node over a random transport it serves (gRPC or Iroh, through the hub), and
+ * each op to a random node over a random transport it serves (gRPC or Iroh, through the node's client
+ * link on the hub, with the workload's own channels: clients.ts), and
  * record every invoke and completion. Bounded in op count and time. The choices come from the run's
  * seed; what the cluster answers does not feed back into them except a CAS's expected value.
  */
 
 import { seededRandom } from '../../chaos/udp/prng.ts';
-import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
 import { Code, IrohConnectError, RpcError } from '../../node/transport/index.ts';
 import type { HistoryEntry, RegisterFn } from '../checkers/history.ts';
+import { WorkloadClients } from './clients.ts';
 
 export interface RegisterWorkloadOptions {
   seed: number;
@@ -42,6 +44,7 @@ export async function runRegisterWorkload(
   o: RegisterWorkloadOptions,
 ): Promise<WorkloadSummary> {
   const summary: WorkloadSummary = { ops: 0, ok: 0, fail: 0, info: 0, byTransport: {} };
+  const clients = new WorkloadClients(cluster);
   const end = o.now() + o.durationMs;
   let nextId = 0;
   const worker = async (w: number) => {
@@ -51,24 +54,24 @@ export async function runRegisterWorkload(
     let seq = 0;
     const lastSeen = new Map<string, string>();
     while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
-      const node: NodeHandle = pick(cluster.nodes);
+      const node = pick(cluster.nodes).id;
       const key = `${o.keyPrefix}k${Math.floor(random.next() * o.keys)}`;
       const roll = random.next();
       const f: RegisterFn = roll < 0.4 ? 'read' : roll < 0.8 ? 'write' : 'cas';
       const transport = pick(o.transports);
       const value = f === 'read' ? undefined : `${w}.${seq++}`;
       const expected = f === 'cas' ? (lastSeen.get(key) ?? '') : undefined;
-      const served = node.clients.find((c) => c.transport === transport);
-      if (!served) {
+      if (!clients.serves(node, transport)) {
         await sleep(o.thinkMs);
         continue;
       }
       const id = nextId++;
-      const base = { id, process, f, key, node: node.id, transport } as const;
+      const base = { id, process, f, key, node, transport } as const;
       o.record({ ...base, type: 'invoke', value, expected, time: o.now() });
       let type: 'ok' | 'fail' | 'info';
       try {
-        const reply = await served.blixard.proposeTask(
+        const client = await clients.client(node, transport);
+        const reply = await client.proposeTask(
           {
             key,
             op: f === 'read' ? RegisterOp.READ : f === 'write' ? RegisterOp.WRITE : RegisterOp.CAS,
@@ -86,8 +89,12 @@ export async function runRegisterWorkload(
         o.record({ ...base, type, value, error: describe(err), time: o.now() });
         // The client that lost track of an op is a new process from now on (one op at a time each).
         if (type === 'info') process += o.clients;
-        // A dead connection is not worth waiting on: dial again for the next op.
-        if (err instanceof IrohConnectError) node.reconnect();
+        // A connection that failed is not worth waiting on: dial again (a new endpoint for Iroh).
+        if (
+          err instanceof IrohConnectError ||
+          (err instanceof RpcError && err.code === Code.DEADLINE_EXCEEDED)
+        )
+          await clients.renew(node, transport);
       }
       summary.ops++;
       summary[type]++;
@@ -97,7 +104,11 @@ export async function runRegisterWorkload(
       await sleep(o.thinkMs);
     }
   };
-  await Promise.all(Array.from({ length: o.clients }, (_, w) => worker(w)));
+  try {
+    await Promise.all(Array.from({ length: o.clients }, (_, w) => worker(w)));
+  } finally {
+    await clients.close();
+  }
   return summary;
 }
 

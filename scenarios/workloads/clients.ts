@@ -1,0 +1,94 @@
+/**
+ * The workload's own clients: per node, a gRPC channel and an Iroh channel on an endpoint of its own
+ * (the lab client's identity), both through the node's client link. An Iroh endpoint that keeps
+ * failing a node (as a long-lived one can after the node restarts) is replaced by a new one, so the
+ * history shows what the cluster does, not what a stale client endpoint does.
+ */
+import type { Endpoint } from '@number0/iroh';
+import type { Cluster } from '../../lab/runtime/index.ts';
+import { irohKeyFromHex, secretKeyOf } from '../../lab/runtime/iroh-key.ts';
+import {
+  BlixardService,
+  bindIrohEndpoint,
+  createClient,
+  GrpcChannel,
+  IrohChannel,
+  type RpcChannel,
+  type TypedClient,
+} from '../../node/transport/index.ts';
+
+export type WorkloadTransport = 'grpc' | 'iroh';
+
+interface Entry {
+  channel: RpcChannel;
+  client: TypedClient<typeof BlixardService>;
+  endpoint?: Endpoint;
+}
+
+export class WorkloadClients {
+  readonly #cluster: Cluster;
+  readonly #entries = new Map<string, Promise<Entry>>();
+  #closed = false;
+
+  constructor(cluster: Cluster) {
+    this.#cluster = cluster;
+  }
+
+  /** Whether the node serves the transport now (a mode change may have moved it). */
+  serves(nodeId: string, transport: WorkloadTransport): boolean {
+    const mode = this.#cluster.node(nodeId).state.mode;
+    return mode === 'dual' || mode === transport;
+  }
+
+  async client(nodeId: string, transport: WorkloadTransport): Promise<TypedClient<typeof BlixardService>> {
+    if (this.#closed) throw new Error('workload clients closed');
+    const key = `${nodeId}/${transport}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      entry = this.#open(nodeId, transport);
+      this.#entries.set(key, entry);
+      entry.catch(() => this.#entries.delete(key));
+    }
+    return (await entry).client;
+  }
+
+  /** Drops the node's channel (and Iroh endpoint); the next call opens new ones. */
+  async renew(nodeId: string, transport: WorkloadTransport): Promise<void> {
+    const key = `${nodeId}/${transport}`;
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    if (entry) await closeEntry(entry);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.all(all.map(closeEntry));
+  }
+
+  async #open(nodeId: string, transport: WorkloadTransport): Promise<Entry> {
+    const node = this.#cluster.node(nodeId).state;
+    if (transport === 'grpc') {
+      const channel = new GrpcChannel(node.clientGrpc);
+      return { channel, client: createClient(BlixardService, channel) };
+    }
+    const endpoint = await bindIrohEndpoint({
+      bindAddress: '127.0.0.1:0',
+      secretKey: secretKeyOf(irohKeyFromHex(this.#cluster.state.client.secretHex)),
+    });
+    const channel = new IrohChannel(
+      endpoint,
+      { nodeId: node.irohId, addrs: [node.clientIroh] },
+      { connectTimeoutMs: 3000 },
+    );
+    return { channel, client: createClient(BlixardService, channel), endpoint };
+  }
+}
+
+async function closeEntry(entry: Promise<Entry>): Promise<void> {
+  const e = await entry.catch(() => undefined);
+  if (!e) return;
+  await e.channel.close().catch(() => {});
+  await e.endpoint?.close().catch(() => {});
+}
