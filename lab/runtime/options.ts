@@ -33,7 +33,7 @@ export interface ClusterOptions {
   signal?: AbortSignal | undefined;
   /** The state file that will remember the run after this process exits (`lab up`). */
   stateFile?: string | undefined;
-  /** Start Prometheus next to the cluster (docker runtime). */
+  /** Start Prometheus next to the cluster: docker runtime unless false; process runtime when true (it runs in a container). */
   prometheus?: boolean | undefined;
 }
 
