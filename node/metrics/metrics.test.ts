@@ -105,5 +105,5 @@ describe('/metrics after traffic on both transports', () => {
     const holder = await scrape('n1');
     expect(value(holder, 'blixard_blob_bytes_total', 'direction="sent"')).toBe(data.length);
     expect(value(holder, 'blixard_p2p_images_stored')).toBe(1);
-  });
+  }, 180_000);
 });
