@@ -3,7 +3,7 @@
  * its Toxiproxy directly (never through a chaos link), with the rules of dashboards/prometheus.
  */
 import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
-import { ensureImages } from '../../images/index.ts';
+import { ensureImages, type ProgressEvent } from '../../images/index.ts';
 import { findFreePortBlock } from '../runtime/free-ports.ts';
 import type { ClusterState } from '../runtime/state.ts';
 import {
@@ -20,6 +20,8 @@ export interface LabPrometheusOptions {
   labels: Record<string, string>;
   /** The prometheus image tag; built (or found in the cache) when not given. */
   image?: string | undefined;
+  /** Progress lines while images are built (a cold machine builds base, runtime and prometheus). */
+  onProgress?: ((message: string) => void) | undefined;
   /** Seconds between scrapes (default 2: short runs still get several points). */
   scrapeIntervalSeconds?: number | undefined;
 }
@@ -36,7 +38,11 @@ export async function startProcessRunPrometheus(
   state: ClusterState,
   opts: LabPrometheusOptions,
 ): Promise<RunningPrometheus> {
-  const tags = await ensureImages(opts.image ? ['runtime'] : ['runtime', 'prometheus']);
+  const tags = await ensureImages(opts.image ? ['runtime'] : ['runtime', 'prometheus'], {
+    onProgress: (e: ProgressEvent) => {
+      if (e.phase !== 'check') opts.onProgress?.(`image ${e.image}: ${e.message}`);
+    },
+  });
   const image = opts.image ?? tags.prometheus;
   if (!image || !tags.runtime) throw new Error('prometheus: images not built');
   const exporter = await startToxiproxyExporter({

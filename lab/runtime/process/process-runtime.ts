@@ -99,6 +99,7 @@ export class ProcessDriver implements RuntimeDriver {
         const { runLabels } = await import('../docker/engine.ts');
         const prom = await startProcessRunPrometheus(state, {
           labels: runLabels(opts.runId, { stateFile: opts.stateFile }),
+          onProgress: progress,
         });
         state.prometheus = { url: prom.url, container: prom.container };
       }
