@@ -22,6 +22,7 @@ import {
   type RpcChannel,
 } from '../../node/transport/index.ts';
 import type { Transport } from '../links/index.ts';
+import { openContainerProbe } from './container-probe.ts';
 
 export interface ProbeTarget {
   link: string;
@@ -34,6 +35,10 @@ export interface ProbeTarget {
   listen: string;
   /** Iroh node id of the target node. */
   irohId: string;
+  /** Docker runtime, node-to-node links: probe from inside the source node's container. */
+  container?: string | undefined;
+  /** ...with the source node's Iroh key file, as its container sees it. */
+  keyFile?: string | undefined;
 }
 
 export interface ProbeResult {
@@ -84,10 +89,15 @@ export interface SelfCheckOptions {
 /** What each link's source dials, per transport, read from the cluster's state and node configs. */
 export async function probeTargets(cluster: Cluster, only?: readonly string[]): Promise<ProbeTarget[]> {
   const peerAddrs = new Map<string, { grpc?: string; iroh?: string }>();
+  const keyFiles = new Map<string, string>();
   for (const node of cluster.state.nodes) {
     const config = parse(await readFile(node.configPath, 'utf8')) as {
+      node?: { data_dir?: string };
+      transport?: { iroh?: { secret_key_file?: string } };
       cluster?: { peers?: { id: string; grpc?: string; iroh_addrs?: string[] }[] };
     };
+    const key = config.transport?.iroh?.secret_key_file ?? 'iroh_secret.key';
+    keyFiles.set(node.id, key.startsWith('/') ? key : `${config.node?.data_dir ?? '.'}/${key}`);
     for (const peer of config.cluster?.peers ?? []) {
       peerAddrs.set(`${node.id}-${peer.id}`, {
         ...(peer.grpc !== undefined && { grpc: peer.grpc }),
@@ -117,6 +127,11 @@ export async function probeTargets(cluster: Cluster, only?: readonly string[]): 
         address,
         listen: transport === 'tcp' ? link.tcp.listen : link.udp.listen,
         irohId: to.irohId,
+        ...(cluster.runtime === 'docker' &&
+          link.from !== 'client' && {
+            container: cluster.state.nodes.find((n) => n.id === link.from)?.container,
+            keyFile: keyFiles.get(link.from),
+          }),
       });
     }
   }
@@ -128,24 +143,7 @@ export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}
   const delayMs = options.delayMs ?? 100;
   const cutWaitMs = options.cutWaitMs ?? 1500;
   const settleMs = options.settleMs ?? 2000;
-  if (cluster.runtime === 'docker') {
-    throw new SelfCheckError([
-      {
-        link: '(peer links)',
-        transport: 'tcp',
-        reason:
-          'node-to-node links of the docker runtime are not reachable from the host, so they cannot be probed yet; use the process runtime or set self_check: false',
-      },
-    ]);
-  }
   const targets = await probeTargets(cluster, options.links);
-  // One Iroh endpoint per probe, with the lab client's admitted identity: an endpoint remembers every
-  // address it was given for a node, and would open paths over the other links too.
-  const bindProbeEndpoint = () =>
-    bindIrohEndpoint({
-      bindAddress: '127.0.0.1:0',
-      secretKey: secretKeyOf(irohKeyFromHex(cluster.state.client.secretHex)),
-    });
   const failures: { link: string; transport: Transport; reason: string }[] = [];
   const results: ProbeResult[] = [];
   try {
@@ -153,13 +151,10 @@ export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}
     const queue = [...targets];
     const worker = async () => {
       for (let t = queue.shift(); t; t = queue.shift()) {
-        const endpoint = t.transport === 'udp' ? await bindProbeEndpoint() : undefined;
         try {
-          results.push(await probeLink(cluster, endpoint, t, delayMs, cutWaitMs, settleMs));
+          results.push(await probeLink(cluster, t, delayMs, cutWaitMs, settleMs));
         } catch (err) {
           failures.push({ link: t.link, transport: t.transport, reason: (err as Error).message });
-        } finally {
-          await endpoint?.close().catch(() => {});
         }
       }
     };
@@ -197,17 +192,6 @@ async function answersWithin(channel: RpcChannel, timeoutMs: number): Promise<nu
   }
 }
 
-/** For an Iroh channel, the paths its connection uses (a cut that does not take is often a direct path). */
-async function pathsNote(channel: RpcChannel): Promise<string> {
-  if (!(channel instanceof IrohChannel)) return '';
-  try {
-    const paths = (await channel.connect()).paths().filter((p) => p.isIp);
-    return ` (Iroh paths: ${paths.map((p) => `${p.remoteAddr}${p.isSelected ? ' selected' : ''}`).join(', ')})`;
-  } catch {
-    return '';
-  }
-}
-
 /** The fastest of n round trips: the path's own delay, least disturbed by load on the host. */
 async function minRtt(channel: RpcChannel, n: number, timeoutMs: number): Promise<number> {
   let best = Number.POSITIVE_INFINITY;
@@ -215,70 +199,118 @@ async function minRtt(channel: RpcChannel, n: number, timeoutMs: number): Promis
   return best;
 }
 
+/** One connection through a link, from the host or from inside the source's container. */
+interface Probe {
+  /** The address dialled, resolved: every Iroh path must go there. */
+  readonly dialed: string;
+  rtt(timeoutMs: number): Promise<number>;
+  /** Iroh: the connection's IP paths; undefined for TCP. */
+  paths(): Promise<string[] | undefined>;
+  close(): Promise<void>;
+}
+
+async function openAnyProbe(cluster: Cluster, t: ProbeTarget): Promise<Probe> {
+  if (t.container) {
+    const p = await openContainerProbe({
+      container: t.container,
+      transport: t.transport,
+      address: t.address,
+      irohId: t.irohId,
+      keyFile: t.keyFile ?? '',
+    });
+    return {
+      dialed: p.resolved,
+      rtt: (ms) => p.rtt(ms),
+      paths: async () => (t.transport === 'udp' ? p.paths() : undefined),
+      close: () => p.close(),
+    };
+  }
+  const p = await openProbe(cluster, t);
+  return {
+    dialed: t.address,
+    rtt: (ms) => p.rtt(ms),
+    paths: async () => (await p.iroh())?.paths,
+    close: () => p.close(),
+  };
+}
+
+async function answers(probe: Probe, timeoutMs: number): Promise<number | undefined> {
+  try {
+    return await probe.rtt(timeoutMs);
+  } catch {
+    return undefined;
+  }
+}
+
+async function fastest(probe: Probe, n: number, timeoutMs: number): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) best = Math.min(best, await probe.rtt(timeoutMs));
+  return best;
+}
+
+async function pathsOf(probe: Probe): Promise<string> {
+  const paths = await probe.paths().catch(() => undefined);
+  return paths ? ` (Iroh paths: ${paths.join(', ') || 'none'})` : '';
+}
+
 async function probeLink(
   cluster: Cluster,
-  endpoint: Endpoint | undefined,
   t: ProbeTarget,
   delayMs: number,
   cutWaitMs: number,
   settleMs: number,
 ): Promise<ProbeResult> {
   const link = await cluster.links.get(t.link, [t.transport]);
-  const channels: RpcChannel[] = [];
-  const open = () => {
-    const c = openChannel(endpoint, t);
-    channels.push(c);
-    return c;
+  const probes: Probe[] = [];
+  const open = async () => {
+    const p = await openAnyProbe(cluster, t);
+    probes.push(p);
+    return p;
   };
   try {
     // 1. Traffic flows, and through the hub.
-    const existing = open();
+    const existing = await open();
     let baselineMs: number;
     try {
-      await roundTrip(existing, 5000);
-      baselineMs = await minRtt(existing, 5, 5000);
+      await existing.rtt(5000);
+      baselineMs = await fastest(existing, 5, 5000);
       const settle = performance.now() + settleMs;
       while (performance.now() < settle) {
-        await roundTrip(existing, 5000);
+        await existing.rtt(5000);
         await new Promise((r) => setTimeout(r, 100));
       }
     } catch (err) {
       throw new Error(`no answer through ${t.address} before any fault (${(err as Error).message})`);
     }
-    if (existing instanceof IrohChannel) {
-      const conn = await existing.connect();
-      const away = conn
-        .paths()
-        .filter((p) => p.isIp && p.remoteAddr !== t.listen)
-        .map((p) => p.remoteAddr);
-      if (away.length > 0) {
-        throw new Error(
-          `the Iroh connection has a direct path to ${away.join(', ')} that bypasses the hub (link listens on ${t.listen})`,
-        );
-      }
+    const paths = await existing.paths();
+    const away = (paths ?? []).filter((p) => p !== existing.dialed);
+    if (away.length > 0) {
+      throw new Error(
+        `the Iroh connection has a direct path to ${away.join(', ')} that bypasses the hub (the link is ${existing.dialed})`,
+      );
     }
 
     // 2. A cut stops it: on the open connection and on a fresh one.
     await link.cut();
     try {
-      const still = await answersWithin(existing, cutWaitMs);
+      const still = await answers(existing, cutWaitMs);
       if (still !== undefined)
         throw new Error(
-          `a cut did not stop traffic: HealthCheck answered in ${still.toFixed(1)} ms on the open connection to ${t.address}${await pathsNote(existing)}`,
+          `a cut did not stop traffic: HealthCheck answered in ${still.toFixed(1)} ms on the open connection to ${t.address}${await pathsOf(existing)}`,
         );
-      const fresh = await answersWithin(open(), cutWaitMs);
+      const fresh = await answers(await open(), cutWaitMs);
       if (fresh !== undefined)
         throw new Error(
-          `a cut did not stop traffic: HealthCheck answered in ${fresh.toFixed(1)} ms on a new connection to ${t.address}${await pathsNote(existing)}`,
+          `a cut did not stop traffic: HealthCheck answered in ${fresh.toFixed(1)} ms on a new connection to ${t.address}${await pathsOf(existing)}`,
         );
     } finally {
       await link.heal();
     }
 
-    // 3. A delay shows in the round trip (on a fresh connection: the old one may still be backing off).
-    const after = open();
+    // 3. A delay shows in the round trip (on a new connection: the old one may still be backing off).
+    const after = await open();
     const deadline = performance.now() + 20_000;
-    while ((await answersWithin(after, 2000)) === undefined) {
+    while ((await answers(after, 2000)) === undefined) {
       if (performance.now() > deadline)
         throw new Error(`no answer through ${t.address} after the link healed`);
     }
@@ -288,7 +320,7 @@ async function probeLink(
     );
     let delayedMs: number;
     try {
-      delayedMs = await minRtt(after, 3, 5000 + delayMs * 4);
+      delayedMs = await fastest(after, 3, 5000 + delayMs * 4);
     } finally {
       await link.removeToxic(toxic).catch(() => {});
     }
@@ -299,7 +331,7 @@ async function probeLink(
     }
     return { link: t.link, transport: t.transport, baselineMs, delayedMs, ok: true };
   } finally {
-    await Promise.allSettled(channels.map((c) => c.close()));
+    await Promise.allSettled(probes.map((p) => p.close()));
   }
 }
 

@@ -1,0 +1,154 @@
+/**
+ * A probe that runs inside a node's container (docker runtime), so a node-to-node link is probed from
+ * where its source really sends: the script dials the peer address from the node's own config with
+ * the node's own Iroh identity, and takes commands on stdin (one HealthCheck, a new connection, the
+ * Iroh paths). The node image carries the node's transport code under /app/node.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const SCRIPT = String.raw`
+import { createInterface } from 'node:readline';
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+const t = await import('/app/node/transport/index.ts');
+const { SecretKey } = await import('@number0/iroh');
+const [transport, address, irohId, keyFile] = process.argv.slice(1);
+const at = address.lastIndexOf(':');
+const resolved = (await lookup(address.slice(0, at))).address + address.slice(at);
+let endpoint, channel;
+async function open() {
+  await channel?.close().catch(() => {});
+  await endpoint?.close().catch(() => {});
+  endpoint = undefined;
+  if (transport === 'tcp') channel = new t.GrpcChannel(address);
+  else {
+    const hex = readFileSync(keyFile, 'utf8').trim();
+    endpoint = await t.bindIrohEndpoint({ bindAddress: '0.0.0.0:0', secretKey: SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex'))) });
+    channel = new t.IrohChannel(endpoint, { nodeId: irohId, addrs: [address] }, { connectTimeoutMs: 3000 });
+  }
+}
+await open();
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+out({ ready: true, resolved });
+for await (const line of createInterface({ input: process.stdin })) {
+  const [cmd, arg] = line.split(' ');
+  try {
+    if (cmd === 'rtt') {
+      const client = t.createClient(t.ClusterService, channel);
+      const t0 = performance.now();
+      await client.healthCheck({}, { timeoutMs: Number(arg) });
+      out({ ok: true, ms: performance.now() - t0 });
+    } else if (cmd === 'new') { await open(); out({ ok: true }); }
+    else if (cmd === 'paths') {
+      const conn = await channel.connect();
+      out({ ok: true, paths: conn.paths().filter((p) => p.isIp).map((p) => p.remoteAddr) });
+    } else if (cmd === 'quit') { out({ ok: true }); break; }
+  } catch (err) { out({ ok: false, error: String(err?.message ?? err).split('\n')[0] }); }
+}
+await channel?.close().catch(() => {});
+await endpoint?.close().catch(() => {});
+process.exit(0);
+`;
+
+export interface ContainerProbeTarget {
+  container: string;
+  transport: 'tcp' | 'udp';
+  address: string;
+  irohId: string;
+  /** The source node's Iroh key file, as the container sees it. */
+  keyFile: string;
+}
+
+export interface ContainerProbe {
+  /** The dialled address as the container resolves it (what every Iroh path must be). */
+  readonly resolved: string;
+  /** One HealthCheck round trip in ms; throws with the error when none came. */
+  rtt(timeoutMs: number): Promise<number>;
+  /** Drops the connection (and endpoint) and dials anew. */
+  reopen(): Promise<void>;
+  paths(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function openContainerProbe(target: ContainerProbeTarget): Promise<ContainerProbe> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    'docker',
+    [
+      'exec',
+      '-i',
+      '-w',
+      '/app',
+      target.container,
+      'node',
+      '--input-type=module',
+      '-e',
+      SCRIPT,
+      target.transport,
+      target.address,
+      target.irohId,
+      target.keyFile,
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const lines = createInterface({ input: child.stdout });
+  const queue: ((line: string) => void)[] = [];
+  const pending: string[] = [];
+  lines.on('line', (line) => {
+    const waiter = queue.shift();
+    if (waiter) waiter(line);
+    else pending.push(line);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `probe in ${target.container} exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      ),
+    );
+  });
+  exited.catch(() => {});
+  const next = (): Promise<Record<string, unknown>> =>
+    Promise.race([
+      new Promise<Record<string, unknown>>((resolve) => {
+        const take = (line: string) => resolve(JSON.parse(line) as Record<string, unknown>);
+        const early = pending.shift();
+        if (early !== undefined) take(early);
+        else queue.push(take);
+      }),
+      exited,
+    ]);
+  const ask = async (command: string): Promise<Record<string, unknown>> => {
+    child.stdin.write(`${command}\n`);
+    return next();
+  };
+  const hello = await next();
+  return {
+    resolved: String(hello.resolved),
+    async rtt(timeoutMs) {
+      const r = await ask(`rtt ${timeoutMs}`);
+      if (r.ok !== true) throw new Error(String(r.error));
+      return Number(r.ms);
+    },
+    async reopen() {
+      await ask('new');
+    },
+    async paths() {
+      const r = await ask('paths');
+      return r.ok === true ? (r.paths as string[]) : [];
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.stdin.write('quit\n');
+        child.stdin.end();
+        await Promise.race([exited.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    },
+  };
+}
