@@ -165,7 +165,9 @@ export class BlixardNode {
       resolve: (peer) => this.book?.channel(peer),
       onTransition: (peer, tr) => {
         this.metrics.peerCircuitTransitions.inc({ peer, to: tr.to });
-        this.log.info('peer circuit breaker', { peer, from: tr.from, to: tr.to });
+        // Half-open probes of a dead peer flap open ↔ half-open every backoff: log only the edges.
+        if (tr.to === 'closed' || tr.from === 'closed')
+          this.log.info('peer circuit breaker', { peer, to: tr.to });
       },
     });
 

@@ -16,7 +16,11 @@ export interface BreakerOptions {
   backoff: BackoffOptions;
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 3, backoff: DEFAULT_BACKOFF };
+/**
+ * Five silent calls in a row: a live peer on a loaded machine misses a
+ * deadline now and then, and opening on it would hold back its Raft traffic.
+ */
+export const DEFAULT_BREAKER: BreakerOptions = { failureThreshold: 5, backoff: DEFAULT_BACKOFF };
 
 export interface BreakerTransition {
   from: BreakerState;

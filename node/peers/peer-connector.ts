@@ -22,7 +22,8 @@ export interface PeerConnectorOptions {
 export const DEFAULT_LINK: Omit<PeerLinkOptions, 'random'> = {
   breaker: DEFAULT_BREAKER,
   healthIntervalMs: 1000,
-  healthTimeoutMs: 1000,
+  // As long as a Raft send may take: a probe must not fail a peer that is merely slow.
+  healthTimeoutMs: 2000,
 };
 
 export class PeerConnector {

@@ -91,7 +91,8 @@ export class PeerLink {
       const now = Date.now();
       const state = this.breaker.state(now);
       const jittered = this.opts.healthIntervalMs * (0.75 + this.opts.random() * 0.5);
-      const delay = state === 'open' ? Math.max(0, this.breaker.retryAt - now) : jittered;
+      // Closed: the regular pace. Open: the end of the open period. Half-open: probe now.
+      const delay = state === 'closed' ? jittered : Math.max(0, this.breaker.retryAt - now);
       await sleep(delay, signal);
       if (signal.aborted) return;
       this.healthChecks += 1;
