@@ -122,6 +122,17 @@ describe('docker runtime topology and lifecycle', () => {
     expect(await tcpFrom('n1', hubHost, Number(hubPort))).toBe(0);
   });
 
+  it('reaches a node from the lab only through its client link, on both transports', async () => {
+    const n2 = cluster.node('n2');
+    const link = await cluster.link('client', 'n2');
+    await link.cut();
+    const cut = await n2.status(1500);
+    expect(cut.transports.grpc?.ok).toBe(false);
+    expect(cut.transports.iroh?.ok).toBe(false);
+    await link.heal();
+    await n2.waitHealthy();
+  });
+
   it('kills, restarts and pauses a node container, keeping its volume and identity', async () => {
     const n3 = cluster.node('n3');
     expect((await n3.exec(['sh', '-c', 'echo kept > /var/lib/blixard/marker'])).code).toBe(0);

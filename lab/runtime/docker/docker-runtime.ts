@@ -165,7 +165,28 @@ export class DockerDriver implements RuntimeDriver {
     const c = this.container(node);
     const info = await c.inspect();
     if (info.State.Paused) await c.unpause();
-    if (!info.State.Running) await c.start();
+    if (info.State.Running) return;
+    await c.start();
+    await this.refreshUdpLinks(node);
+  }
+
+  /**
+   * A restarted container may get another address on its network, while the UDP proxy's sessions
+   * keep sending to the address the name had when each session opened (until they go idle, which a
+   * retrying client never lets happen). Re-enabling the links into this node opens fresh sessions;
+   * a link that is cut on purpose stays cut.
+   */
+  private async refreshUdpLinks(node: NodeState): Promise<void> {
+    const headers = { 'content-type': 'application/json' };
+    for (const link of this.state.links.filter((l) => l.to === node.id)) {
+      const url = `${this.state.hub.udpAdmin}/proxies/${encodeURIComponent(link.name)}`;
+      const current = (await (await fetch(url)).json()) as { enabled?: boolean };
+      if (current.enabled !== true) continue;
+      for (const enabled of [false, true]) {
+        const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ enabled }) });
+        if (!res.ok) throw new Error(`UDP link ${link.name}: ${res.status} ${await res.text()}`);
+      }
+    }
   }
 
   async stopNode(node: NodeState): Promise<void> {
