@@ -18,6 +18,7 @@ import {
   type TransportMode,
 } from '../transport/index.ts';
 import type { AddressBook } from './address-book.ts';
+import { leaderClient } from './leader-client.ts';
 import type { RaftDriver } from './raft-driver.ts';
 
 export interface RaftServicesDeps {
@@ -76,14 +77,8 @@ export function raftServices(d: RaftServicesDeps) {
     });
   };
 
-  const leaderClient = <S extends typeof ClusterService | typeof BlixardService>(service: S) => {
-    const leader = driver.leaderId;
-    if (!leader) throw new RpcError(Code.UNAVAILABLE, 'no leader known (election in progress or no quorum)');
-    const channel = book.channel(leader);
-    if (!channel)
-      throw new RpcError(Code.UNAVAILABLE, `leader is ${leader}, whose address this node does not know`);
-    return createClient(service, channel);
-  };
+  const toLeader = <S extends typeof ClusterService | typeof BlixardService>(service: S) =>
+    leaderClient(driver, book, service);
 
   const cluster: Partial<ServiceImpl<typeof ClusterService>> = {
     sendRaftMessage: (req) => {
@@ -119,7 +114,7 @@ export function raftServices(d: RaftServicesDeps) {
     joinCluster: async (req, ctx) => {
       if (!req.nodeId) throw new RpcError(Code.INVALID_ARGUMENT, 'node_id is required');
       if (!driver.isLeader)
-        return leaderClient(ClusterService).joinCluster(req, {
+        return toLeader(ClusterService).joinCluster(req, {
           signal: ctx.signal,
           timeoutMs: d.proposalTimeoutMs * 2,
         });
@@ -157,7 +152,7 @@ export function raftServices(d: RaftServicesDeps) {
     leaveCluster: async (req, ctx) => {
       if (!req.nodeId) throw new RpcError(Code.INVALID_ARGUMENT, 'node_id is required');
       if (!driver.isLeader)
-        return leaderClient(ClusterService).leaveCluster(req, {
+        return toLeader(ClusterService).leaveCluster(req, {
           signal: ctx.signal,
           timeoutMs: d.proposalTimeoutMs * 2,
         });
@@ -170,7 +165,7 @@ export function raftServices(d: RaftServicesDeps) {
         if (!(await driver.transferLeadership(undefined, d.proposalTimeoutMs))) {
           throw new RpcError(Code.UNAVAILABLE, 'could not hand over leadership before leaving');
         }
-        return leaderClient(ClusterService).leaveCluster(req, {
+        return toLeader(ClusterService).leaveCluster(req, {
           signal: ctx.signal,
           timeoutMs: d.proposalTimeoutMs * 2,
         });
@@ -207,7 +202,7 @@ export function raftServices(d: RaftServicesDeps) {
       if (!driver.isLeader) {
         if (req.hops > 0)
           throw new RpcError(Code.UNAVAILABLE, `not the leader (leader: ${driver.leaderId || 'unknown'})`);
-        return leaderClient(BlixardService).proposeTask(
+        return toLeader(BlixardService).proposeTask(
           { ...req, hops: req.hops + 1 },
           { signal: ctx.signal, timeoutMs: d.proposalTimeoutMs * 2 },
         );

@@ -1,21 +1,2 @@
-/**
- * Writes go to the leader: a follower forwards the same request there, and
- * without a known leader the answer is UNAVAILABLE, never a stale success.
- */
-import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type { AddressBook } from '../cluster/address-book.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
-import { Code, createClient, RpcError, type TypedClient } from '../transport/index.ts';
-
-export function leaderClient<S extends GenService<GenServiceMethods>>(
-  driver: RaftDriver,
-  book: AddressBook,
-  service: S,
-): TypedClient<S> {
-  const leader = driver.leaderId;
-  if (!leader) throw new RpcError(Code.UNAVAILABLE, 'no leader known (election in progress or no quorum)');
-  const channel = book.channel(leader);
-  if (!channel)
-    throw new RpcError(Code.UNAVAILABLE, `leader is ${leader}, whose address this node does not know`);
-  return createClient(service, channel);
-}
+/** The leader client lives with the consensus code; VM and task RPCs use it from here. */
+export { leaderClient } from '../cluster/leader-client.ts';
