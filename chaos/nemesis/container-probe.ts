@@ -18,8 +18,10 @@ const at = address.lastIndexOf(':');
 const resolved = (await lookup(address.slice(0, at))).address + address.slice(at);
 let endpoint, channel;
 async function open() {
-  await channel?.close().catch(() => {});
-  await endpoint?.close().catch(() => {});
+  // Closing an endpoint can wait for its peers; the old one is let go without waiting.
+  const [oldChannel, oldEndpoint] = [channel, endpoint];
+  void oldChannel?.close().catch(() => {});
+  void oldEndpoint?.close().catch(() => {});
   endpoint = undefined;
   if (transport === 'tcp') channel = new t.GrpcChannel(address);
   else {
@@ -46,8 +48,6 @@ for await (const line of createInterface({ input: process.stdin })) {
     } else if (cmd === 'quit') { out({ ok: true }); break; }
   } catch (err) { out({ ok: false, error: String(err?.message ?? err).split('\n')[0] }); }
 }
-await channel?.close().catch(() => {});
-await endpoint?.close().catch(() => {});
 process.exit(0);
 `;
 
@@ -113,8 +113,15 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
     );
   });
   exited.catch(() => {});
-  const next = (): Promise<Record<string, unknown>> =>
+  const next = (withinMs = 30_000): Promise<Record<string, unknown>> =>
     Promise.race([
+      new Promise<never>((_, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`probe in ${target.container} gave no answer within ${withinMs / 1000} s`)),
+          withinMs,
+        );
+        timer.unref();
+      }),
       new Promise<Record<string, unknown>>((resolve) => {
         const take = (line: string) => resolve(JSON.parse(line) as Record<string, unknown>);
         const early = pending.shift();
