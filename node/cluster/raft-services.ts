@@ -12,7 +12,6 @@ import {
   BlixardService,
   ClusterService,
   Code,
-  createClient,
   RpcError,
   type ServiceImpl,
   type TransportMode,
