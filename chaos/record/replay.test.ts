@@ -20,7 +20,7 @@ name: replay test
 seed: 2024
 # Iroh paths can leave the hub on loopback; this test is about replay, not about faults taking.
 self_check: false
-cluster: { nodes: 3, mode: dual }
+cluster: { nodes: 3, mode: dual, runtime: process }
 workload: { clients: 2, keys: 2, duration: 6s, timeout: 1s }
 generate:
   intensity: 0.7

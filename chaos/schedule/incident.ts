@@ -69,9 +69,10 @@ export const IncidentSchema = z
       .strictObject({
         nodes: z.number().int().min(1).max(32).default(3),
         mode: z.enum(['grpc', 'dual', 'iroh']).default('dual'),
-        runtime: z.enum(['process', 'docker']).default('process'),
+        /** As `make lab up`: docker, where nodes cannot reach each other around the hub. */
+        runtime: z.enum(['process', 'docker']).default('docker'),
       })
-      .default({ nodes: 3, mode: 'dual', runtime: 'process' }),
+      .default({ nodes: 3, mode: 'dual', runtime: 'docker' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
     /** Prove every fault takes on the wire before the schedule starts. */
     self_check: z.boolean().default(true),
