@@ -6,7 +6,6 @@
  */
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { Cluster } from '../../lab/runtime/index.ts';
 import { REPO_ROOT } from '../../lab/runtime/state.ts';
 import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/linearizability.ts';
@@ -15,7 +14,13 @@ import { Nemesis, NemesisError } from '../nemesis/nemesis.ts';
 import { describeOp } from '../nemesis/ops.ts';
 import type { Schedule } from '../nemesis/schedule.ts';
 import { SelfCheckError, type SelfCheckOptions, selfCheck } from '../nemesis/self-check.ts';
-import { type Incident, loadIncident, parseIncident, scheduleOf } from '../schedule/incident.ts';
+import {
+  type Incident,
+  incidentToYaml,
+  loadIncident,
+  parseIncident,
+  scheduleOf,
+} from '../schedule/incident.ts';
 import { newRunId, RunRecorder } from './recorder.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
@@ -62,7 +67,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   const progress = options.onProgress ?? (() => {});
   const rec = await RunRecorder.create({ dir, id, seed });
   const { source: _source, ...file } = incident;
-  await rec.writeText('incident.yaml', stringify({ ...file, seed }));
+  await rec.writeText('incident.yaml', incidentToYaml(incident, seed));
   await rec.writeJson('schedule.json', schedule);
 
   let cluster = options.cluster;

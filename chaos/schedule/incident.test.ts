@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncidentError, loadIncident, parseIncident, scheduleOf } from './incident.ts';
+import { IncidentError, incidentToYaml, loadIncident, parseIncident, scheduleOf } from './incident.ts';
 
 const INCIDENTS = join(import.meta.dirname, '..', '..', 'scenarios', 'incidents');
 
@@ -22,6 +22,16 @@ describe('incident files', () => {
     for (const f of files) {
       const incident = await loadIncident(join(INCIDENTS, f));
       expect(scheduleOf(incident).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('writes an incident back as a file that parses to the same incident (how runs record it)', async () => {
+    const files = (await readdir(INCIDENTS)).filter((f) => f.endsWith('.yaml'));
+    for (const f of files) {
+      const incident = await loadIncident(join(INCIDENTS, f));
+      const again = parseIncident(incidentToYaml(incident), 'again.yaml');
+      expect({ ...again, source: incident.source }).toEqual(incident);
+      expect(parseIncident(incidentToYaml(incident, 99), 'x').seed).toBe(99);
     }
   });
 

@@ -13,7 +13,7 @@
  *   generate: { intensity: 0.5, faults: [partition, latency] }
  */
 import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../links/index.ts';
 import { parseDuration } from '../nemesis/durations.ts';
@@ -242,4 +242,15 @@ export function scheduleOf(incident: Incident, seed = incident.seed): Schedule {
     ...(g.faults && { faults: g.faults }),
     ...(g.mean_fault !== undefined && { meanFaultMs: g.mean_fault }),
   });
+}
+
+/**
+ * The incident as a file again (times in ms), e.g. a run's record: parsing it gives the same incident.
+ * `seed` replaces the file's (the seed the run used).
+ */
+export function incidentToYaml(incident: Incident, seed = incident.seed): string {
+  const { source: _source, schedule, ...rest } = incident;
+  const file: Record<string, unknown> = { ...rest, seed };
+  if (schedule) file.schedule = schedule.map((step) => ({ at: step.at, ...step.op }));
+  return stringify(file);
 }
