@@ -27,6 +27,8 @@ export interface TaskRunnerOptions {
   report: (r: TaskReport) => Promise<number>;
   waitApplied: (index: number) => Promise<void>;
   caughtUp: () => boolean;
+  /** Resolves once this node has applied everything the leader had committed when asked (ReadIndex). */
+  confirm: () => Promise<void>;
   log: Logger;
 }
 
@@ -36,31 +38,61 @@ export class TaskRunner {
   private readonly mine = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private confirming = false;
 
   constructor(o: TaskRunnerOptions) {
     this.o = o;
   }
 
-  /** Looks for work; called after applied entries and on the reconcile timer. */
+  /**
+   * Looks for work; called after applied entries and on the reconcile timer.
+   * New work waits for a ReadIndex round first: an old local state (after a
+   * restart) may still show PENDING a task this node already ran.
+   */
   poll(): void {
-    if (this.stopped || !this.o.caughtUp()) return;
-    for (const task of this.o.state.tasks()) {
-      if (task.node !== this.o.nodeId) continue;
-      if (task.state === 'succeeded' || task.state === 'failed') {
+    if (this.stopped || this.confirming || !this.o.caughtUp()) return;
+    for (const task of this.o.state.tasks())
+      if (task.node === this.o.nodeId && (task.state === 'succeeded' || task.state === 'failed'))
         this.mine.delete(task.id);
-        continue;
-      }
-      if (this.mine.has(task.id)) continue;
-      this.mine.add(task.id);
-      const job = (task.state === 'pending' ? this.run(task) : this.interrupted(task))
-        .catch((err: unknown) => {
-          // Left in `mine` only on success: a failed report is retried by a later poll.
-          this.mine.delete(task.id);
-          this.o.log.warn('task report failed', { task: task.id, error: String(err) });
-        })
-        .finally(() => this.inFlight.delete(job));
-      this.inFlight.add(job);
-    }
+    if (this.candidates().length === 0) return;
+    this.confirming = true;
+    const job = this.o
+      .confirm()
+      .then(() => {
+        for (const task of this.candidates()) this.take(task);
+      })
+      .catch((err: unknown) =>
+        this.o.log.debug('state not confirmed; no task started', { error: String(err) }),
+      )
+      .finally(() => {
+        this.confirming = false;
+        this.inFlight.delete(job);
+      });
+    this.inFlight.add(job);
+  }
+
+  private candidates(): TaskRecord[] {
+    return this.o.state
+      .tasks()
+      .filter(
+        (t) =>
+          t.node === this.o.nodeId &&
+          (t.state === 'pending' || t.state === 'running') &&
+          !this.mine.has(t.id),
+      );
+  }
+
+  private take(task: TaskRecord): void {
+    if (this.stopped || this.mine.has(task.id)) return;
+    this.mine.add(task.id);
+    const job = (task.state === 'pending' ? this.run(task) : this.interrupted(task))
+      .catch((err: unknown) => {
+        // Left in `mine` only on success: a failed report is retried by a later poll.
+        this.mine.delete(task.id);
+        this.o.log.warn('task report failed', { task: task.id, error: String(err) });
+      })
+      .finally(() => this.inFlight.delete(job));
+    this.inFlight.add(job);
   }
 
   async stop(): Promise<void> {

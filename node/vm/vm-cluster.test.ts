@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PlacementStrategy, TaskState, VmState } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/local-cluster.ts';
 import { type CodeName, RpcError } from '../transport/index.ts';
@@ -15,8 +15,12 @@ import { placeVm, type Strategy } from './scheduler.ts';
 import { guestProcesses, killGuests } from './testing/guest-processes.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
-const LIVENESS_MS = 30_000;
+/** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
+const LIVENESS_MS = 60_000;
 const poll = { timeout: LIVENESS_MS, interval: 100 };
+
+// A test waits on several polls in a row, each bounded by the liveness bound.
+vi.setConfig({ testTimeout: 240_000 });
 
 let cluster: LocalCluster;
 

@@ -9,15 +9,19 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VmState } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/local-cluster.ts';
 import { DEFAULT_GUEST } from './process-backend.ts';
 import { guestProcesses, killGuests } from './testing/guest-processes.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
-const poll = { timeout: 30_000, interval: 100 };
+/** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
+const poll = { timeout: 60_000, interval: 100 };
 const t = { timeoutMs: 10_000 };
+
+// A test waits on several polls in a row, each bounded by the liveness bound.
+vi.setConfig({ testTimeout: 240_000 });
 
 let cluster: LocalCluster;
 let sampler: NodeJS.Timeout | undefined;

@@ -30,6 +30,8 @@ export interface VmManagerOptions {
   waitApplied: (index: number) => Promise<void>;
   /** True once the node knows a leader and has applied what it knows to be committed. */
   caughtUp: () => boolean;
+  /** Resolves once this node has applied everything the leader had committed when asked (ReadIndex). */
+  confirm: () => Promise<void>;
   /** Local path of a VM's image (fetching it first if the image store can); undefined: an empty disk. */
   resolveImage: (image: string) => Promise<string | undefined>;
   reconcileMs: number;
@@ -42,6 +44,7 @@ export class VmManager {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private queued = false;
+  private confirming = false;
   private stopped = false;
   /** Replaced by the image store when it is wired in. */
   resolveImage: (image: string) => Promise<string | undefined>;
@@ -83,8 +86,8 @@ export class VmManager {
     await this.o.backend.close();
   }
 
-  private round(): void {
-    const actions = reconcile({
+  private decide(): ReconcileAction[] {
+    return reconcile({
       self: this.o.nodeId,
       vms: this.o.state.vms().map((v) => ({ ...v, pid: v.pid ?? 0 })),
       guests: this.o.backend.guests(),
@@ -92,7 +95,34 @@ export class VmManager {
       busy: this.busy,
       caughtUp: this.o.caughtUp(),
     });
-    for (const action of actions) this.run(action);
+  }
+
+  /**
+   * Stops and reports go ahead on the local state (they are safe on a stale
+   * one: a report is guarded, a wrongly stopped guest is started again).
+   * Starts wait for a ReadIndex round: a node back from a restart or a
+   * partition may hold an old state in which a VM since taken over by another
+   * node is still its own, and must not boot it from that.
+   */
+  private round(): void {
+    const actions = this.decide();
+    for (const action of actions) if (action.kind !== 'start') this.run(action);
+    if (this.confirming || !actions.some((a) => a.kind === 'start')) return;
+    this.confirming = true;
+    const job = this.o
+      .confirm()
+      .then(() => {
+        if (this.stopped) return;
+        for (const action of this.decide()) if (action.kind === 'start') this.run(action);
+      })
+      .catch((err: unknown) =>
+        this.o.log.debug('state not confirmed; guests not started this round', { error: String(err) }),
+      )
+      .finally(() => {
+        this.confirming = false;
+        this.inFlight.delete(job);
+      });
+    this.inFlight.add(job);
   }
 
   private run(action: ReconcileAction): void {

@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import type { AddressBook } from '../cluster/address-book.ts';
 import type { RaftDriver } from '../cluster/raft-driver.ts';
 import type { NodeConfig } from '../config/index.ts';
+import { RegisterOp } from '../gen/blixard_pb.js';
 import { createLogger } from '../log.ts';
 import { type AddressRecord, type ClusterState, VM_STATES, type VmStateName } from '../state/index.ts';
+import { BlixardService } from '../transport/index.ts';
 import type { VmBackend } from './backend.ts';
 import { CapacityAnnouncer } from './capacity-announcer.ts';
+import { leaderClient } from './leader.ts';
 import { DEFAULT_GUEST, ProcessBackend } from './process-backend.ts';
 import { TaskRunner } from './task-runner.ts';
 import { taskServices } from './task-services.ts';
@@ -58,6 +61,7 @@ export class VmNode {
     // has heard committed is applied (after a restart, not some older point of the log).
     const caughtUp = () => d.driver.leaderId !== '' && d.state.applied >= d.driver.status().commit;
     const waitApplied = (index: number) => d.driver.waitApplied(index);
+    const confirm = () => confirmFresh(d.driver, d.book, cfg.raft.proposal_timeout_ms);
     this.manager = new VmManager({
       nodeId: id,
       state: d.state,
@@ -65,6 +69,7 @@ export class VmNode {
       report: (r) => this.vmRpc.reporter(r),
       waitApplied,
       caughtUp,
+      confirm,
       resolveImage: async (image) => localImage(cfg.node.data_dir, image),
       reconcileMs: vm.reconcile_ms,
       log,
@@ -96,6 +101,7 @@ export class VmNode {
       report: (r) => this.taskRpc.reporter(r),
       waitApplied,
       caughtUp,
+      confirm,
       log: createLogger('task', { node: id }),
     });
     this.announcer = new CapacityAnnouncer({
@@ -157,6 +163,27 @@ export class VmNode {
     return counts;
   }
 }
+
+/**
+ * A linearizable read point, applied here: the leader confirms its commit
+ * index with a quorum (ReadIndex), and this node waits until it has applied
+ * that far. A follower asks through a register read (ProposeTask READ), which
+ * the leader serves by ReadIndex.
+ */
+async function confirmFresh(driver: RaftDriver, book: AddressBook, timeoutMs: number): Promise<void> {
+  if (driver.isLeader) {
+    await driver.readIndex(timeoutMs);
+    return;
+  }
+  const reply = await leaderClient(driver, book, BlixardService).proposeTask(
+    { key: FRESHNESS_KEY, op: RegisterOp.READ },
+    { timeoutMs },
+  );
+  await driver.waitApplied(Number(reply.index));
+}
+
+/** The register a freshness read names; it is only ever read. */
+const FRESHNESS_KEY = 'blixard/vm/read-point';
 
 /** An image present as a plain file under data_dir/images; the image store may replace this lookup. */
 function localImage(dataDir: string, image: string): string | undefined {
