@@ -10,7 +10,7 @@ import { Cluster } from '../../lab/runtime/index.ts';
 import { REPO_ROOT } from '../../lab/runtime/state.ts';
 import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/linearizability.ts';
 import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/register.ts';
-import { Nemesis, NemesisError } from '../nemesis/nemesis.ts';
+import { Nemesis, NemesisError, nodeAnswers } from '../nemesis/nemesis.ts';
 import { describeOp } from '../nemesis/ops.ts';
 import type { Schedule } from '../nemesis/schedule.ts';
 import { SelfCheckError, type SelfCheckOptions, selfCheck } from '../nemesis/self-check.ts';
@@ -120,7 +120,16 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     } else {
       rec.event('self-check', { detail: { ok: false, skipped: 'self_check: false in the incident file' } });
     }
-    await c.waitHealthy(30_000);
+    // Every node answers on every transport it serves before the schedule starts (new connections:
+    // the lab client's own Iroh endpoint may still be stuck on links the self-check cut).
+    const silent = (
+      await Promise.all(c.nodes.map(async (n) => ((await nodeAnswers(c, n.id, 30_000)) ? undefined : n.id)))
+    ).filter((id) => id !== undefined);
+    if (silent.length > 0) {
+      verdict.status = 'aborted';
+      verdict.reason = `${silent.join(', ')} did not answer on every transport before the schedule started`;
+      throw new Error(verdict.reason);
+    }
 
     const nemesis = new Nemesis(c, {
       seed,
