@@ -2,12 +2,15 @@
  * The fault self-check on a real process cluster: it passes when every fault takes, and it fails —
  * naming the link — when a link bypasses the hub (its source dials the node directly).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
+import { readEvents, readHistory } from '../record/recorder.ts';
+import { runIncident } from '../record/run.ts';
+import { parseIncident } from '../schedule/incident.ts';
 import { probeTargets, SelfCheckError, selfCheck } from './self-check.ts';
 
 let cluster: Cluster;
@@ -78,6 +81,45 @@ describe('fault self-check', () => {
     } finally {
       n2.state.clientGrpc = viaHub;
       n2.reconnect();
+    }
+  });
+
+  it('aborts a run whose fault does not take, before any fault or client operation', async () => {
+    const n2 = cluster.node('n2');
+    const viaHub = n2.state.clientGrpc;
+    n2.state.clientGrpc = await directGrpc('n2');
+    const runsDir = await mkdtemp(join(tmpdir(), 'aborted-run-'));
+    try {
+      const incident = parseIncident(
+        'name: must abort\ncluster: { nodes: 3, mode: grpc, runtime: process }\nworkload: { duration: 2s, transports: [grpc] }\nschedule:\n  - { at: 0s, do: partition, kind: isolate, node: n1 }\n  - { at: 1s, do: heal }\n',
+        'abort.yaml',
+      );
+      const error = await runIncident({
+        incident,
+        cluster,
+        runsDir,
+        selfCheck: { links: ['client-n2'] },
+      }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(SelfCheckError);
+      const [id] = await readdir(runsDir);
+      const runDir = join(runsDir, id as string);
+      const verdict = JSON.parse(await readFile(join(runDir, 'verdict.json'), 'utf8')) as {
+        status: string;
+        reason: string;
+      };
+      expect(verdict.status).toBe('aborted');
+      expect(verdict.reason).toMatch(/link client-n2 \(tcp\)/);
+      const events = await readEvents(runDir);
+      expect(events.map((e) => e.kind)).toEqual(['run-start', 'self-check', 'run-end']);
+      expect(events[1]?.detail?.ok).toBe(false);
+      expect(await readHistory(runDir)).toEqual([]);
+    } finally {
+      n2.state.clientGrpc = viaHub;
+      n2.reconnect();
+      await rm(runsDir, { recursive: true, force: true });
     }
   });
 

@@ -183,6 +183,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       verdict.reason = lin.explanation ?? 'linearizability unknown (search budget spent)';
     else if (verdict.nemesisErrors.length > 0) verdict.reason = 'some nemesis ops failed';
     await snapshot(c, rec);
+  } catch (err) {
+    // Anything that stops a run before its verdict is an abort, with the reason on record.
+    verdict.status = 'aborted';
+    verdict.reason ??= err instanceof Error ? err.message : String(err);
+    throw err;
   } finally {
     rec.event('run-end', { detail: { status: verdict.status } });
     await rec.writeJson('verdict.json', verdict).catch(() => {});
