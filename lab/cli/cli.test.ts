@@ -6,10 +6,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isOurs } from '../runtime/process/detached.ts';
 import { type ClusterState, readState } from '../runtime/state.ts';
 import type { StatusReport } from './status-table.ts';
+
+// Real processes and containers on a shared machine: generous limits, never a timing assertion.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const CLI = join(import.meta.dirname, '..', 'cli.ts');
 let dir: string;

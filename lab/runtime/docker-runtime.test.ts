@@ -6,11 +6,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findLink, type TransportMode } from '../topology/index.ts';
 import { docker, LABEL_RUN } from './docker/engine.ts';
 import { removeOrphans, removeRun } from './docker/index.ts';
 import { Cluster } from './index.ts';
+
+// Real processes and containers on a shared machine: generous limits, never a timing assertion.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const dirs: string[] = [];
 const runs: string[] = [];
@@ -23,7 +26,15 @@ async function workDir(): Promise<string> {
 }
 
 async function start(mode: TransportMode, nodes = 3): Promise<Cluster> {
-  const cluster = await Cluster.start({ nodes, runtime: 'docker', mode, workDir: await workDir(), seed: 3 });
+  // Prometheus is dashboards/'s subject; these tests are about the runtime.
+  const cluster = await Cluster.start({
+    nodes,
+    runtime: 'docker',
+    mode,
+    workDir: await workDir(),
+    seed: 3,
+    prometheus: false,
+  });
   runs.push(cluster.runId);
   return cluster;
 }
@@ -78,7 +89,12 @@ describe.each<TransportMode>(['grpc', 'dual', 'iroh'])('docker runtime, %s mode'
       }
     }
     await expectLeaderAndWrite(cluster);
-    expect(await resourcesOf(cluster.runId)).toHaveLength(3 + 1 + 1 + 4 + 3);
+    const made = await resourcesOf(cluster.runId);
+    for (const part of ['n1', 'n2', 'n3', 'hub']) {
+      expect(made).toContain(`container /blixard-${cluster.runId}-${part}`);
+    }
+    expect(made.filter((r) => r.startsWith('network '))).toHaveLength(4);
+    expect(made.filter((r) => r.startsWith('volume '))).toHaveLength(3);
     await cluster.stop();
     expect(await resourcesOf(cluster.runId)).toEqual([]);
   });
@@ -159,7 +175,7 @@ describe('docker runtime cleanup', () => {
   function startChild(runId: string, line: string, dir: string): Promise<ChildProcess> {
     const script = `
       import { Cluster } from ${JSON.stringify(join(import.meta.dirname, 'index.ts'))};
-      await Cluster.start({ nodes: 2, runtime: 'docker', mode: 'dual', runId: ${JSON.stringify(runId)},
+      await Cluster.start({ nodes: 2, runtime: 'docker', mode: 'dual', prometheus: false, runId: ${JSON.stringify(runId)},
         workDir: ${JSON.stringify(dir)}, onProgress: (m) => console.log(m) });
       console.log('STARTED');
       setInterval(() => {}, 1000);`;

@@ -5,11 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TransportMode } from '../topology/index.ts';
 import { Cluster } from './index.ts';
 import { isOurs } from './process/detached.ts';
 import type { ProcRecord } from './state.ts';
+
+// Real processes and containers on a shared machine: generous limits, never a timing assertion.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const dirs: string[] = [];
 const clusters: Cluster[] = [];
