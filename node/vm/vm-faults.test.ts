@@ -91,6 +91,7 @@ async function ready(): Promise<void> {
 
 /** The VM runs on `node` per every live replica and per /proc, and on no other node. */
 async function runsOnlyOn(vm: string, node: string): Promise<void> {
+  let seen = '';
   await expect
     .poll(async () => {
       const views = await Promise.all(
@@ -102,6 +103,10 @@ async function runsOnlyOn(vm: string, node: string): Promise<void> {
         ),
       );
       const procs = guestProcesses(cluster.dir).filter((g) => g.vm === vm);
+      seen = JSON.stringify({
+        views: views.map((v) => v && { state: v.state, node: v.nodeId, pid: v.pid }),
+        procs,
+      });
       return (
         views.every((v) => v?.state === VmState.RUNNING && v.nodeId === node) &&
         procs.length === 1 &&
@@ -109,7 +114,21 @@ async function runsOnlyOn(vm: string, node: string): Promise<void> {
         procs[0]?.pid === views[0]?.pid
       );
     }, poll)
-    .toBe(true);
+    .toBe(true)
+    .catch((err: unknown) => {
+      // What the replicas and /proc last showed, and what the nodes last said about it.
+      const logs = NODES.map(
+        (id) =>
+          `${id}:\n${cluster
+            .logTail(id, 200)
+            .split('\n')
+            .filter((l) => l.includes(vm))
+            .slice(-8)
+            .join('\n')}`,
+      );
+      console.error(`${vm} not running only on ${node}; last seen ${seen}\n${logs.join('\n')}`);
+      throw err;
+    });
 }
 
 async function replicasAgree(): Promise<void> {
