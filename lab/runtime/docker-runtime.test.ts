@@ -149,6 +149,35 @@ describe('docker runtime topology and lifecycle', () => {
     await n2.waitHealthy();
   });
 
+  it('starts a node killed while the others wrote again from its volume, and it catches up', async () => {
+    const n3 = cluster.node('n3');
+    await n3.kill();
+    let index = 0n;
+    while (index === 0n) {
+      const statuses = await Promise.all(['n1', 'n2'].map((id) => cluster.node(id).status()));
+      const leader = statuses.find((s) => s.role === 'leader');
+      const reply = leader
+        ? await cluster
+            .node(leader.id)
+            .client('grpc')
+            .blixard.proposeTask(
+              { key: 'catch-up', op: 1, value: 'while n3 was down' },
+              { timeoutMs: 10_000 },
+            )
+            .catch(() => undefined)
+        : undefined;
+      if (reply?.success) index = reply.index;
+      else await new Promise((r) => setTimeout(r, 300));
+    }
+    await n3.start();
+    await n3.waitHealthy();
+    for (;;) {
+      const s = await n3.status();
+      if (s.commit !== 'unknown' && BigInt(s.commit) >= index) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
   it('kills, restarts and pauses a node container, keeping its volume and identity', async () => {
     const n3 = cluster.node('n3');
     expect((await n3.exec(['sh', '-c', 'echo kept > /var/lib/blixard/marker'])).code).toBe(0);
