@@ -42,6 +42,17 @@ for await (const line of createInterface({ input: process.stdin })) {
       await client.healthCheck({}, { timeoutMs: Number(arg) });
       out({ ok: true, ms: performance.now() - t0 });
     } else if (cmd === 'new') { await open(); out({ ok: true }); }
+    else if (cmd === 'direct') {
+      // A handshake and a HealthCheck straight to the node's own address, around the hub.
+      const hex = readFileSync(keyFile, 'utf8').trim();
+      const ep = await t.bindIrohEndpoint({ bindAddress: '0.0.0.0:0', secretKey: SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex'))) });
+      const ch = new t.IrohChannel(ep, { nodeId: irohId, addrs: [arg] }, { connectTimeoutMs: 1500 });
+      try {
+        await t.createClient(t.ClusterService, ch).healthCheck({}, { timeoutMs: 1500 });
+        out({ ok: true, reached: true });
+      } catch { out({ ok: true, reached: false }); }
+      void ch.close().catch(() => {}); void ep.close().catch(() => {});
+    }
     else if (cmd === 'paths') {
       const conn = await channel.connect();
       out({ ok: true, paths: conn.paths().filter((p) => p.isIp).map((p) => p.remoteAddr) });
@@ -68,6 +79,8 @@ export interface ContainerProbe {
   /** Drops the connection (and endpoint) and dials anew. */
   reopen(): Promise<void>;
   paths(): Promise<string[]>;
+  /** Whether an Iroh HealthCheck straight to `address` (not the link) answers from this container. */
+  reaches(address: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -144,6 +157,10 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
     },
     async reopen() {
       await ask('new');
+    },
+    async reaches(address) {
+      const r = await ask(`direct ${address}`);
+      return r.reached === true;
     },
     async paths() {
       const r = await ask('paths');

@@ -11,6 +11,7 @@ import { Cluster } from '../../lab/runtime/index.ts';
 import { Nemesis } from './nemesis.ts';
 import { op } from './schedule.ts';
 import {
+  directIrohAddresses,
   openProbe,
   openSourceProbe,
   type ProbeTarget,
@@ -44,6 +45,12 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
   };
 
   it('the self-check passes on every link side of both transports', async () => {
+    // Nodes sit on separate networks: not even the host reaches a node's Iroh endpoint around the hub.
+    const direct = await directIrohAddresses(cluster, 'n1');
+    expect(direct.length).toBeGreaterThan(0);
+    const [udp] = (await probeTargets(cluster, ['client-n1'])).filter((t) => t.transport === 'udp');
+    for (const address of direct)
+      expect(await probeFromSource(cluster, { ...(udp as ProbeTarget), address }, 1500)).toBeUndefined();
     const report = await selfCheck(cluster);
     expect(report.results).toHaveLength(18);
     for (const r of report.results)

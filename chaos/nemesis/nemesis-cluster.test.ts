@@ -210,4 +210,17 @@ describe('nemesis on a process cluster', () => {
       expect(await nodeAnswers(cluster, node.id, 10_000)).toBe(true);
     }
   });
+
+  it('the self-check refuses the UDP side of every link here: nodes are reachable around the hub on loopback', async () => {
+    const error = await selfCheck(cluster, { links: ['n1-n2', 'client-n3'] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(SelfCheckError);
+    const failures = (error as SelfCheckError).failures;
+    // TCP cannot leave its link and passes; Iroh could, and is refused with where it would go.
+    expect(failures.map((f) => `${f.link}/${f.transport}`)).toEqual(['client-n3/udp', 'n1-n2/udp']);
+    for (const f of failures)
+      expect(f.reason).toMatch(/Iroh endpoint directly at 127\.0\.0\.1:\d+, around the hub/);
+  });
 });

@@ -208,6 +208,28 @@ async function minRtt(channel: RpcChannel, n: number, timeoutMs: number): Promis
   return best;
 }
 
+/**
+ * Where a node's own Iroh endpoint listens, as others could reach it without the hub: its bind
+ * address (process runtime) or its container's addresses on its networks (docker).
+ */
+export async function directIrohAddresses(cluster: Cluster, nodeId: string): Promise<string[]> {
+  const node = cluster.state.nodes.find((n) => n.id === nodeId);
+  if (!node) return [];
+  const config = parse(await readFile(node.configPath, 'utf8')) as {
+    transport?: { iroh?: { bind_address?: string } };
+  };
+  const bind = config.transport?.iroh?.bind_address;
+  if (!bind) return [];
+  const port = bind.slice(bind.lastIndexOf(':') + 1);
+  if (!node.container) return [bind];
+  const { default: Docker } = await import('dockerode');
+  const info = await new Docker().getContainer(node.container).inspect();
+  return Object.values(info.NetworkSettings.Networks)
+    .map((n) => n.IPAddress)
+    .filter((ip) => ip)
+    .map((ip) => `${ip}:${port}`);
+}
+
 /** One connection through a link, from the host or from inside the source's container. */
 interface Probe {
   /** The address dialled, resolved: every Iroh path must go there. */
@@ -215,6 +237,8 @@ interface Probe {
   rtt(timeoutMs: number): Promise<number>;
   /** Iroh: the connection's IP paths; undefined for TCP. */
   paths(): Promise<string[] | undefined>;
+  /** Iroh: whether the target node answers at `address` straight, not through the link. */
+  reaches(address: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -231,6 +255,7 @@ async function openAnyProbe(cluster: Cluster, t: ProbeTarget): Promise<Probe> {
       dialed: p.resolved,
       rtt: (ms) => p.rtt(ms),
       paths: async () => (t.transport === 'udp' ? p.paths() : undefined),
+      reaches: (address) => p.reaches(address),
       close: () => p.close(),
     };
   }
@@ -239,6 +264,8 @@ async function openAnyProbe(cluster: Cluster, t: ProbeTarget): Promise<Probe> {
     dialed: t.address,
     rtt: (ms) => p.rtt(ms),
     paths: async () => (await p.iroh())?.paths,
+    reaches: async (address) =>
+      (await probeOnce(cluster, { ...t, transport: 'udp', address }, 1500)) !== undefined,
     close: () => p.close(),
   };
 }
@@ -323,6 +350,18 @@ async function probeLink(
       throw new Error(
         `the Iroh connection has a direct path to ${away.join(', ')} that bypasses the hub (the link is ${existing.dialed})`,
       );
+    }
+
+    // Iroh uses every address it learns for a node: if the source can reach the node's own address
+    // around the hub, a fault on the link may not hold even when this connection stayed on it.
+    if (t.transport === 'udp') {
+      for (const direct of await directIrohAddresses(cluster, t.to)) {
+        if (await existing.reaches(direct)) {
+          throw new Error(
+            `${t.from} reaches ${t.to}'s Iroh endpoint directly at ${direct}, around the hub: UDP faults on this link cannot be relied on`,
+          );
+        }
+      }
     }
 
     // 2. A cut stops it: on the open connection and on a fresh one.
