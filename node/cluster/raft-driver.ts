@@ -68,6 +68,8 @@ interface PendingProposal {
 }
 
 interface PendingRead {
+  /** Started while this node led: it dies with the leadership. A follower's read waits on the leader. */
+  asLeader: boolean;
   resolve: (index: number) => void;
   reject: (e: RpcError) => void;
   timer: NodeJS.Timeout;
@@ -157,7 +159,7 @@ export class RaftDriver {
         this.reads.delete(context);
         reject(new RpcError(Code.UNAVAILABLE, `read not confirmed by a quorum within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.reads.set(context, { resolve, reject, timer });
+      this.reads.set(context, { asLeader: this.core.currentRole() === 'leader', resolve, reject, timer });
     });
   }
 
@@ -319,8 +321,11 @@ export class RaftDriver {
     );
     for (const p of this.proposals.values()) this.failProposal(p, lost);
     this.proposals.clear();
-    for (const r of this.reads.values()) this.failRead(r, lost);
-    this.reads.clear();
+    for (const [context, r] of this.reads) {
+      if (!r.asLeader) continue;
+      this.failRead(r, lost);
+      this.reads.delete(context);
+    }
   }
 
   private maybeSnapshot(): void {
