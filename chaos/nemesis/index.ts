@@ -1,0 +1,41 @@
+/** The nemesis: pure fault planning (partitions, link toxics, schedules), its I/O against a lab cluster, and the fault self-check. */
+export { parseDuration } from './durations.ts';
+export { type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
+export { Nemesis, NemesisError, type NemesisRecord, nodeAnswers, writeModeToConfig } from './nemesis.ts';
+export {
+  describeOp,
+  type LinkSelector,
+  type NemesisOp,
+  type NemesisOpInput,
+  NemesisOpSchema,
+  NODE_OPS,
+  PARTITION_KINDS,
+  type PartitionKind,
+  TRANSPORT_SELECTORS,
+  type TransportSelector,
+} from './ops.ts';
+export {
+  type DirectedLink,
+  type Grudge,
+  type PartitionPlan,
+  planPartition,
+  reachability,
+} from './partition.ts';
+export {
+  GENERATED_FAULTS,
+  generateSchedule,
+  op,
+  type Schedule,
+  type ScheduledOp,
+  sortSchedule,
+} from './schedule.ts';
+export {
+  directIrohAddresses,
+  openProbe,
+  type ProbeTarget,
+  probeOnce,
+  probeTargets,
+  SelfCheckError,
+  type SelfCheckReport,
+  selfCheck,
+} from './self-check.ts';

@@ -1,0 +1,11 @@
+/** Incident files: a fault schedule and its workload as YAML, validated with errors naming line and field. */
+export {
+  type Incident,
+  IncidentError,
+  IncidentSchema,
+  incidentToYaml,
+  loadIncident,
+  parseIncident,
+  scheduleOf,
+  type Workload,
+} from './incident.ts';
