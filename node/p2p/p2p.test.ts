@@ -83,7 +83,7 @@ describe('p2p images across three nodes', () => {
       expect(sha256Hex(await readFile(got.localPath))).toBe(shared.hash);
       await untilHolders('n3', 'alpine', ['n1', 'n2']);
       expect(await metric('n2', 'blixard_blob_bytes_total', 'direction="received"')).toBe(data.length);
-      expect(await metric('n1', 'blixard_blob_chunks_total', 'outcome="served"')).toBe(2);
+      expect(await metric('n1', 'blixard_blob_chunks_total', 'outcome="served"')).toBe(6);
 
       // Now local on n2: inline, range by range, over gRPC.
       const parts: Uint8Array[] = [];
@@ -103,7 +103,7 @@ describe('p2p images across three nodes', () => {
   it(
     'a chunk corrupted on a holder’s disk is rejected and fetched from another holder',
     async () => {
-      const data = randomBytes(9 * MiB);
+      const data = randomBytes(4 * MiB);
       const { hash } = await (await client('n1')).shareVmImage(
         { imageName: 'debian', data },
         { timeoutMs: 20_000 },
@@ -116,7 +116,7 @@ describe('p2p images across three nodes', () => {
       const file = join(cluster.spec('n1').dataDir, 'images', `${hash}.img`);
       const fd = await open(file, 'r+');
       await fd.write(Buffer.from('corrupt!'), 0, 8, 100);
-      await fd.write(Buffer.from('corrupt!'), 0, 8, 8 * MiB + 5);
+      await fd.write(Buffer.from('corrupt!'), 0, 8, 2 * MiB + 5);
       await fd.close();
 
       const got = await (await client('n3')).getVmImage({ imageName: 'debian' }, { timeoutMs: LIVENESS_MS });
@@ -130,7 +130,7 @@ describe('p2p images across three nodes', () => {
   it(
     'an image whose only holder has a corrupt chunk is refused, never served wrong',
     async () => {
-      const data = randomBytes(6 * MiB);
+      const data = randomBytes(2 * MiB);
       const { hash } = await (await client('n1')).shareVmImage(
         { imageName: 'broken', data },
         { timeoutMs: 20_000 },
@@ -138,7 +138,7 @@ describe('p2p images across three nodes', () => {
       await untilHolders('n3', 'broken', ['n1']);
       const file = join(cluster.spec('n1').dataDir, 'images', `${hash}.img`);
       const bytes = await readFile(file);
-      bytes[5 * MiB + 7] = (bytes[5 * MiB + 7] as number) ^ 0xff;
+      bytes[MiB + 7] = (bytes[MiB + 7] as number) ^ 0xff;
       await writeFile(file, bytes);
       await expect(
         (await client('n3')).getVmImage({ imageName: 'broken' }, { timeoutMs: LIVENESS_MS }),
@@ -169,14 +169,14 @@ describe('p2p images across three nodes', () => {
           timeout: LIVENESS_MS,
           interval: 50,
         })
-        .toBeGreaterThanOrEqual(before + 2);
+        .toBeGreaterThanOrEqual(before + 6);
       await cluster.kill('n3', 'SIGKILL');
       expect(await pending).toBeInstanceOf(Error);
 
       // The partial image holds verified chunks; the fetch after the restart keeps them.
       const partial = join(cluster.spec('n3').dataDir, 'images', 'partial');
       const manifest = decodeManifest(await readFile(join(partial, `${hash}.json`)));
-      expect(manifest.chunks).toHaveLength(10);
+      expect(manifest.chunks).toHaveLength(40);
 
       cluster.restart('n3');
       let message = '';
@@ -193,8 +193,8 @@ describe('p2p images across three nodes', () => {
         )
         .toBe(hash);
       const resumed = Number(/(\d+) already on disk/.exec(message)?.[1] ?? '0');
-      expect(resumed).toBeGreaterThanOrEqual(2);
-      expect(Number(/fetched (\d+) chunks/.exec(message)?.[1])).toBe(10 - resumed);
+      expect(resumed).toBeGreaterThanOrEqual(6);
+      expect(Number(/fetched (\d+) chunks/.exec(message)?.[1])).toBe(40 - resumed);
       expect(sha256Hex(await readFile(join(cluster.spec('n3').dataDir, 'images', `${hash}.img`)))).toBe(hash);
     },
     TEST_MS,
