@@ -19,11 +19,18 @@ let dir: string;
 let stateFile: string;
 
 function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return labWith({}, ...args);
+}
+
+function labWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, LAB_STATE_FILE: stateFile } },
+      { env: { ...process.env, LAB_STATE_FILE: stateFile, ...env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -67,6 +74,19 @@ describe('lab CLI', () => {
     }
     const r = await lab('up', '--config', bad, '--runtime', 'process');
     expect(r.stderr).toContain('mode');
+    expect(await readState(stateFile)).toBeUndefined();
+  });
+
+  it('says so when no Docker engine answers, and starts nothing', async () => {
+    const r = await labWith(
+      { DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` },
+      'up',
+      '--runtime',
+      'docker',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no Docker engine answers');
+    expect(r.stderr).toContain('--runtime process');
     expect(await readState(stateFile)).toBeUndefined();
   });
 

@@ -109,7 +109,8 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
   const options = await upOptions(flags);
   await clearStale(io);
   if (options.runtime === 'docker') {
-    const { removeOrphans } = await import('../runtime/docker/index.ts');
+    const { removeOrphans, requireDocker } = await import('../runtime/docker/index.ts');
+    await requireDocker();
     const removed = await removeOrphans();
     if (removed > 0) io.err(`removed ${removed} leftover docker resources of earlier lab runs\n`);
   }

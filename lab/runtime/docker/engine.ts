@@ -32,7 +32,7 @@ export async function requireDocker(): Promise<void> {
   if (!(await dockerReachable())) {
     throw new LabError(
       'engine-missing',
-      'no Docker engine answers on /var/run/docker.sock: run `make setup` (installs and starts Debian’s docker.io), or use --runtime process',
+      `no Docker engine answers at ${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}: run \`make setup\` (installs and starts Debian’s docker.io), or use --runtime process`,
     );
   }
 }
