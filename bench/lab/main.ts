@@ -31,7 +31,8 @@ async function startOnce(runtime: Runtime, nodes: number): Promise<StartResult> 
     const rssMiB = await Promise.all(
       cluster.nodes.map(async (n) => {
         const text = await (await fetch(`http://${n.state.metrics}/metrics`)).text();
-        const line = text.split('\n').find((l) => l.startsWith('blixard_process_resident_memory_bytes'));
+        // prom-client's default metrics under the node's prefix: blixard_process_process_resident_memory_bytes.
+        const line = text.split('\n').find((l) => /^blixard_process_\w*resident_memory_bytes[{ ]/.test(l));
         return Number(line?.split(' ').pop() ?? Number.NaN) / (1 << 20);
       }),
     );
@@ -84,7 +85,13 @@ const table = new Table({ head: ['figure', 'process', 'docker', 'docker/process'
 const wp = median(warm.process);
 const wd = median(warm.docker);
 table.push(['3 nodes healthy, warm (s)', f(wp), f(wd), `${(wd / wp).toFixed(2)}×`, 'docker ≤ 2× process']);
-table.push(['3 nodes healthy, cold (s)', '—', `${f(coldDocker)} (${f(buildSeconds)} build)`, '', '']);
+table.push([
+  '3 nodes healthy, cold (s): runtime/node/hub images rebuilt',
+  '—',
+  `${f(coldDocker)} (${f(buildSeconds)} build)`,
+  '',
+  '',
+]);
 table.push([
   'resident memory per node (MiB, median)',
   f(median(memory.process)),
