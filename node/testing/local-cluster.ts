@@ -145,6 +145,23 @@ export class LocalCluster {
     throw new Error(`no agreed leader among ${running.join(', ')} (they named: ${seen.join(', ')})\n${logs}`);
   }
 
+  /** Whether every node in `ids` reports the same applied index and state digest right now. */
+  async replicasAgree(ids: string[]): Promise<boolean> {
+    const all = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return await (await this.clients(id)).cluster.getClusterStatus({}, { timeoutMs: 2000 });
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    const first = all[0];
+    return all.every(
+      (s) => s && s.appliedIndex === first?.appliedIndex && s.stateDigest === first?.stateDigest,
+    );
+  }
+
   isRunning(id: string): boolean {
     const p = this.procs.get(id);
     return p !== undefined && p.exitCode === null && p.signalCode === null;

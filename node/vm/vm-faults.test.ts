@@ -131,20 +131,9 @@ async function runsOnlyOn(vm: string, node: string): Promise<void> {
     });
 }
 
+/** All running nodes at one applied index with one state digest. */
 async function replicasAgree(): Promise<void> {
-  await expect
-    .poll(async () => {
-      const all = await Promise.all(
-        running().map(async (id) =>
-          (await client(id)).getClusterStatus({}, { timeoutMs: 2000 }).catch(() => undefined),
-        ),
-      );
-      const first = all[0];
-      return all.every(
-        (s) => s && s.appliedIndex === first?.appliedIndex && s.stateDigest === first?.stateDigest,
-      );
-    }, poll)
-    .toBe(true);
+  await expect.poll(() => cluster.replicasAgree(running()), poll).toBe(true);
 }
 
 /** Two followers of the current leader, to kill without stopping the cluster's writes. */
