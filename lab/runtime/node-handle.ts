@@ -48,7 +48,7 @@ export class NodeHandle {
     const served = transportsOf(this.state.mode);
     this.grpcClients = served.includes('grpc') ? this.labClient.clients(target, 'grpc') : undefined;
     this.irohClients = served.includes('iroh')
-      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
+      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000, ownEndpoint: true })
       : undefined;
     for (const c of old) void c?.channel.close().catch(() => {});
   }
