@@ -8,8 +8,7 @@
  */
 import type { PeerLink } from '../peers/index.ts';
 import { PeerQueue } from '../peers/index.ts';
-import { encodeMessage } from '../raft/codec/message-codec.ts';
-import type { RaftMessage } from '../raft/core/types.ts';
+import { encodeMessage, type RaftMessage } from '../raft/index.ts';
 import { ClusterService, createClient } from '../transport/index.ts';
 
 export interface OutboxOptions {
