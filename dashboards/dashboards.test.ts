@@ -21,7 +21,7 @@ const root = join(import.meta.dirname, '..');
 
 async function definedMetricNames(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const file of ['node/metrics/node-metrics.ts', 'chaos/udp/proxy-metrics.ts']) {
+  for (const file of ['node/metrics/node-metrics.ts', 'hub/udp/proxy-metrics.ts']) {
     const text = await readFile(join(root, file), 'utf8');
     for (const m of text.matchAll(/name: '([a-z_:]+)'/g)) names.add(m[1] as string);
   }

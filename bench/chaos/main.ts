@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EndpointId } from '@number0/iroh';
 import Table from 'cli-table3';
 import { Toxiproxy } from 'toxiproxy-node-client';
-import { startToxiproxyServer } from '../../chaos/tcp/index.ts';
+import { startToxiproxyServer } from '../../hub/tcp/index.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { type Bounds, measureIroh, measureTcp, measureUdp, type PathResult, percentile } from './measure.ts';
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 
   // The UDP proxy in its own process, as on the hub.
   const udp = await startChild([
-    join(here, '..', '..', 'chaos', 'udp', 'main.ts'),
+    join(here, '..', '..', 'hub', 'udp', 'main.ts'),
     '--listen',
     '127.0.0.1:0',
     '--seed',

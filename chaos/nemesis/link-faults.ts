@@ -1,8 +1,8 @@
 /**
  * Link faults (pure): which links an op reaches, on which transports, with which toxic specs. The
- * specs are validated by chaos/links before anything is applied, so a bad one is refused up front.
+ * specs are validated by hub/links before anything is applied, so a bad one is refused up front.
  */
-import { type LinkToxicSpec, parseLinkToxic, type Transport } from '../links/index.ts';
+import { type LinkToxicSpec, parseLinkToxic, type Transport } from '../../hub/links/index.ts';
 import type { LinkSelector, NemesisOp, TransportSelector } from './ops.ts';
 import { CLIENT } from './partition.ts';
 

@@ -26,7 +26,7 @@ export type LinkSelector = z.infer<typeof LinkSelectorSchema>;
 const transport = z.enum(TRANSPORT_SELECTORS).default('both');
 const links = LinkSelectorSchema.default('all');
 
-/** A raw toxic spec (chaos/links validates its attributes per type and transport). */
+/** A raw toxic spec (hub/links validates its attributes per type and transport). */
 export const ToxicInputSchema = z.strictObject({
   name: z.string().min(1).optional(),
   type: z.string().min(1),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linkNameOf, planPartition, reachability, seededRandom } from './partition.ts';
+import { seededRandom } from '../../node/lib/index.ts';
+import { linkNameOf, planPartition, reachability } from './partition.ts';
 
 const N3 = ['n1', 'n2', 'n3'];
 const N5 = ['n1', 'n2', 'n3', 'n4', 'n5'];

@@ -2,7 +2,7 @@
  * Partitions as grudges (pure): which directed links to cut so that each node hears only the nodes it
  * should. A link `i-j` carries what i sends to j, so "j does not hear i" is the cut link i → j.
  */
-import { type Random, seededRandom } from '../udp/prng.ts';
+import type { Random } from '../../node/lib/index.ts';
 import type { PartitionKind } from './ops.ts';
 
 export const CLIENT = 'client';
@@ -133,7 +133,7 @@ function finish(kind: PartitionKind, components: string[][], grudge: Grudge): Pa
 export function shuffle<T>(items: readonly T[], random: Random): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random.next() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
@@ -146,5 +146,3 @@ export function reachability(nodes: readonly string[], cut: readonly DirectedLin
     nodes.map((to) => [to, nodes.filter((from) => from === to || !blocked.has(`${from}-${to}`))]),
   );
 }
-
-export { seededRandom };

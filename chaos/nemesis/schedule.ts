@@ -2,7 +2,7 @@
  * Fault schedules (pure): faults at given times, or generated from a seed at a given intensity. The
  * same seed and options always give the same schedule, so a run can be repeated from its seed.
  */
-import { seededRandom } from '../udp/prng.ts';
+import { pick, seededRandom } from '../../node/lib/index.ts';
 import { type NemesisOp, type NemesisOpInput, NemesisOpSchema } from './ops.ts';
 
 export interface ScheduledOp {
@@ -56,8 +56,7 @@ export function generateSchedule(options: GenerateOptions): Schedule {
   const transport = options.transport ?? 'both';
   const mean = options.meanFaultMs ?? 3000;
   const random = seededRandom(seed, 'nemesis-schedule');
-  const uniform = (lo: number, hi: number) => lo + random.next() * (hi - lo);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)] as T;
+  const uniform = (lo: number, hi: number) => lo + random() * (hi - lo);
   // Quiet gaps sized so that faults fill about `intensity` of the time.
   const meanGap = (mean * (1 - intensity)) / intensity;
 
@@ -66,9 +65,9 @@ export function generateSchedule(options: GenerateOptions): Schedule {
   for (;;) {
     const length = Math.round(uniform(0.5, 1.5) * mean);
     if (t + length > durationMs) break;
-    const kind = pick(faults);
-    const node = pick(nodes);
-    const [fault, recover] = faultPair(kind, node, transport, random.next.bind(random), nodes.length);
+    const kind = pick(random, faults);
+    const node = pick(random, nodes);
+    const [fault, recover] = faultPair(kind, node, transport, random, nodes.length);
     out.push({ at: t, op: fault }, { at: t + length, op: recover });
     t += length + Math.round(uniform(0.5, 1.5) * meanGap) + 100;
   }

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Endpoint } from '@number0/iroh';
 import { parse } from 'smol-toml';
+import type { Transport } from '../../hub/links/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { irohKeyFromHex, secretKeyOf } from '../../lab/runtime/iroh-key.ts';
 import {
@@ -21,7 +22,6 @@ import {
   IrohChannel,
   type RpcChannel,
 } from '../../node/transport/index.ts';
-import type { Transport } from '../links/index.ts';
 import { openContainerProbe } from './container-probe.ts';
 
 export interface ProbeTarget {

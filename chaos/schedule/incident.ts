@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
-import { LinkSpecError } from '../links/index.ts';
+import { LinkSpecError } from '../../hub/links/index.ts';
 import { parseDuration } from '../nemesis/durations.ts';
 import { isToxicOp, toxicsFor } from '../nemesis/link-faults.ts';
 import { NemesisOpSchema } from '../nemesis/ops.ts';

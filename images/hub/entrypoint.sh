@@ -12,7 +12,7 @@ set -uo pipefail
 bind=${HUB_BIND:-0.0.0.0}
 toxiproxy_port=${TOXIPROXY_PORT:-8474}
 udp_admin_port=${UDP_PROXY_ADMIN_PORT:-8475}
-udp_main=/app/chaos/udp/main.ts
+udp_main=/app/hub/udp/main.ts
 
 pids=()
 stop() { [ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null; }

@@ -1,5 +1,5 @@
 // blixard-lab/hub: the chaos hub on the base image: Toxiproxy server (TCP) and the project's UDP
-// toxic proxy (chaos/, run by Node 24), started together by entrypoint.sh.
+// toxic proxy (hub/, run by Node 24), started together by entrypoint.sh.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from '../docker.ts';
@@ -47,15 +47,15 @@ export const hub: Recipe = {
       dockerfile,
       entrypoint,
       toxiproxy: await hashFile(toxiproxy),
-      'tree:chaos': await hashTree(join(ctx.root, 'chaos'), runtimeFiles),
+      'tree:hub': await hashTree(join(ctx.root, 'hub'), runtimeFiles),
     };
     return {
       parts,
       async build(tags) {
         const dir = await freshDir(join(ctx.cacheDir, 'context', 'hub'));
-        ctx.progress('stage', 'build context: toxiproxy-server, chaos/, entrypoint');
+        ctx.progress('stage', 'build context: toxiproxy-server, hub/, entrypoint');
         await placeFile(toxiproxy, join(dir, 'toxiproxy-server'));
-        await copyTree(join(ctx.root, 'chaos'), join(dir, 'app', 'chaos'), runtimeFiles);
+        await copyTree(join(ctx.root, 'hub'), join(dir, 'app', 'hub'), runtimeFiles);
         await writeFile(join(dir, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
         await writeFile(join(dir, 'Dockerfile'), dockerfile);
         await build(dir, tags, (line) => ctx.progress('build', line));

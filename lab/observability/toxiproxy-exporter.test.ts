@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startToxiproxyServer, type ToxiproxyServer } from '../../chaos/tcp/index.ts';
+import { startToxiproxyServer, type ToxiproxyServer } from '../../hub/tcp/index.ts';
 import { freeTcpPort } from '../../node/testing/free-port.ts';
 import { renderToxiproxyMetrics, serveToxiproxyMetrics } from './toxiproxy-exporter.ts';
 

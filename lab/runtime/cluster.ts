@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { createLinkSet, type Link, type LinkSet } from '../../chaos/links/index.ts';
+import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { LabError } from './errors.ts';
@@ -30,7 +30,7 @@ export function newRunId(): string {
 export class Cluster {
   readonly state: ClusterState;
   readonly nodes: NodeHandle[];
-  /** The hub's links, on both transports (chaos/links). */
+  /** The hub's links, on both transports (hub/links). */
   readonly links: LinkSet;
   private readonly driver: RuntimeDriver;
   private readonly client: LabClient;

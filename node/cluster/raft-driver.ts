@@ -4,6 +4,7 @@
  * peer) and its state machine, and turns proposals and reads into promises.
  */
 
+import { seededRandom } from '../lib/index.ts';
 import type { Logger } from '../log.ts';
 import {
   type ConfChange,
@@ -19,7 +20,6 @@ import {
   type Ready,
   type Role,
   type Snapshot,
-  seededRandom,
 } from '../raft/index.ts';
 import {
   type ApplyResult,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../raft/index.ts';
+import { seededRandom } from '../lib/index.ts';
 import { backoffCeiling, backoffDelay } from './backoff.ts';
 
 const opts = { baseMs: 50, maxMs: 3000, factor: 2 };

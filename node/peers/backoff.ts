@@ -4,7 +4,7 @@
  * node do not all retry in the same instant, yet none retries almost at once.
  * Pure: the random source is passed in (seeded in tests).
  */
-import type { Random } from '../raft/index.ts';
+import type { Random } from '../lib/index.ts';
 
 export interface BackoffOptions {
   /** Delay before the first retry, before jitter. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../raft/index.ts';
+import { seededRandom } from '../lib/index.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 
 const opts = { failureThreshold: 3, backoff: { baseMs: 100, maxMs: 1000, factor: 2 } };

@@ -5,7 +5,7 @@
  * has passed (one probe goes through) → closed on the probe's success, or
  * open again, for a longer jittered period, on its failure.
  */
-import type { Random } from '../raft/index.ts';
+import type { Random } from '../lib/index.ts';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';

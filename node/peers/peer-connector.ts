@@ -4,7 +4,7 @@
  * peers that leave are stopped when the node stops; their breakers stay
  * readable for metrics until then.
  */
-import { seededRandom } from '../raft/index.ts';
+import { seededRandom } from '../lib/index.ts';
 import type { RoutedChannel } from '../transport/index.ts';
 import type { BreakerTransition } from './circuit-breaker.ts';
 import { DEFAULT_BREAKER } from './circuit-breaker.ts';

@@ -5,7 +5,7 @@
  * keeps (backoff with jitter). While the breaker is open calls fail fast with
  * UNAVAILABLE instead of each waiting out a deadline on a dead peer.
  */
-import type { Random } from '../raft/index.ts';
+import type { Random } from '../lib/index.ts';
 import { ClusterService, Code, createClient, type RoutedChannel, RpcError } from '../transport/index.ts';
 import {
   type BreakerOptions,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../lib/index.ts';
 import {
   bootstrapState,
   DiskStorage,
@@ -12,7 +13,6 @@ import {
   encodeMessage,
   type NodeId,
   RaftCore,
-  seededRandom,
 } from './index.ts';
 
 const dirs: string[] = [];

@@ -51,7 +51,6 @@ export {
   type RaftStatus,
   type RequestResult,
 } from './core/raft-core.ts';
-export { type Random, seededRandom } from './core/rng.ts';
 export {
   type ConfChange,
   type ConfChangeType,

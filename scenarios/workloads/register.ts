@@ -6,9 +6,9 @@
  * seed; what the cluster answers does not feed back into them except a CAS's expected value.
  */
 
-import { seededRandom } from '../../chaos/udp/prng.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { pick, randomInt, seededRandom } from '../../node/lib/index.ts';
 import { Code, IrohConnectError, RpcError } from '../../node/transport/index.ts';
 import type { HistoryEntry, RegisterFn } from '../checkers/history.ts';
 import { WorkloadClients } from './clients.ts';
@@ -49,16 +49,15 @@ export async function runRegisterWorkload(
   let nextId = 0;
   const worker = async (w: number) => {
     const random = seededRandom(o.seed, 'register-workload', String(w));
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)] as T;
     let process = w;
     let seq = 0;
     const lastSeen = new Map<string, string>();
     while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
-      const node = pick(cluster.nodes).id;
-      const key = `${o.keyPrefix}k${Math.floor(random.next() * o.keys)}`;
-      const roll = random.next();
+      const node = pick(random, cluster.nodes).id;
+      const key = `${o.keyPrefix}k${randomInt(random, 0, o.keys)}`;
+      const roll = random();
       const f: RegisterFn = roll < 0.4 ? 'read' : roll < 0.8 ? 'write' : 'cas';
-      const transport = pick(o.transports);
+      const transport = pick(random, o.transports);
       const value = f === 'read' ? undefined : `${w}.${seq++}`;
       const expected = f === 'cas' ? (lastSeen.get(key) ?? '') : undefined;
       if (!clients.serves(node, transport)) {

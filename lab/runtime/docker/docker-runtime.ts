@@ -8,7 +8,7 @@ import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers';
-import { createLinkSet } from '../../../chaos/links/index.ts';
+import { createLinkSet } from '../../../hub/links/index.ts';
 import {
   ensureImages,
   type ImageName,

@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLinkSet } from '../../../chaos/links/index.ts';
-import { ensureToxiproxyBinary } from '../../../chaos/tcp/index.ts';
+import { createLinkSet } from '../../../hub/links/index.ts';
+import { ensureToxiproxyBinary } from '../../../hub/tcp/index.ts';
 import {
   CLIENT,
   planTopology,
@@ -26,7 +26,7 @@ import { isOurs, signal, spawnDetached, terminate } from './detached.ts';
 import { followFile, tailFile } from './log-file.ts';
 
 const NODE_MAIN = join(REPO_ROOT, 'node', 'main.ts');
-const UDP_PROXY_MAIN = join(REPO_ROOT, 'chaos', 'udp', 'main.ts');
+const UDP_PROXY_MAIN = join(REPO_ROOT, 'hub', 'udp', 'main.ts');
 
 export interface ProcessRuntimeOptions extends ClusterOptions {
   runId: string;

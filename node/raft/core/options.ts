@@ -1,4 +1,4 @@
-import type { Random } from './rng.ts';
+import type { Random } from '../../lib/index.ts';
 import type { NodeId } from './types.ts';
 
 export interface RaftOptions {

@@ -1,10 +1,10 @@
+import { randomInt } from '../../lib/index.ts';
 import { confChangeOf, encodeConfChange } from './conf-change.ts';
 import { Membership } from './membership.ts';
 import { type RaftOptions, type ResolvedRaftOptions, resolveOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { RaftLog, type RaftLogView } from './raft-log.ts';
 import { type ConfirmedRead, ReadOnlyQueue } from './read-only.ts';
-import { randomInt } from './rng.ts';
 import {
   type ConfChange,
   type ConfState,

@@ -1,7 +1,7 @@
+import { seededRandom } from '../../lib/index.ts';
 import { drainReady } from '../core/drain-ready.ts';
 import type { RaftOptions } from '../core/options.ts';
 import { bootstrapState, emptyState, RaftCore } from '../core/raft-core.ts';
-import { seededRandom } from '../core/rng.ts';
 import type { Entry, NodeId, RaftMessage, ReadState, Snapshot } from '../core/types.ts';
 import { MemoryStorage } from '../storage/memory-storage.ts';
 

@@ -1,4 +1,4 @@
-import { randomInt, seededRandom } from '../core/rng.ts';
+import { randomInt, seededRandom } from '../../lib/index.ts';
 import type { NodeId } from '../core/types.ts';
 import { type CoreFactory, SimCluster } from './sim-cluster.ts';
 

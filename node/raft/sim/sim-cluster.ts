@@ -1,9 +1,9 @@
+import { type Random, randomInt, seededRandom } from '../../lib/index.ts';
 import { decodeMessage, encodeMessage } from '../codec/message-codec.ts';
 import { confChangeOf } from '../core/conf-change.ts';
 import { drainReady } from '../core/drain-ready.ts';
 import type { RaftOptions } from '../core/options.ts';
 import { bootstrapState, emptyState, type ProposeResult, RaftCore } from '../core/raft-core.ts';
-import { type Random, randomInt, seededRandom } from '../core/rng.ts';
 import type { ConfChange, ConfChangeType, NodeId, PersistedState, RaftMessage } from '../core/types.ts';
 import { MemoryStorage } from '../storage/memory-storage.ts';
 import { EventQueue } from './event-queue.ts';

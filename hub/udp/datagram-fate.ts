@@ -3,7 +3,7 @@
  * direction) and a datagram's size and arrival time, decide what happens to that datagram.
  * No sockets, no timers, no clock: the caller passes `now`, so tests can replay decisions exactly.
  */
-import { type Random, seededRandom } from './prng.ts';
+import { type Random, seededRandom } from '../../node/lib/index.ts';
 import type { UdpToxic } from './toxic-spec.ts';
 
 /** A toxic as it runs: its spec, its own random stream and the little state some toxics keep. */
@@ -53,17 +53,17 @@ export interface Fate {
 
 function applies(toxic: ActiveToxic): boolean {
   // No draw at toxicity 1, so adding toxicity to a spec does not shift the draws of the toxic itself.
-  return toxic.spec.toxicity >= 1 || toxic.random.next() < toxic.spec.toxicity;
+  return toxic.spec.toxicity >= 1 || toxic.random() < toxic.spec.toxicity;
 }
 
 function lostByGilbertElliott(toxic: ActiveToxic, a: { good_to_bad: number; bad_to_good: number }): boolean {
   const spec = toxic.spec;
   if (spec.type !== 'loss') return false;
-  const change = toxic.random.next();
+  const change = toxic.random();
   if (toxic.inBadState ? change < a.bad_to_good : change < a.good_to_bad)
     toxic.inBadState = !toxic.inBadState;
   const p = toxic.inBadState ? spec.attributes.loss_bad : spec.attributes.loss_good;
-  return toxic.random.next() < p;
+  return toxic.random() < p;
 }
 
 /**
@@ -82,7 +82,7 @@ export function decideFate(toxics: readonly ActiveToxic[], flow: FlowState, size
       case 'loss': {
         const a = spec.attributes;
         const lost =
-          a.mode === 'gilbert_elliott' ? lostByGilbertElliott(toxic, a) : toxic.random.next() < a.probability;
+          a.mode === 'gilbert_elliott' ? lostByGilbertElliott(toxic, a) : toxic.random() < a.probability;
         if (lost) fate.drop = 'loss';
         break;
       }
@@ -98,17 +98,17 @@ export function decideFate(toxics: readonly ActiveToxic[], flow: FlowState, size
         break;
       }
       case 'duplicate':
-        if (toxic.random.next() < spec.attributes.probability) fate.copies += spec.attributes.copies;
+        if (toxic.random() < spec.attributes.probability) fate.copies += spec.attributes.copies;
         break;
       case 'reorder':
-        if (toxic.random.next() < spec.attributes.probability) {
+        if (toxic.random() < spec.attributes.probability) {
           fate.hold = true;
           fate.holdMaxMs = Math.max(fate.holdMaxMs, spec.attributes.delay);
         }
         break;
       case 'latency': {
         const { latency, jitter } = spec.attributes;
-        delayMs += latency + (jitter > 0 ? Math.floor(toxic.random.next() * 2 * jitter) - jitter : 0);
+        delayMs += latency + (jitter > 0 ? Math.floor(toxic.random() * 2 * jitter) - jitter : 0);
         break;
       }
       case 'bandwidth':

@@ -15,7 +15,7 @@ afterAll(async () => {
   }
 });
 
-describe('node chaos/udp/main.ts', () => {
+describe('node hub/udp/main.ts', () => {
   it('serves the admin API on the address given and stops on SIGTERM', async () => {
     child = spawn(process.execPath, [main, '--listen', '127.0.0.1:0', '--seed', '42'], {
       stdio: ['ignore', 'pipe', 'pipe'],

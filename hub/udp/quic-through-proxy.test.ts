@@ -6,7 +6,7 @@ import {
   type IrohEchoServer,
   startIrohEchoServer,
   within,
-} from '../probes/index.ts';
+} from '../../chaos/probes/index.ts';
 import { UdpLinkProxy } from './link-proxy.ts';
 
 let server: IrohEchoServer;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs the UDP toxic proxy as a process:
- *   node chaos/udp/main.ts --listen 127.0.0.1:8475 --seed 42 [--idle-timeout-ms 60000] [--config proxies.json]
+ *   node hub/udp/main.ts --listen 127.0.0.1:8475 --seed 42 [--idle-timeout-ms 60000] [--config proxies.json]
  * `--host H --port P` is accepted too (Toxiproxy's own flags, as the hub's entrypoint passes them).
  * Defaults come from UDP_PROXY_ADMIN (host:port) and UDP_PROXY_SEED when the flags are absent.
  * `--config` takes a Toxiproxy-style JSON array of proxies, created at start as POST /populate would.

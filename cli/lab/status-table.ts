@@ -1,6 +1,6 @@
 /** `lab status` output: a table for people, JSON for scripts. Pure: takes what was measured. */
 import Table from 'cli-table3';
-import type { ClusterState, NodeStatus } from '../runtime/index.ts';
+import type { ClusterState, NodeStatus } from '../../lab/runtime/index.ts';
 
 export interface StatusReport {
   runId: string;

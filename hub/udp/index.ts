@@ -17,7 +17,6 @@ export {
   type LinkProxyJson,
   UdpLinkProxy,
 } from './link-proxy.ts';
-export { type Random, seededRandom } from './prng.ts';
 export { UdpProxyCollection } from './proxy-collection.ts';
 export {
   parseUdpToxic,

@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readState } from '../runtime/state.ts';
-import { findGrafanaImage, grafanaLine } from './grafana.ts';
-import { PrometheusApi } from './prometheus-api.ts';
+import { findGrafanaImage, grafanaLine, PrometheusApi } from '../../lab/observability/index.ts';
+import { readState } from '../../lab/runtime/index.ts';
 
-const CLI = join(import.meta.dirname, '..', 'cli.ts');
+const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 

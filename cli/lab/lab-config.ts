@@ -12,10 +12,10 @@
  */
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { LabError } from '../../lab/runtime/index.ts';
+import { describeZodIssues } from '../../lab/runtime/options.ts';
+import type { LabStrategy, TransportMode } from '../../lab/topology/index.ts';
 import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
-import { LabError } from '../runtime/index.ts';
-import { describeZodIssues } from '../runtime/options.ts';
-import type { LabStrategy, TransportMode } from '../topology/index.ts';
 
 const LabConfigSchema = z.strictObject({
   nodes: z.number().int().optional(),

@@ -7,14 +7,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isOurs } from '../runtime/process/detached.ts';
-import { type ClusterState, readState } from '../runtime/state.ts';
+import { isOurs } from '../../lab/runtime/process/detached.ts';
+import { type ClusterState, readState } from '../../lab/runtime/state.ts';
 import type { StatusReport } from './status-table.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-const CLI = join(import.meta.dirname, '..', 'cli.ts');
+const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 
@@ -161,7 +161,7 @@ describe('lab CLI', () => {
     expect(report.prometheus).toMatch(/^http:/);
     expect((await lab('exec', 'n2', '--', 'id', '-un')).stdout.trim()).toBe('blixard');
     expect((await lab('down')).code).toBe(0);
-    const { docker, LABEL_RUN } = await import('../runtime/docker/engine.ts');
+    const { docker, LABEL_RUN } = await import('../../lab/runtime/docker/engine.ts');
     const filters = { label: [`${LABEL_RUN}=${state.runId}`] };
     expect(await docker().listContainers({ all: true, filters })).toEqual([]);
     expect(await docker().listNetworks({ filters })).toEqual([]);

@@ -8,7 +8,8 @@
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
  */
 import { Command, CommanderError } from 'commander';
-import { registerChaosCommands } from '../chaos/cli/register.ts';
+import { LabError } from '../lab/runtime/index.ts';
+import { registerChaosCommands } from './chaos/register.ts';
 import {
   DEFAULT_STATE,
   down,
@@ -19,8 +20,7 @@ import {
   logs,
   status,
   up,
-} from './cli/commands.ts';
-import { LabError } from './runtime/index.ts';
+} from './lab/commands.ts';
 
 const io: Io = {
   out: (t) => process.stdout.write(t),

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOurs } from '../../lab/runtime/process/detached.ts';
 import { readState } from '../../lab/runtime/state.ts';
 
-const CLI = join(import.meta.dirname, '..', '..', 'lab', 'cli.ts');
+const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 

@@ -5,13 +5,13 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Nemesis, NemesisError } from '../../chaos/nemesis/nemesis.ts';
+import { describeOp, type NemesisOp, NemesisOpSchema } from '../../chaos/nemesis/ops.ts';
+import { SelfCheckError, selfCheck } from '../../chaos/nemesis/self-check.ts';
+import { eventSignature, readEvents } from '../../chaos/record/recorder.ts';
+import { loadReplay, type RunResult, runIncident } from '../../chaos/record/run.ts';
+import { IncidentError, loadIncident } from '../../chaos/schedule/incident.ts';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
-import { Nemesis, NemesisError } from '../nemesis/nemesis.ts';
-import { describeOp, type NemesisOp, NemesisOpSchema } from '../nemesis/ops.ts';
-import { SelfCheckError, selfCheck } from '../nemesis/self-check.ts';
-import { eventSignature, readEvents } from '../record/recorder.ts';
-import { loadReplay, type RunResult, runIncident } from '../record/run.ts';
-import { IncidentError, loadIncident } from '../schedule/incident.ts';
 
 export interface ChaosIo {
   out: (text: string) => void;

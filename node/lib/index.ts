@@ -1,0 +1,3 @@
+/** Plumbing every part of the project shares: seeded random streams and bounded waits. Imports nothing of the project. */
+export { pick, type Random, randomInt, seededRandom } from './random.ts';
+export { sleep, TimeoutError, within, withTimeout } from './time.ts';
