@@ -28,9 +28,9 @@ import {
   createClient,
   Health,
   HealthState,
-  type MigrationStrategy,
   ServiceRegistry,
   Serving,
+  strategyFromFile,
   TransportRunner,
 } from './transport/index.ts';
 import { VmNode } from './vm/index.ts';
@@ -141,7 +141,7 @@ export class BlixardNode {
       },
     });
     this.factory = new ClientFactory({
-      strategy: strategyOf(cfg),
+      strategy: strategyFromFile(cfg.transport.migration),
       irohEndpoint: this.runner.endpoint,
       irohConnectTimeoutMs: 2000,
       observer: {
@@ -407,19 +407,6 @@ export class BlixardNode {
       }
     }
   }
-}
-
-function strategyOf(cfg: NodeConfig): MigrationStrategy {
-  const m = cfg.transport.migration;
-  const raft = m.raft_transport;
-  return {
-    preferIroh: m.prefer_iroh,
-    raftTransport:
-      typeof raft === 'string'
-        ? raft
-        : { adaptive: { latencyThresholdMs: raft.adaptive.latency_threshold_ms } },
-    fallbackToGrpc: m.fallback_to_grpc,
-  };
 }
 
 /** The address to announce: a wildcard bind is no use to a peer, the bound one on loopback is. */

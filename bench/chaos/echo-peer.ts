@@ -3,7 +3,7 @@
  * only the client: a UDP echo, a TCP echo and an Iroh echo server on 127.0.0.1. Prints one JSON
  * line with their addresses, then runs until its parent closes stdin or signals it.
  */
-import { startIrohEchoServer, startTcpEchoServer, startUdpEchoServer } from '../../chaos/probes/index.ts';
+import { startIrohEchoServer, startTcpEchoServer, startUdpEchoServer } from '../../hub/echo/index.ts';
 
 const [udp, tcp, iroh] = await Promise.all([
   startUdpEchoServer(),

@@ -2,7 +2,7 @@
  * Link faults (pure): which links an op reaches, on which transports, with which toxic specs. The
  * specs are validated by hub/links before anything is applied, so a bad one is refused up front.
  */
-import { type LinkToxicSpec, parseLinkToxic, type Transport } from '../../hub/links/index.ts';
+import { type LinkSide, type LinkToxicSpec, parseLinkToxic } from '../../hub/links/index.ts';
 import type { LinkSelector, NemesisOp, TransportSelector } from './ops.ts';
 import { CLIENT } from './partition.ts';
 
@@ -12,7 +12,7 @@ export interface LinkRef {
   to: string;
 }
 
-export function transportsFor(selector: TransportSelector): Transport[] {
+export function transportsFor(selector: TransportSelector): LinkSide[] {
   return selector === 'both' ? ['tcp', 'udp'] : [selector];
 }
 

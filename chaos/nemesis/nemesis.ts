@@ -6,11 +6,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'smol-toml';
-import type { Transport } from '../../hub/links/index.ts';
+import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
 import { readState, writeState } from '../../lab/runtime/index.ts';
-import type { TransportMode } from '../../lab/topology/index.ts';
 import { seededRandom } from '../../node/lib/index.ts';
+import type { TransportMode } from '../../node/transport/index.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
@@ -292,4 +292,4 @@ export async function writeModeToConfig(path: string, mode: TransportMode): Prom
   );
 }
 
-export type { Transport };
+export type { LinkSide };

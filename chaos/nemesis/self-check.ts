@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Endpoint } from '@number0/iroh';
 import { parse } from 'smol-toml';
-import type { Transport } from '../../hub/links/index.ts';
+import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { irohKeyFromHex, secretKeyOf } from '../../lab/runtime/iroh-key.ts';
 import {
@@ -28,7 +28,7 @@ export interface ProbeTarget {
   link: string;
   from: string;
   to: string;
-  transport: Transport;
+  transport: LinkSide;
   /** host:port the probe dials (what the link's source dials). */
   address: string;
   /** The address the hub listens on for this link (what `address` must be). */
@@ -43,7 +43,7 @@ export interface ProbeTarget {
 
 export interface ProbeResult {
   link: string;
-  transport: Transport;
+  transport: LinkSide;
   baselineMs: number;
   /** Round trip with the injected delay. */
   delayedMs: number;
@@ -59,8 +59,8 @@ export interface SelfCheckReport {
 export class SelfCheckError extends Error {
   override name = 'SelfCheckError';
   /** Each link and transport whose fault did not take, with why. */
-  readonly failures: { link: string; transport: Transport; reason: string }[];
-  constructor(failures: { link: string; transport: Transport; reason: string }[]) {
+  readonly failures: { link: string; transport: LinkSide; reason: string }[];
+  constructor(failures: { link: string; transport: LinkSide; reason: string }[]) {
     super(
       `fault self-check failed: ${failures.length} fault(s) did not take on the wire; the run is aborted:\n${failures
         .map((f) => `  - link ${f.link} (${f.transport}): ${f.reason}`)
@@ -110,7 +110,7 @@ export async function probeTargets(cluster: Cluster, only?: readonly string[]): 
     if (only && !only.includes(link.name)) continue;
     const to = cluster.state.nodes.find((n) => n.id === link.to);
     if (!to) continue;
-    const served: Transport[] = to.mode === 'grpc' ? ['tcp'] : to.mode === 'iroh' ? ['udp'] : ['tcp', 'udp'];
+    const served: LinkSide[] = to.mode === 'grpc' ? ['tcp'] : to.mode === 'iroh' ? ['udp'] : ['tcp', 'udp'];
     for (const transport of served) {
       let address: string | undefined;
       if (link.from === 'client') address = transport === 'tcp' ? to.clientGrpc : to.clientIroh;
@@ -144,7 +144,7 @@ export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}
   const cutWaitMs = options.cutWaitMs ?? 1500;
   const settleMs = options.settleMs ?? 2000;
   const targets = await probeTargets(cluster, options.links);
-  const failures: { link: string; transport: Transport; reason: string }[] = [];
+  const failures: { link: string; transport: LinkSide; reason: string }[] = [];
   const results: ProbeResult[] = [];
   try {
     await cluster.links.reset();

@@ -14,27 +14,21 @@ import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { LabError } from '../../lab/runtime/index.ts';
 import { describeZodIssues } from '../../lab/runtime/options.ts';
-import type { LabStrategy, TransportMode } from '../../lab/topology/index.ts';
-import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
+import {
+  MigrationFileSchema,
+  type MigrationStrategy,
+  strategyFromFile,
+  type TransportMode,
+  TransportModeSchema,
+} from '../../node/transport/index.ts';
 
 const LabConfigSchema = z.strictObject({
   nodes: z.number().int().optional(),
   runtime: z.enum(['docker', 'process']).optional(),
-  mode: z.enum(['grpc', 'dual', 'iroh']).optional(),
+  mode: TransportModeSchema.optional(),
   seed: z.number().int().optional(),
   image: z.string().min(1).optional(),
-  strategy: z
-    .strictObject({
-      prefer_iroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
-      raft_transport: z
-        .union([
-          z.enum(['grpc', 'iroh']),
-          z.strictObject({ adaptive: z.strictObject({ latency_threshold_ms: z.number().positive() }) }),
-        ])
-        .default('grpc'),
-      fallback_to_grpc: z.boolean().default(true),
-    })
-    .optional(),
+  strategy: MigrationFileSchema.optional(),
 });
 
 export interface LabConfig {
@@ -43,7 +37,7 @@ export interface LabConfig {
   mode?: TransportMode;
   seed?: number;
   image?: string;
-  strategy?: LabStrategy;
+  strategy?: MigrationStrategy;
 }
 
 export function parseLabConfig(text: string, file: string): LabConfig {
@@ -66,16 +60,6 @@ export function parseLabConfig(text: string, file: string): LabConfig {
   if (rest.mode !== undefined) out.mode = rest.mode;
   if (rest.seed !== undefined) out.seed = rest.seed;
   if (rest.image !== undefined) out.image = rest.image;
-  if (strategy) {
-    const raft = strategy.raft_transport;
-    out.strategy = {
-      preferIroh: strategy.prefer_iroh,
-      raftTransport:
-        typeof raft === 'string'
-          ? raft
-          : { adaptive: { latencyThresholdMs: raft.adaptive.latency_threshold_ms } },
-      fallbackToGrpc: strategy.fallback_to_grpc,
-    };
-  }
+  if (strategy) out.strategy = strategyFromFile(strategy);
   return out;
 }

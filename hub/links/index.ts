@@ -9,12 +9,12 @@ export {
   type ToxicOptions,
 } from './link-set.ts';
 export {
+  LINK_SIDES,
   LINK_TOXIC_TYPES,
+  type LinkSide,
   LinkSpecError,
   type LinkToxicSpec,
   type LinkToxicType,
   parseLinkToxic,
-  TRANSPORTS,
-  type Transport,
-  transportsOf,
+  sidesOf,
 } from './toxic-spec.ts';

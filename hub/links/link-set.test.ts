@@ -10,7 +10,7 @@ import {
   tcpRoundTrip,
   type UdpEchoServer,
   type UdpProbe,
-} from '../../chaos/probes/index.ts';
+} from '../echo/index.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from '../tcp/index.ts';
 import { startUdpToxicProxy, type UdpToxicProxy } from '../udp/index.ts';
 import { createLinkSet, type Link, type LinkSet } from './link-set.ts';

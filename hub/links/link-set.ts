@@ -6,10 +6,10 @@
 import { type Toxic, type ToxicType, Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
 import {
   attributesFor,
+  LINK_SIDES,
+  type LinkSide,
   type LinkToxicSpec,
   parseLinkToxic,
-  TRANSPORTS,
-  type Transport,
 } from './toxic-spec.ts';
 
 export interface LinkSetOptions {
@@ -31,24 +31,24 @@ export interface LinkDefinition {
 
 export interface ToxicOptions {
   /** Default: every transport the link has. */
-  transports?: readonly Transport[];
+  transports?: readonly LinkSide[];
 }
 
 export class Link {
   readonly name: string;
-  readonly #proxies: Map<Transport, ToxiproxyProxy>;
+  readonly #proxies: Map<LinkSide, ToxiproxyProxy>;
 
-  constructor(name: string, proxies: Map<Transport, ToxiproxyProxy>) {
+  constructor(name: string, proxies: Map<LinkSide, ToxiproxyProxy>) {
     this.name = name;
     this.#proxies = proxies;
   }
 
-  get transports(): Transport[] {
-    return TRANSPORTS.filter((t) => this.#proxies.has(t));
+  get transports(): LinkSide[] {
+    return LINK_SIDES.filter((t) => this.#proxies.has(t));
   }
 
   /** Where clients reach the link on a transport (the proxy's listen address). */
-  listen(transport: Transport): string {
+  listen(transport: LinkSide): string {
     return this.#proxy(transport).listen;
   }
 
@@ -96,7 +96,7 @@ export class Link {
   }
 
   async #setEnabled(enabled: boolean): Promise<void> {
-    const done: Transport[] = [];
+    const done: LinkSide[] = [];
     try {
       for (const transport of this.transports) {
         const proxy = this.#proxy(transport);
@@ -112,14 +112,14 @@ export class Link {
     }
   }
 
-  #proxy(transport: Transport): ToxiproxyProxy {
+  #proxy(transport: LinkSide): ToxiproxyProxy {
     const proxy = this.#proxies.get(transport);
     if (!proxy) throw new Error(`link '${this.name}' has no ${transport} side`);
     return proxy;
   }
 }
 
-function toxicBody(spec: LinkToxicSpec, transport: Transport) {
+function toxicBody(spec: LinkToxicSpec, transport: LinkSide) {
   return {
     name: spec.name,
     // The client's type union lists Toxiproxy's types only; the UDP proxy adds its own.
@@ -134,7 +134,7 @@ export interface LinkSet {
   /** Creates the link's proxy on each transport given. */
   create(definition: LinkDefinition): Promise<Link>;
   /** A link whose proxies already exist (e.g. populated at hub start). */
-  get(name: string, transports?: readonly Transport[]): Promise<Link>;
+  get(name: string, transports?: readonly LinkSide[]): Promise<Link>;
   /** Cuts all given links (a partition is a set of cut links); heal them with heal(). */
   cut(links: readonly Link[]): Promise<void>;
   heal(links: readonly Link[]): Promise<void>;
@@ -143,10 +143,10 @@ export interface LinkSet {
 }
 
 export function createLinkSet(options: LinkSetOptions): LinkSet {
-  const clients = new Map<Transport, Toxiproxy>();
+  const clients = new Map<LinkSide, Toxiproxy>();
   if (options.tcpAdmin) clients.set('tcp', new Toxiproxy(options.tcpAdmin));
   if (options.udpAdmin) clients.set('udp', new Toxiproxy(options.udpAdmin));
-  const client = (transport: Transport): Toxiproxy => {
+  const client = (transport: LinkSide): Toxiproxy => {
     const c = clients.get(transport);
     if (!c) throw new Error(`no ${transport} admin URL given (${transport}Admin)`);
     return c;
@@ -154,9 +154,9 @@ export function createLinkSet(options: LinkSetOptions): LinkSet {
 
   return {
     async create(definition) {
-      const proxies = new Map<Transport, ToxiproxyProxy>();
+      const proxies = new Map<LinkSide, ToxiproxyProxy>();
       try {
-        for (const transport of TRANSPORTS) {
+        for (const transport of LINK_SIDES) {
           const ends = definition[transport];
           if (!ends) continue;
           proxies.set(transport, await client(transport).createProxy({ name: definition.name, ...ends }));
@@ -168,7 +168,7 @@ export function createLinkSet(options: LinkSetOptions): LinkSet {
       return new Link(definition.name, proxies);
     },
     async get(name, transports = [...clients.keys()]) {
-      const proxies = new Map<Transport, ToxiproxyProxy>();
+      const proxies = new Map<LinkSide, ToxiproxyProxy>();
       for (const transport of transports) proxies.set(transport, await client(transport).get(name));
       return new Link(name, proxies);
     },

@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import { TOXIC_STREAMS, type UdpToxicType, udpToxicAttributes } from '../udp/index.ts';
 
-export const TRANSPORTS = ['tcp', 'udp'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
+/** A link's two sides: its TCP proxy (Toxiproxy; gRPC rides it) and its UDP proxy (Iroh rides it). */
+export const LINK_SIDES = ['tcp', 'udp'] as const;
+export type LinkSide = (typeof LINK_SIDES)[number];
 
 const millis = z.number().int().nonnegative();
 
@@ -28,11 +29,11 @@ const TCP_ONLY_TYPES = Object.keys(tcpOnlyAttributes) as (keyof typeof tcpOnlyAt
 export const LINK_TOXIC_TYPES = [...SHARED_TYPES, ...UDP_ONLY_TYPES, ...TCP_ONLY_TYPES] as const;
 export type LinkToxicType = (typeof LINK_TOXIC_TYPES)[number];
 
-/** Which transports each toxic type exists on. */
-export function transportsOf(type: LinkToxicType): readonly Transport[] {
+/** Which sides each toxic type exists on. */
+export function sidesOf(type: LinkToxicType): readonly LinkSide[] {
   if ((UDP_ONLY_TYPES as readonly string[]).includes(type)) return ['udp'];
   if ((TCP_ONLY_TYPES as readonly string[]).includes(type)) return ['tcp'];
-  return TRANSPORTS;
+  return LINK_SIDES;
 }
 
 export interface LinkToxicSpec {
@@ -70,11 +71,11 @@ function fail(error: z.ZodError, prefix: string[]): never {
  * Validates a toxic spec for the given transports and fills defaults (stream downstream,
  * toxicity 1, name `${type}_${stream}` as Toxiproxy names toxics).
  */
-export function parseLinkToxic(input: unknown, transports: readonly Transport[]): LinkToxicSpec {
+export function parseLinkToxic(input: unknown, transports: readonly LinkSide[]): LinkToxicSpec {
   const parsed = envelope.safeParse(input);
   if (!parsed.success) fail(parsed.error, []);
   const { type, stream, toxicity } = parsed.data;
-  const available = transportsOf(type);
+  const available = sidesOf(type);
   const missing = transports.filter((t) => !available.includes(t));
   if (missing.length > 0) {
     throw new LinkSpecError(
@@ -98,7 +99,7 @@ export function parseLinkToxic(input: unknown, transports: readonly Transport[])
 }
 
 /** The attributes as one transport's server takes them (queue_bytes is the UDP proxy's own). */
-export function attributesFor(spec: LinkToxicSpec, transport: Transport): Record<string, unknown> {
+export function attributesFor(spec: LinkToxicSpec, transport: LinkSide): Record<string, unknown> {
   if (transport === 'udp' || spec.type !== 'bandwidth') return spec.attributes;
   const { queue_bytes: _udpOnly, ...tcp } = spec.attributes;
   return tcp;

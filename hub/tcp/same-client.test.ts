@@ -12,7 +12,7 @@ import {
   type TcpEchoServer,
   tcpRoundTrip,
   type UdpEchoServer,
-} from '../../chaos/probes/index.ts';
+} from '../echo/index.ts';
 import { startUdpToxicProxy, type UdpToxicProxy } from '../udp/index.ts';
 import { ensureToxiproxyBinary, startToxiproxyServer, type ToxiproxyServer } from './toxiproxy-server.ts';
 

@@ -1,7 +1,7 @@
 /** The admin API over HTTP: Toxiproxy's shapes through its own client, and bad input answered, not fatal. */
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openUdpProbe, startUdpEchoServer, type UdpEchoServer } from '../../chaos/probes/index.ts';
+import { openUdpProbe, startUdpEchoServer, type UdpEchoServer } from '../echo/index.ts';
 import { startUdpToxicProxy, type UdpToxicProxy } from './udp-toxic-proxy.ts';
 
 /** Loose view of any admin reply; each test reads the fields it expects. */

@@ -1,11 +1,6 @@
 /** The proxy on real UDP sockets on 127.0.0.1: what a client sees through a link with each toxic. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUdpProbe,
-  startUdpEchoServer,
-  type UdpEchoServer,
-  type UdpProbe,
-} from '../../chaos/probes/index.ts';
+import { openUdpProbe, startUdpEchoServer, type UdpEchoServer, type UdpProbe } from '../echo/index.ts';
 import { UdpLinkProxy } from './link-proxy.ts';
 
 let echo: UdpEchoServer;

@@ -1,12 +1,12 @@
 /** Iroh (QUIC over UDP) through a link of the UDP toxic proxy: it connects, a cut stops it, loss shows. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { within } from '../../node/lib/index.ts';
 import {
   connectIrohEcho,
   type IrohEchoClient,
   type IrohEchoServer,
   startIrohEchoServer,
-  within,
-} from '../../chaos/probes/index.ts';
+} from '../echo/index.ts';
 import { UdpLinkProxy } from './link-proxy.ts';
 
 let server: IrohEchoServer;

@@ -33,7 +33,8 @@ export class Cluster {
   /** The hub's links, on both transports (hub/links). */
   readonly links: LinkSet;
   private readonly driver: RuntimeDriver;
-  private readonly client: LabClient;
+  /** The lab's client: the identity every node admits, and channels to the nodes through the hub. */
+  readonly client: LabClient;
   private closed = false;
 
   private constructor(driver: RuntimeDriver, client: LabClient) {
@@ -136,11 +137,7 @@ export class Cluster {
   }
 
   private static async over(driver: RuntimeDriver): Promise<Cluster> {
-    const client = await LabClient.open(
-      irohKeyFromHex(driver.state.client.secretHex),
-      driver.state.nodes.some((n) => n.mode !== 'grpc'),
-    );
-    return new Cluster(driver, client);
+    return new Cluster(driver, new LabClient(irohKeyFromHex(driver.state.client.secretHex)));
   }
 
   get runId(): string {

@@ -2,7 +2,7 @@
 export { Cluster, newRunId } from './cluster.ts';
 export type { ExecResult } from './driver.ts';
 export { LabError } from './errors.ts';
-export type { ServiceClients, Transport } from './lab-client.ts';
+export type { LabClient, ServiceClients } from './lab-client.ts';
 export { NodeHandle } from './node-handle.ts';
 export { type NodeStatus, type TransportHealth, UNKNOWN } from './node-status.ts';
 export {
@@ -10,7 +10,6 @@ export {
   ClusterShapeSchema,
   RUNTIMES,
   type RuntimeKind,
-  StrategySchema,
 } from './options.ts';
 export {
   type ClusterState,

@@ -5,6 +5,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SecretKey } from '@number0/iroh';
+import { secretKeyFromHex, secretKeyToHex } from '../../node/transport/index.ts';
 
 export interface IrohKey {
   /** 64 hex characters, the file's content. */
@@ -15,16 +16,15 @@ export interface IrohKey {
 
 export function generateIrohKey(): IrohKey {
   const key = SecretKey.generate();
-  return { secretHex: Buffer.from(key.toBytes()).toString('hex'), nodeId: key.public().toString() };
+  return { secretHex: secretKeyToHex(key), nodeId: key.public().toString() };
 }
 
 export function irohKeyFromHex(secretHex: string): IrohKey {
-  const key = SecretKey.fromBytes(Array.from(Buffer.from(secretHex, 'hex')));
-  return { secretHex, nodeId: key.public().toString() };
+  return { secretHex, nodeId: secretKeyFromHex(secretHex).public().toString() };
 }
 
 export function secretKeyOf(key: IrohKey): SecretKey {
-  return SecretKey.fromBytes(Array.from(Buffer.from(key.secretHex, 'hex')));
+  return secretKeyFromHex(key.secretHex);
 }
 
 /** Writes the key file the node reads (`iroh_secret.key` under data_dir); keeps an existing one. */

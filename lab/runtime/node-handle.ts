@@ -2,9 +2,11 @@
  * One node of a running cluster: typed clients over each transport it serves (through its client
  * link on the hub), lifecycle (restart, kill, pause/resume), exec, logs, and where its data lives.
  */
+
+import { type TransportKind, transportsOf } from '../../node/transport/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { nodeUnhealthy } from './errors.ts';
-import { type LabClient, type ServiceClients, type Transport, transportsOf } from './lab-client.ts';
+import type { LabClient, ServiceClients } from './lab-client.ts';
 import { type NodeStatus, queryNodeStatus } from './node-status.ts';
 import type { NodeState } from './state.ts';
 
@@ -48,7 +50,7 @@ export class NodeHandle {
     const served = transportsOf(this.state.mode);
     this.grpcClients = served.includes('grpc') ? this.labClient.clients(target, 'grpc') : undefined;
     this.irohClients = served.includes('iroh')
-      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000, ownEndpoint: true })
+      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
       : undefined;
     for (const c of old) void c?.channel.close().catch(() => {});
   }
@@ -62,7 +64,7 @@ export class NodeHandle {
     return [this.grpc, this.iroh].filter((c): c is ServiceClients => c !== undefined);
   }
 
-  client(transport: Transport): ServiceClients {
+  client(transport: TransportKind): ServiceClients {
     const c = transport === 'grpc' ? this.grpc : this.iroh;
     if (!c) throw new Error(`${this.id} serves no ${transport} (mode ${this.state.mode})`);
     return c;

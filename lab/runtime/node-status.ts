@@ -3,8 +3,10 @@
  * Raft view (role, term, commit) when the node answers GetRaftStatus or GetClusterStatus. A node
  * that does not implement them yet shows "unknown".
  */
+
+import type { TransportKind } from '../../node/transport/index.ts';
 import { Code, codeName, RpcError } from '../../node/transport/index.ts';
-import type { ServiceClients, Transport } from './lab-client.ts';
+import type { ServiceClients } from './lab-client.ts';
 
 export interface TransportHealth {
   ok: boolean;
@@ -16,7 +18,7 @@ export interface TransportHealth {
 export interface NodeStatus {
   id: string;
   health: 'healthy' | 'degraded' | 'down';
-  transports: Partial<Record<Transport, TransportHealth>>;
+  transports: Partial<Record<TransportKind, TransportHealth>>;
   role: string;
   term: string;
   commit: string;
@@ -88,7 +90,7 @@ export async function queryNodeStatus(
   clients: readonly ServiceClients[],
   timeoutMs = 3000,
 ): Promise<NodeStatus> {
-  const transports: Partial<Record<Transport, TransportHealth>> = {};
+  const transports: Partial<Record<TransportKind, TransportHealth>> = {};
   const results = await Promise.all(clients.map((c) => checkHealth(c, timeoutMs)));
   clients.forEach((c, i) => {
     transports[c.transport] = results[i] as TransportHealth;

@@ -4,8 +4,14 @@
  */
 
 import { z } from 'zod';
-import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
-import { type LabStrategy, MAX_NODES, TRANSPORT_MODES, type TransportMode } from '../topology/index.ts';
+import {
+  type MigrationStrategy,
+  MigrationStrategySchema,
+  strategyConflict,
+  type TransportMode,
+  TransportModeSchema,
+} from '../../node/transport/index.ts';
+import { MAX_NODES } from '../topology/index.ts';
 import type { ClusterState } from './state.ts';
 
 export type RuntimeKind = 'docker' | 'process';
@@ -15,7 +21,7 @@ export interface ClusterOptions {
   nodes: number;
   runtime: RuntimeKind;
   mode: TransportMode;
-  strategy?: LabStrategy | undefined;
+  strategy?: MigrationStrategy | undefined;
   /** Node image (docker runtime); default: the image images/ builds. */
   image?: string | undefined;
   /** Where configs, data dirs and logs go (process runtime: data dirs; docker: configs and logs). */
@@ -37,35 +43,18 @@ export interface ClusterOptions {
   prometheus?: boolean | undefined;
 }
 
-export const StrategySchema = z.strictObject({
-  preferIroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
-  raftTransport: z
-    .union([
-      z.enum(['grpc', 'iroh']),
-      z.strictObject({ adaptive: z.strictObject({ latencyThresholdMs: z.number().positive() }) }),
-    ])
-    .default('grpc'),
-  fallbackToGrpc: z.boolean().default(true),
-});
-
 export const ClusterShapeSchema = z
   .strictObject({
     nodes: z.number().int().min(1).max(MAX_NODES),
     runtime: z.enum(['docker', 'process']),
-    mode: z.enum(TRANSPORT_MODES as [TransportMode, ...TransportMode[]]),
-    strategy: StrategySchema.optional(),
+    mode: TransportModeSchema,
+    strategy: MigrationStrategySchema.optional(),
     image: z.string().min(1).optional(),
     seed: z.number().int().optional(),
   })
   .superRefine((v, ctx) => {
-    const s = v.strategy;
-    if (v.mode === 'grpc' && s && (s.preferIroh.length > 0 || s.raftTransport !== 'grpc')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategy'],
-        message: 'mode "grpc" serves no Iroh: preferIroh must be empty and raftTransport "grpc"',
-      });
-    }
+    const conflict = v.strategy && strategyConflict(v.mode, v.strategy);
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['strategy'], message: conflict });
   });
 
 /** Throws a LabError('usage') naming each bad field. */

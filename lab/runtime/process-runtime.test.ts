@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { TransportMode } from '../topology/index.ts';
+import type { TransportMode } from '../../node/transport/index.ts';
 import { Cluster } from './index.ts';
 import { isOurs } from './process/detached.ts';
 import type { ProcRecord } from './state.ts';

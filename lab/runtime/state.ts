@@ -4,7 +4,8 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { LabStrategy, LinkPlan, TransportMode } from '../topology/index.ts';
+import type { MigrationStrategy, TransportMode } from '../../node/transport/index.ts';
+import type { LinkPlan } from '../topology/index.ts';
 import type { RuntimeKind } from './options.ts';
 
 /** A local process the lab started: its pid, and a string its command line must contain to be ours. */
@@ -39,7 +40,7 @@ export interface ClusterState {
   runId: string;
   runtime: RuntimeKind;
   mode: TransportMode;
-  strategy?: LabStrategy | undefined;
+  strategy?: MigrationStrategy | undefined;
   seed: number;
   createdAt: string;
   workDir: string;

@@ -13,13 +13,11 @@ export {
   processPortCount,
 } from './addressing.ts';
 export {
-  defaultStrategy,
-  type LabStrategy,
   type NodeConfigInput,
   nodeConfigObject,
+  readNodeConfig,
   renderNodeConfig,
-  TRANSPORT_MODES,
-  type TransportMode,
+  writeNodeMode,
 } from './node-config.ts';
 export {
   CLIENT,

@@ -1,34 +1,22 @@
 /**
- * Renders one node's TOML config from the plan: the node binds its own ports, and knows each peer j
- * only by the hub address of the (i → j) link, on both transports.
+ * A node's TOML config, owned here: rendered from the plan (the node binds its own ports and knows
+ * each peer j only by the hub address of the (i → j) link, on both transports), read back typed
+ * through the node's own schema, and changed (a new transport mode) only through this file.
  */
-import { stringify } from 'smol-toml';
-import type { ServiceGroup } from '../../node/transport/index.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse, stringify } from 'smol-toml';
+import { type NodeConfig, parseNodeConfig } from '../../node/config/index.ts';
+import {
+  defaultStrategy,
+  type MigrationStrategy,
+  strategyToFile,
+  type TransportMode,
+} from '../../node/transport/index.ts';
 import { findLink, findNode, type Topology } from './plan.ts';
-
-export type TransportMode = 'grpc' | 'dual' | 'iroh';
-export const TRANSPORT_MODES: readonly TransportMode[] = ['grpc', 'dual', 'iroh'];
-
-/** The `[transport.migration]` section, in the lab's words. */
-export interface LabStrategy {
-  preferIroh: readonly ServiceGroup[];
-  raftTransport: 'grpc' | 'iroh' | { adaptive: { latencyThresholdMs: number } };
-  fallbackToGrpc: boolean;
-}
-
-/**
- * gRPC mode keeps everything on gRPC; Iroh mode has nothing to fall back to; dual mode starts where
- * the migration starts (everything on gRPC, Iroh ready, fallback on).
- */
-export function defaultStrategy(mode: TransportMode): LabStrategy {
-  if (mode === 'grpc') return { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false };
-  if (mode === 'iroh') return { preferIroh: [], raftTransport: 'iroh', fallbackToGrpc: false };
-  return { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: true };
-}
 
 export interface NodeConfigInput {
   mode: TransportMode;
-  strategy?: LabStrategy;
+  strategy?: MigrationStrategy;
   /** Iroh node id (public key) of every node, by node id. */
   irohIds: Readonly<Record<string, string>>;
   /** Iroh node ids admitted besides cluster members (the lab's client). */
@@ -46,7 +34,6 @@ export function nodeConfigObject(
 ): Record<string, unknown> {
   const self = findNode(topology, id);
   const strategy = input.strategy ?? defaultStrategy(input.mode);
-  const raft = strategy.raftTransport;
   const peers = topology.nodes
     .filter((n) => n.id !== id)
     .map((peer) => {
@@ -69,14 +56,7 @@ export function nodeConfigObject(
         relay: 'disabled',
         admitted_clients: [...input.admittedClients],
       },
-      migration: {
-        prefer_iroh: [...strategy.preferIroh],
-        raft_transport:
-          typeof raft === 'string'
-            ? raft
-            : { adaptive: { latency_threshold_ms: raft.adaptive.latencyThresholdMs } },
-        fallback_to_grpc: strategy.fallbackToGrpc,
-      },
+      migration: strategyToFile(strategy),
     },
     // Every initial member bootstraps with the same voter set.
     cluster: { bootstrap: true, peers },
@@ -88,6 +68,28 @@ export function renderNodeConfig(topology: Topology, id: string, input: NodeConf
   return `# Rendered by the lab for ${id}: peers are reached only through the hub's links.\n${stringify(
     nodeConfigObject(topology, id, input),
   )}\n`;
+}
+
+/**
+ * A rendered config read back through the node's own schema (so the lab reads exactly what the node
+ * reads). Paths are as the node sees them: on docker, inside its container.
+ */
+export async function readNodeConfig(path: string): Promise<NodeConfig> {
+  return parseNodeConfig(await readFile(path, 'utf8'), path);
+}
+
+/**
+ * Rewrites a node's transport mode in place, keeping everything else; gRPC mode also gets the gRPC-only
+ * strategy (it serves no Iroh). The result is checked against the node's schema before it is written.
+ */
+export async function writeNodeMode(path: string, mode: TransportMode, reason: string): Promise<void> {
+  const config = parse(await readFile(path, 'utf8')) as { transport?: Record<string, unknown> };
+  if (!config.transport) throw new Error(`${path}: no [transport] section`);
+  config.transport.mode = mode;
+  if (mode === 'grpc') config.transport.migration = strategyToFile(defaultStrategy('grpc'));
+  const text = `# Rendered by the lab; transport mode changed to ${mode} ${reason}.\n${stringify(config)}\n`;
+  parseNodeConfig(text, path);
+  await writeFile(path, text);
 }
 
 function irohIdOf(ids: Readonly<Record<string, string>>, node: string): string {

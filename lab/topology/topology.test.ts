@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeConfig } from '../../node/config/index.ts';
+import { defaultStrategy, TRANSPORT_MODES } from '../../node/transport/index.ts';
 import {
   CLIENT,
-  defaultStrategy,
   dockerAddressing,
   findLink,
   linkCount,
@@ -10,7 +10,6 @@ import {
   processAddressing,
   processPortCount,
   renderNodeConfig,
-  TRANSPORT_MODES,
 } from './index.ts';
 
 const ids = {

@@ -4,7 +4,12 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
-import { SERVICE_GROUPS } from '../transport/service-groups.ts';
+import {
+  MigrationFileSchema,
+  strategyConflict,
+  strategyFromFile,
+  TransportModeSchema,
+} from '../transport/index.ts';
 
 const hostPort = z
   .string()
@@ -22,13 +27,6 @@ const peer = z.strictObject({
   iroh_addrs: z.array(hostPort).default([]),
 });
 
-const raftTransport = z.union([
-  z.enum(['grpc', 'iroh']),
-  z.strictObject({
-    adaptive: z.strictObject({ latency_threshold_ms: z.number().positive() }),
-  }),
-]);
-
 export const NodeConfigSchema = z
   .strictObject({
     node: z.strictObject({
@@ -39,7 +37,7 @@ export const NodeConfigSchema = z
     }),
     transport: z
       .strictObject({
-        mode: z.enum(['grpc', 'iroh', 'dual']).default('dual'),
+        mode: TransportModeSchema.default('dual'),
         grpc: z.strictObject({ bind_address: hostPort.default('0.0.0.0:7001') }).prefault({}),
         iroh: z
           .strictObject({
@@ -50,13 +48,7 @@ export const NodeConfigSchema = z
             admitted_clients: z.array(irohNodeId).default([]),
           })
           .prefault({}),
-        migration: z
-          .strictObject({
-            prefer_iroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
-            raft_transport: raftTransport.default('grpc'),
-            fallback_to_grpc: z.boolean().default(true),
-          })
-          .prefault({}),
+        migration: MigrationFileSchema.prefault({}),
       })
       .prefault({}),
     cluster: z
@@ -144,14 +136,8 @@ export const NodeConfigSchema = z
         });
       }
     });
-    const m = cfg.transport.migration;
-    if (cfg.transport.mode === 'grpc' && (m.raft_transport !== 'grpc' || m.prefer_iroh.length > 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['transport', 'migration'],
-        message: 'mode "grpc" serves no Iroh: prefer_iroh must be empty and raft_transport "grpc"',
-      });
-    }
+    const conflict = strategyConflict(cfg.transport.mode, strategyFromFile(cfg.transport.migration));
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['transport', 'migration'], message: conflict });
   });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema>;

@@ -1,7 +1,6 @@
 import type { DescMethod } from '@bufbuild/protobuf';
 import type { ServiceGroup } from './service-groups.ts';
-
-export type TransportKind = 'grpc' | 'iroh';
+import type { TransportKind } from './vocabulary.ts';
 
 /** What a handler knows about the call it serves, whichever transport carried it. */
 export interface CallContext {

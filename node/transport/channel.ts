@@ -1,4 +1,4 @@
-import type { TransportKind } from './call-context.ts';
+import type { TransportKind } from './vocabulary.ts';
 
 export interface CallOptions {
   /** Deadline relative to now; the call fails with DEADLINE_EXCEEDED after it. */

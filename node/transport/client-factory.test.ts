@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFactory, type PeerTarget } from './client-factory.ts';
 import { ServiceRegistry } from './registry.ts';
 import { BlixardService, ClusterService } from './services.ts';
-import type { MigrationStrategy } from './strategy.ts';
 import { type LoopbackServer, serveOnLoopback } from './testing.ts';
+import type { MigrationStrategy } from './vocabulary.ts';
 
 const registry = new ServiceRegistry()
   .register(ClusterService, {

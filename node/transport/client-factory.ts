@@ -6,15 +6,15 @@
 
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import type { Endpoint } from '@number0/iroh';
-import type { TransportKind } from './call-context.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import { groupOfPath } from './service-groups.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
-import { chooseTransport, type MigrationStrategy, shouldFallBack, type TransportMode } from './strategy.ts';
+import { chooseTransport, shouldFallBack } from './strategy.ts';
 import { createClient, type TypedClient } from './typed-client.ts';
+import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
 
 export interface PeerTarget {
   id: string;

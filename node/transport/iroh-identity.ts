@@ -14,13 +14,21 @@ export async function loadOrCreateSecretKey(path: string): Promise<SecretKey> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const key = SecretKey.generate();
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `${Buffer.from(key.toBytes()).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    await writeFile(path, `${secretKeyToHex(key)}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);
     return key;
   }
-  const hex = text.trim();
-  if (!/^[0-9a-f]{64}$/i.test(hex)) {
-    throw new Error(`${path}: not an Iroh secret key (expected 64 hex characters)`);
-  }
+  return secretKeyFromHex(text.trim(), path);
+}
+
+/** A secret key from its 64 hex characters (a key file's content); `where` names the source in errors. */
+export function secretKeyFromHex(hex: string, where = 'Iroh secret key'): SecretKey {
+  if (!/^[0-9a-f]{64}$/i.test(hex))
+    throw new Error(`${where}: not an Iroh secret key (expected 64 hex characters)`);
   return SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex')));
+}
+
+/** The 64 hex characters of a secret key, as a key file holds them. */
+export function secretKeyToHex(key: SecretKey): string {
+  return Buffer.from(key.toBytes()).toString('hex');
 }

@@ -15,10 +15,11 @@ import {
   toBinary,
 } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type { CallContext, TransportKind } from './call-context.ts';
+import type { CallContext } from './call-context.ts';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 import { groupOf, methodPath, type ServiceGroup } from './service-groups.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
+import type { TransportKind } from './vocabulary.ts';
 
 export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
   request: MessageShape<I>,

@@ -9,7 +9,7 @@ import { IrohHost, type IrohProtocol } from './iroh-host.ts';
 import { loadOrCreateSecretKey } from './iroh-identity.ts';
 import { IrohRpcServer } from './iroh-rpc-server.ts';
 import type { ServiceRegistry } from './registry.ts';
-import type { TransportMode } from './strategy.ts';
+import type { TransportMode } from './vocabulary.ts';
 
 export interface TransportRunnerOptions {
   mode: TransportMode;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SERVICE_GROUPS } from './service-groups.ts';
 import { Code, RpcError } from './status.ts';
-import { chooseTransport, type MigrationStrategy, shouldFallBack } from './strategy.ts';
+import { chooseTransport, shouldFallBack } from './strategy.ts';
+import type { MigrationStrategy } from './vocabulary.ts';
 
 const base: MigrationStrategy = { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: true };
 

@@ -2,24 +2,9 @@
  * Which transport a call takes: a pure function of the migration strategy,
  * the peer's mode and (for adaptive Raft) the measured Iroh latency.
  */
-import type { TransportKind } from './call-context.ts';
 import type { ServiceGroup } from './service-groups.ts';
 import { Code, type RpcError } from './status.ts';
-
-export type TransportMode = 'grpc' | 'iroh' | 'dual';
-
-export type RaftTransport = 'grpc' | 'iroh' | { adaptive: { latencyThresholdMs: number } };
-
-export interface MigrationStrategy {
-  /** Groups that go over Iroh (in dual mode); the rest stay on gRPC. */
-  preferIroh: readonly ServiceGroup[];
-  /** The raft group's own rule: it moves last, and may follow measured latency. */
-  raftTransport: RaftTransport;
-  /** Retry once over gRPC when Iroh cannot connect or answers UNAVAILABLE. */
-  fallbackToGrpc: boolean;
-}
-
-export const GRPC_ONLY: MigrationStrategy = { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false };
+import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
 
 export interface Selection {
   group: ServiceGroup | undefined;

@@ -1,18 +1,14 @@
 /**
  * The workload's own clients: per node, a gRPC channel and an Iroh channel on an endpoint of its own
- * (the lab client's identity), both through the node's client link. An Iroh endpoint that keeps
- * failing a node (as a long-lived one can after the node restarts) is replaced by a new one, so the
- * history shows what the cluster does, not what a stale client endpoint does.
+ * (the lab client's identity), both through the node's client link. A channel that keeps failing a
+ * node is renewed (a new Iroh endpoint with it), so the history shows what the cluster does, not what
+ * a stale client connection does.
  */
-import type { Endpoint } from '@number0/iroh';
 import type { Cluster } from '../../lab/runtime/index.ts';
-import { irohKeyFromHex, secretKeyOf } from '../../lab/runtime/iroh-key.ts';
 import {
   BlixardService,
-  bindIrohEndpoint,
   createClient,
   GrpcChannel,
-  IrohChannel,
   type RpcChannel,
   type TypedClient,
 } from '../../node/transport/index.ts';
@@ -22,7 +18,6 @@ export type WorkloadTransport = 'grpc' | 'iroh';
 interface Entry {
   channel: RpcChannel;
   client: TypedClient<typeof BlixardService>;
-  endpoint?: Endpoint;
 }
 
 export class WorkloadClients {
@@ -73,16 +68,11 @@ export class WorkloadClients {
       const channel = new GrpcChannel(node.clientGrpc);
       return { channel, client: createClient(BlixardService, channel) };
     }
-    const endpoint = await bindIrohEndpoint({
-      bindAddress: '127.0.0.1:0',
-      secretKey: secretKeyOf(irohKeyFromHex(this.#cluster.state.client.secretHex)),
-    });
-    const channel = new IrohChannel(
-      endpoint,
+    const channel = this.#cluster.client.irohChannel(
       { nodeId: node.irohId, addrs: [node.clientIroh] },
       { connectTimeoutMs: 3000 },
     );
-    return { channel, client: createClient(BlixardService, channel), endpoint };
+    return { channel, client: createClient(BlixardService, channel) };
   }
 }
 
@@ -90,5 +80,4 @@ async function closeEntry(entry: Promise<Entry>): Promise<void> {
   const e = await entry.catch(() => undefined);
   if (!e) return;
   await e.channel.close().catch(() => {});
-  await e.endpoint?.close().catch(() => {});
 }

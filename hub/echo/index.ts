@@ -1,4 +1,4 @@
-/** Loopback echo ends and probes that show from the outside whether a fault took on the wire. */
+/** Loopback echo ends (TCP, UDP, Iroh) and a UDP probe: what the hub's links are tested and probed against. */
 
 export {
   connectIrohEcho,
@@ -6,7 +6,6 @@ export {
   type IrohEchoClient,
   type IrohEchoServer,
   startIrohEchoServer,
-  within,
 } from './iroh-echo.ts';
 export { connectTcp, startTcpEchoServer, type TcpEchoServer, tcpRoundTrip } from './tcp-echo-server.ts';
 export { startUdpEchoServer, type UdpEchoServer } from './udp-echo-server.ts';

@@ -95,12 +95,3 @@ export async function connectIrohEcho(server: EndpointId, viaAddress: string): P
     },
   };
 }
-
-/** Resolves with the value, or with `fallback` once `ms` passed (the promise keeps running). */
-export function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<F>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  return Promise.race([promise.catch(() => fallback), timeout]).finally(() => clearTimeout(timer));
-}
