@@ -8,17 +8,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerReachable } from '../../lab/runtime/docker/index.ts';
 import { Cluster } from '../../lab/runtime/index.ts';
-import { Nemesis } from './nemesis.ts';
-import { op } from './schedule.ts';
 import {
   directIrohAddresses,
-  openProbe,
+  fastest,
+  openHostProbe,
   openSourceProbe,
   type ProbeTarget,
-  probeFromSource,
+  probeOnce,
   probeTargets,
-  selfCheck,
-} from './self-check.ts';
+} from '../probes/index.ts';
+import { Nemesis } from './nemesis.ts';
+import { op } from './schedule.ts';
+import { selfCheck } from './self-check.ts';
 
 const docker = await dockerReachable();
 
@@ -38,7 +39,7 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
     const out = new Map<string, boolean>();
     await Promise.all(
       targets.map(async (t) =>
-        out.set(`${t.link}/${t.transport}`, (await probeFromSource(cluster, t, timeoutMs)) !== undefined),
+        out.set(`${t.link}/${t.side}`, (await probeOnce(cluster, t, timeoutMs)) !== undefined),
       ),
     );
     return out;
@@ -48,9 +49,9 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
     // Nodes sit on separate networks: not even the host reaches a node's Iroh endpoint around the hub.
     const direct = await directIrohAddresses(cluster, 'n1');
     expect(direct.length).toBeGreaterThan(0);
-    const [udp] = (await probeTargets(cluster, ['client-n1'])).filter((t) => t.transport === 'udp');
+    const [udp] = (await probeTargets(cluster, ['client-n1'])).filter((t) => t.side === 'udp');
     for (const address of direct)
-      expect(await probeFromSource(cluster, { ...(udp as ProbeTarget), address }, 1500)).toBeUndefined();
+      expect(await probeOnce(cluster, { ...(udp as ProbeTarget), address }, 1500)).toBeUndefined();
     const report = await selfCheck(cluster);
     expect(report.results).toHaveLength(18);
     for (const r of report.results)
@@ -63,7 +64,7 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
     const cut = rec.detail.cut as string[];
     const during = await answering(targets);
     for (const t of targets)
-      expect(during.get(`${t.link}/${t.transport}`), `${t.link}/${t.transport}`).toBe(!cut.includes(t.link));
+      expect(during.get(`${t.link}/${t.side}`), `${t.link}/${t.side}`).toBe(!cut.includes(t.link));
     await nemesis.apply(op({ do: 'heal' }));
     let after = new Map<string, boolean>();
     for (let i = 0; i < 10 && ![...after.values()].every(Boolean); i++)
@@ -73,15 +74,15 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
 
   it('a 100 ms latency toxic on a node-to-node link shows in the round trip of both transports', async () => {
     const targets = await probeTargets(cluster, ['n1-n2']);
-    expect(targets.map((t) => t.transport).sort()).toEqual(['tcp', 'udp']);
+    expect(targets.map((t) => t.side).sort()).toEqual(['tcp', 'udp']);
     const probes = await Promise.all(targets.map((t) => openSourceProbe(cluster, t)));
     try {
-      const before = await Promise.all(probes.map((p) => p.fastest(5)));
+      const before = await Promise.all(probes.map((p) => fastest(p, 5)));
       await nemesis.apply(op({ do: 'latency', ms: 100, links: ['n1-n2'] }));
-      const during = await Promise.all(probes.map((p) => p.fastest(3)));
+      const during = await Promise.all(probes.map((p) => fastest(p, 3)));
       await nemesis.apply(op({ do: 'heal' }));
       for (const [i, t] of targets.entries())
-        expect(during[i], `${t.transport}: ${before[i]} → ${during[i]}`).toBeGreaterThanOrEqual(
+        expect(during[i], `${t.side}: ${before[i]} → ${during[i]}`).toBeGreaterThanOrEqual(
           (before[i] as number) + 80,
         );
     } finally {
@@ -90,21 +91,20 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
   }, 120_000);
 
   it("loss raises Iroh's lost-packet counter on a connection through the link", async () => {
-    const [target] = (await probeTargets(cluster, ['client-n1'])).filter((t) => t.transport === 'udp');
+    const [target] = (await probeTargets(cluster, ['client-n1'])).filter((t) => t.side === 'udp');
     if (!target) throw new Error('no udp side');
-    const probe = await openProbe(cluster, target);
+    const probe = openHostProbe(cluster, target);
     try {
-      await probe.minRtt(3);
-      const before = await probe.iroh();
+      await fastest(probe, 3);
+      const lostBefore = (await probe.lostPackets()) ?? 0;
       await nemesis.apply(op({ do: 'loss', probability: 0.3, links: ['client-n1'] }));
       try {
         for (let i = 0; i < 40; i++) await probe.rtt(5000).catch(() => {});
       } finally {
         await nemesis.apply(op({ do: 'heal' }));
       }
-      const after = await probe.iroh();
-      expect(after?.paths).toEqual([target.address]);
-      expect(after?.lostPackets).toBeGreaterThan(before?.lostPackets ?? 0);
+      expect(await probe.paths()).toEqual([target.address]);
+      expect(await probe.lostPackets()).toBeGreaterThan(lostBefore);
     } finally {
       await probe.close();
     }

@@ -1,7 +1,7 @@
-/** The nemesis: pure fault planning (partitions, link toxics, schedules), its I/O against a lab cluster, and the fault self-check. */
+/** The nemesis: pure fault planning (partitions, link toxics, schedules), its I/O against a lab cluster, and the fault self-check (over chaos/probes). */
 export { parseDuration } from './durations.ts';
 export { type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
-export { Nemesis, NemesisError, type NemesisRecord, nodeAnswers, writeModeToConfig } from './nemesis.ts';
+export { Nemesis, NemesisError, type NemesisRecord, nodeAnswers } from './nemesis.ts';
 export {
   describeOp,
   type LinkSelector,
@@ -30,11 +30,6 @@ export {
   sortSchedule,
 } from './schedule.ts';
 export {
-  directIrohAddresses,
-  openProbe,
-  type ProbeTarget,
-  probeOnce,
-  probeTargets,
   SelfCheckError,
   type SelfCheckReport,
   selfCheck,

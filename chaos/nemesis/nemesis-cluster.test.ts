@@ -9,16 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
+import { fastest, openHostProbe, type ProbeTarget, probeOnce, probeTargets } from '../probes/index.ts';
 import { Nemesis, nodeAnswers } from './nemesis.ts';
 import { op } from './schedule.ts';
-import {
-  openProbe,
-  type ProbeTarget,
-  probeOnce,
-  probeTargets,
-  SelfCheckError,
-  selfCheck,
-} from './self-check.ts';
+import { SelfCheckError, selfCheck } from './self-check.ts';
 
 let cluster: Cluster;
 let dir: string;
@@ -40,7 +34,7 @@ async function answering(targets: ProbeTarget[], timeoutMs = 1500): Promise<Map<
   const out = new Map<string, boolean>();
   await Promise.all(
     targets.map(async (t) =>
-      out.set(`${t.link}/${t.transport}`, (await probeOnce(cluster, t, timeoutMs)) !== undefined),
+      out.set(`${t.link}/${t.side}`, (await probeOnce(cluster, t, timeoutMs)) !== undefined),
     ),
   );
   return out;
@@ -62,7 +56,7 @@ async function expectRefused(link: string, transport: 'tcp' | 'udp'): Promise<vo
     (err: unknown) => err,
   );
   expect(error).toBeInstanceOf(SelfCheckError);
-  expect((error as SelfCheckError).failures.map((f) => `${f.link}/${f.transport}`)).toContain(
+  expect((error as SelfCheckError).failures.map((f) => `${f.link}/${f.side}`)).toContain(
     `${link}/${transport}`,
   );
   expect((error as SelfCheckError).message).toMatch(new RegExp(`link ${link} \\(${transport}\\)`));
@@ -77,7 +71,7 @@ describe('nemesis on a process cluster', () => {
     expect(cut).toEqual(['n1-n2', 'n2-n1', 'n2-n3', 'n3-n2']);
     const during = await answering(targets);
     for (const t of targets) {
-      expect(during.get(`${t.link}/${t.transport}`), `${t.link}/${t.transport}`).toBe(!cut.includes(t.link));
+      expect(during.get(`${t.link}/${t.side}`), `${t.link}/${t.side}`).toBe(!cut.includes(t.link));
     }
     // The lab's own client still reaches n2 (client links are not part of this partition).
     expect((await cluster.node('n2').grpc?.cluster.healthCheck({}, { timeoutMs: 3000 }))?.healthy).toBe(true);
@@ -102,22 +96,22 @@ describe('nemesis on a process cluster', () => {
 
   it('a 100 ms latency toxic shows in the round trip of both transports — or the self-check refuses the link', async () => {
     const targets = (await probeTargets(cluster, ['client-n1'])).sort((a, b) =>
-      a.transport.localeCompare(b.transport),
+      a.side.localeCompare(b.side),
     );
-    expect(targets.map((t) => t.transport)).toEqual(['tcp', 'udp']);
-    const probes = await Promise.all(targets.map((t) => openProbe(cluster, t)));
+    expect(targets.map((t) => t.side)).toEqual(['tcp', 'udp']);
+    const probes = targets.map((t) => openHostProbe(cluster, t));
     try {
-      const before = await Promise.all(probes.map((p) => p.minRtt(5)));
+      const before = await Promise.all(probes.map((p) => fastest(p, 5)));
       await nemesis.apply(op({ do: 'latency', ms: 100, links: ['client-n1'] }));
-      const during = await Promise.all(probes.map((p) => p.minRtt(3)));
-      const iroh = await probes[1]?.iroh();
+      const during = await Promise.all(probes.map((p) => fastest(p, 3)));
+      const irohPaths = await probes[1]?.paths();
       await nemesis.apply(op({ do: 'heal' }));
       // gRPC over TCP cannot leave the link.
       expect(during[0], `tcp: ${before[0]} ms → ${during[0]} ms`).toBeGreaterThanOrEqual(
         (before[0] as number) + 80,
       );
       const udp = targets[1] as ProbeTarget;
-      if (iroh?.paths.every((p) => p === udp.listen)) {
+      if (irohPaths?.every((p) => p === udp.listen)) {
         expect(during[1], `udp: ${before[1]} ms → ${during[1]} ms`).toBeGreaterThanOrEqual(
           (before[1] as number) + 80,
         );
@@ -126,7 +120,7 @@ describe('nemesis on a process cluster', () => {
         // link, and the self-check must refuse to run chaos on it, naming it.
         await expectRefused('client-n1', 'udp');
       }
-      const healed = await Promise.all(probes.map((p) => p.minRtt(3)));
+      const healed = await Promise.all(probes.map((p) => fastest(p, 3)));
       for (const [i] of targets.entries()) expect(healed[i]).toBeLessThan(80);
     } finally {
       await Promise.all(probes.map((p) => p.close()));
@@ -135,13 +129,13 @@ describe('nemesis on a process cluster', () => {
 
   it("loss on a link raises Iroh's lost-packet counter — or the self-check refuses the link", async () => {
     const [target] = await probeTargets(cluster, ['client-n3']).then((ts) =>
-      ts.filter((t) => t.transport === 'udp'),
+      ts.filter((t) => t.side === 'udp'),
     );
     if (!target) throw new Error('no udp side on client-n3');
-    const probe = await openProbe(cluster, target);
+    const probe = openHostProbe(cluster, target);
     try {
-      await probe.minRtt(3);
-      const lostBefore = (await probe.iroh())?.lostPackets ?? 0;
+      await fastest(probe, 3);
+      const lostBefore = (await probe.lostPackets()) ?? 0;
       const stats = async () =>
         (await (await fetch(`${cluster.state.hub.udpAdmin}/proxies/client-n3/stats`)).json()) as {
           upstream: { packetsDropped: number };
@@ -149,16 +143,16 @@ describe('nemesis on a process cluster', () => {
         };
       const s0 = await stats();
       await nemesis.apply(op({ do: 'loss', probability: 0.3, links: ['client-n3'] }));
-      let after: Awaited<ReturnType<typeof probe.iroh>>;
+      let after: { paths: string[] | undefined; lostPackets: number | undefined };
       let s1: Awaited<ReturnType<typeof stats>>;
       try {
         for (let i = 0; i < 40; i++) await probe.rtt(5000).catch(() => {});
         s1 = await stats();
-        after = await probe.iroh();
+        after = { paths: await probe.paths(), lostPackets: await probe.lostPackets() };
       } finally {
         await nemesis.apply(op({ do: 'heal' }));
       }
-      if (after?.paths.every((p) => p === target.listen)) {
+      if (after.paths?.every((p) => p === target.listen)) {
         expect(after.lostPackets).toBeGreaterThan(lostBefore);
         expect(s1.upstream.packetsDropped + s1.downstream.packetsDropped).toBeGreaterThan(
           s0.upstream.packetsDropped + s0.downstream.packetsDropped,
@@ -198,12 +192,12 @@ describe('nemesis on a process cluster', () => {
     for (const node of cluster.nodes) {
       expect(node.state.mode).toBe('grpc');
       expect(await readFile(node.state.configPath, 'utf8')).toMatch(/^mode = "grpc"$/m);
-      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.transport)).toEqual(['tcp']);
+      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.side)).toEqual(['tcp']);
       expect(await nodeAnswers(cluster, node.id, 10_000)).toBe(true);
     }
     await nemesis.apply(op({ do: 'mode-change', mode: 'dual' }));
     for (const node of cluster.nodes) {
-      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.transport)).toEqual([
+      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.side)).toEqual([
         'tcp',
         'udp',
       ]);
@@ -219,7 +213,7 @@ describe('nemesis on a process cluster', () => {
     expect(error).toBeInstanceOf(SelfCheckError);
     const failures = (error as SelfCheckError).failures;
     // TCP cannot leave its link and passes; Iroh could, and is refused with where it would go.
-    expect(failures.map((f) => `${f.link}/${f.transport}`)).toEqual(['client-n3/udp', 'n1-n2/udp']);
+    expect(failures.map((f) => `${f.link}/${f.side}`)).toEqual(['client-n3/udp', 'n1-n2/udp']);
     // Seen either way: a path already off the link, or a handshake straight to the node's own address.
     for (const f of failures)
       expect(f.reason).toMatch(

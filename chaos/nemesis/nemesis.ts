@@ -4,17 +4,16 @@
  * every fault, heal and restart to the run's events. Planning is pure (partition.ts, link-faults.ts);
  * this file only does the I/O.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { parse, stringify } from 'smol-toml';
 import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
 import { readState, writeState } from '../../lab/runtime/index.ts';
-import { seededRandom } from '../../node/lib/index.ts';
+import { writeNodeMode } from '../../lab/topology/index.ts';
+import { seededRandom, sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
+import { probeOnce, probeTargets } from '../probes/index.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
-import { probeOnce, probeTargets } from './self-check.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
 
@@ -181,25 +180,19 @@ export class Nemesis {
   async #rollingModeChange(op: Extract<NemesisOp, { do: 'mode-change' }>): Promise<Record<string, unknown>> {
     const order = op.nodes ?? this.nodeIds;
     for (const id of order) this.cluster.node(id);
-    if (op.mode !== 'grpc' && !labClientHasIroh(this.cluster)) {
-      // The runtime's client binds its Iroh endpoint only when some node serves Iroh as it attaches.
-      throw new Error(
-        `every node is in grpc mode, so the lab's client has no Iroh endpoint to reach ${op.mode} nodes; restart the lab in dual mode (lab down; lab up --mode dual)`,
-      );
-    }
     const steps: { node: string; from: TransportMode; ms: number }[] = [];
     for (const id of order) {
       const started = performance.now();
       const node = this.cluster.node(id);
       const from = node.state.mode;
-      await writeModeToConfig(node.state.configPath, op.mode);
+      await writeNodeMode(node.state.configPath, op.mode, 'by the nemesis');
       await node.stop();
       node.state.mode = op.mode;
       try {
         await node.start();
       } catch (err) {
         // Leave the node as it was rather than stopped.
-        await writeModeToConfig(node.state.configPath, from);
+        await writeNodeMode(node.state.configPath, from, 'back by the nemesis after a failed restart');
         node.state.mode = from;
         await node.start().catch(() => {});
         await this.#saveState();
@@ -251,16 +244,6 @@ export class Nemesis {
 }
 
 /**
- * Whether the cluster's client bound an Iroh endpoint (it does when some node served Iroh as the
- * cluster started or was attached). Cluster keeps its client private; this reads it without
- * changing it, so a mode change to Iroh is refused up front instead of failing half-way.
- */
-function labClientHasIroh(cluster: Cluster): boolean {
-  const client = Reflect.get(cluster, 'client') as { endpoint?: unknown } | undefined;
-  return client?.endpoint !== undefined;
-}
-
-/**
  * Whether the node answers HealthCheck on every transport it serves, through its client link, within
  * `timeoutMs`. Each try uses a new connection (and a new Iroh endpoint): after a node restarts, the
  * lab client's long-lived Iroh endpoint can fail handshakes with it for tens of seconds while a new
@@ -273,23 +256,8 @@ export async function nodeAnswers(cluster: Cluster, id: string, timeoutMs: numbe
     const answers = await Promise.all(targets.map((t) => probeOnce(cluster, t, 2000)));
     if (answers.every((a) => a !== undefined)) return true;
     if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
-}
-
-/** Rewrites `[transport] mode` in a node's TOML config; gRPC mode also gets a gRPC-only migration. */
-export async function writeModeToConfig(path: string, mode: TransportMode): Promise<void> {
-  const config = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
-  const transport = config.transport;
-  if (!transport) throw new Error(`${path}: no [transport] section`);
-  transport.mode = mode;
-  if (mode === 'grpc') {
-    transport.migration = { prefer_iroh: [], raft_transport: 'grpc', fallback_to_grpc: false };
-  }
-  await writeFile(
-    path,
-    `# Rendered by the lab; transport mode changed to ${mode} by the nemesis.\n${stringify(config)}\n`,
-  );
 }
 
 export type { LinkSide };

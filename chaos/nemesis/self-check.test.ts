@@ -11,7 +11,8 @@ import { Cluster } from '../../lab/runtime/index.ts';
 import { readEvents, readHistory } from '../record/recorder.ts';
 import { runIncident } from '../record/run.ts';
 import { parseIncident } from '../schedule/incident.ts';
-import { probeTargets, SelfCheckError, selfCheck } from './self-check.ts';
+import { probeTargets } from '../probes/index.ts';
+import { SelfCheckError, selfCheck } from './self-check.ts';
 
 let cluster: Cluster;
 let dir: string;
@@ -49,7 +50,7 @@ describe('fault self-check', () => {
       'n3-n2',
     ]);
     for (const r of report.results) {
-      expect(r.transport).toBe('tcp');
+      expect(r.side).toBe('tcp');
       expect(r.delayedMs).toBeGreaterThanOrEqual(
         Math.max(0.9 * report.delayMs, r.baselineMs + 0.5 * report.delayMs),
       );
@@ -75,7 +76,7 @@ describe('fault self-check', () => {
       );
       expect(error).toBeInstanceOf(SelfCheckError);
       const failures = (error as SelfCheckError).failures;
-      expect(failures.map((f) => `${f.link}/${f.transport}`)).toEqual(['client-n2/tcp']);
+      expect(failures.map((f) => `${f.link}/${f.side}`)).toEqual(['client-n2/tcp']);
       expect(failures[0]?.reason).toMatch(/a cut did not stop traffic/);
       expect((error as Error).message).toMatch(/link client-n2 \(tcp\)/);
     } finally {

@@ -157,7 +157,7 @@ export async function chaosSelfCheck(flags: { link?: string[] }, io: ChaosIo): P
     const report = await selfCheck(cluster, flags.link && flags.link.length > 0 ? { links: flags.link } : {});
     for (const r of report.results) {
       io.out(
-        `${r.link.padEnd(12)} ${r.transport}  cut stops traffic · rtt ${r.baselineMs.toFixed(1)} ms → ${r.delayedMs.toFixed(1)} ms with +${report.delayMs} ms\n`,
+        `${r.link.padEnd(12)} ${r.side}  cut stops traffic · rtt ${r.baselineMs.toFixed(1)} ms → ${r.delayedMs.toFixed(1)} ms with +${report.delayMs} ms\n`,
       );
     }
     io.out(`self-check passed: ${report.results.length} link sides in ${(report.ms / 1000).toFixed(1)} s\n`);

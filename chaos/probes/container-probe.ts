@@ -12,23 +12,19 @@ import { createInterface } from 'node:readline';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 const t = await import('/app/node/transport/index.ts');
-const { SecretKey } = await import('@number0/iroh');
 const [transport, address, irohId, keyFile] = process.argv.slice(1);
 const at = address.lastIndexOf(':');
 const resolved = (await lookup(address.slice(0, at))).address + address.slice(at);
-let endpoint, channel;
+const irohChannel = (addr, connectTimeoutMs) =>
+  new t.OwnEndpointIrohChannel(
+    { nodeId: irohId, addrs: [addr] },
+    { secretKey: t.secretKeyFromHex(readFileSync(keyFile, 'utf8').trim(), keyFile), bindAddress: '0.0.0.0:0', connectTimeoutMs },
+  );
+let channel;
 async function open() {
-  // Closing an endpoint can wait for its peers; the old one is let go without waiting.
-  const [oldChannel, oldEndpoint] = [channel, endpoint];
-  void oldChannel?.close().catch(() => {});
-  void oldEndpoint?.close().catch(() => {});
-  endpoint = undefined;
-  if (transport === 'tcp') channel = new t.GrpcChannel(address);
-  else {
-    const hex = readFileSync(keyFile, 'utf8').trim();
-    endpoint = await t.bindIrohEndpoint({ bindAddress: '0.0.0.0:0', secretKey: SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex'))) });
-    channel = new t.IrohChannel(endpoint, { nodeId: irohId, addrs: [address] }, { connectTimeoutMs: 3000 });
-  }
+  // Closing a channel (and its endpoint) can wait for its peer; the old one is let go without waiting.
+  void channel?.close().catch(() => {});
+  channel = transport === 'tcp' ? new t.GrpcChannel(address) : irohChannel(address, 3000);
 }
 await open();
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -44,14 +40,12 @@ for await (const line of createInterface({ input: process.stdin })) {
     } else if (cmd === 'new') { await open(); out({ ok: true }); }
     else if (cmd === 'direct') {
       // A handshake and a HealthCheck straight to the node's own address, around the hub.
-      const hex = readFileSync(keyFile, 'utf8').trim();
-      const ep = await t.bindIrohEndpoint({ bindAddress: '0.0.0.0:0', secretKey: SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex'))) });
-      const ch = new t.IrohChannel(ep, { nodeId: irohId, addrs: [arg] }, { connectTimeoutMs: 1500 });
+      const ch = irohChannel(arg, 1500);
       try {
         await t.createClient(t.ClusterService, ch).healthCheck({}, { timeoutMs: 1500 });
         out({ ok: true, reached: true });
       } catch { out({ ok: true, reached: false }); }
-      void ch.close().catch(() => {}); void ep.close().catch(() => {});
+      void ch.close().catch(() => {});
     }
     else if (cmd === 'paths') {
       const conn = await channel.connect();
