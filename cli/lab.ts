@@ -9,18 +9,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/runtime/index.ts';
-import { registerChaosCommands } from './chaos/register.ts';
-import {
-  DEFAULT_STATE,
-  down,
-  EXIT_FAIL,
-  EXIT_USAGE,
-  exec,
-  type Io,
-  logs,
-  status,
-  up,
-} from './lab/commands.ts';
+import { registerChaosCommands } from './chaos/index.ts';
+import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
 
 const io: Io = {
   out: (t) => process.stdout.write(t),

@@ -2,13 +2,13 @@
 // `blixard-lab/<name>:<hash>` is the content-addressed tag, `:latest` follows it.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { base } from './base/recipe.ts';
+import { base } from './base/index.ts';
 import { ensureTag, imageId, pruneTags } from './docker.ts';
 import { exec } from './exec.ts';
 import { combine } from './hash.ts';
-import { hub } from './hub/recipe.ts';
-import { node } from './node/recipe.ts';
-import { prometheus } from './prometheus/recipe.ts';
+import { hub } from './hub/index.ts';
+import { node } from './node/index.ts';
+import { prometheus } from './prometheus/index.ts';
 import {
   type BuildContext,
   IMAGE_NAMES,
@@ -17,7 +17,7 @@ import {
   REPOSITORY,
   type Recipe,
 } from './recipe.ts';
-import { runtime } from './runtime/recipe.ts';
+import { runtime } from './runtime/index.ts';
 
 export const RECIPES: Record<ImageName, Recipe> = { base, runtime, node, hub, prometheus };
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHostRootfs, closure, installedPackages } from './base/host-rootfs.ts';
+import { buildHostRootfs, closure, installedPackages } from './base/index.ts';
 import { importRootfs } from './docker.ts';
 import { exec } from './exec.ts';
 import { ensureImages, IMAGE_NAMES, type ImageName, type ProgressEvent } from './index.ts';

@@ -1,6 +1,6 @@
 // The public face of images/: the lab asks for images by name and gets their tags back.
 export { type EnsureOptions, ensureImages, isImageName, latestTag } from './ensure.ts';
-export { TOXIPROXY_API_PORT, UDP_PROXY_API_PORT } from './hub/recipe.ts';
-export { PROMETHEUS_PORT } from './prometheus/recipe.ts';
+export { TOXIPROXY_API_PORT, UDP_PROXY_API_PORT } from './hub/index.ts';
+export { PROMETHEUS_PORT } from './prometheus/index.ts';
 export { IMAGE_NAMES, type ImageName, type Phase, type ProgressEvent, REPOSITORY } from './recipe.ts';
-export { UID as NODE_UID, USER as NODE_USER } from './runtime/recipe.ts';
+export { UID as NODE_UID, USER as NODE_USER } from './runtime/index.ts';

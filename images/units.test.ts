@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mirrorFromSources } from './base/recipe.ts';
+import { mirrorFromSources } from './base/index.ts';
 import { buildOrder } from './ensure.ts';
 import { combine, hashTree } from './hash.ts';
-import { nodeDockerfile } from './node/recipe.ts';
+import { nodeDockerfile } from './node/index.ts';
 import { runtimeFiles } from './staging.ts';
 
 const dirs: string[] = [];

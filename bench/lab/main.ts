@@ -9,7 +9,7 @@
 import Table from 'cli-table3';
 import { ensureImages } from '../../images/index.ts';
 import { Cluster } from '../../lab/runtime/index.ts';
-import { median } from '../lib/latency.ts';
+import { median } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 2;

@@ -23,7 +23,7 @@ import Table from 'cli-table3';
 import { BlobClient, DEFAULT_CHUNK_BYTES, fetchImage, ImageStore } from '../../node/p2p/index.ts';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
 import { bindIrohEndpoint, ClusterService, createClient } from '../../node/transport/index.ts';
-import { startChild, stopChild } from '../lib/child.ts';
+import { startChild, stopChild } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const sweepOnly = process.argv.includes('--sweep-only');

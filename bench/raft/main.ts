@@ -11,8 +11,7 @@
 import Table from 'cli-table3';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
-import { runLoad } from '../lib/latency.ts';
-import { quantile, readBuckets, subtract, total } from '../lib/prom-histogram.ts';
+import { quantile, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const STABILITY_WINDOW_MS = quick ? 15_000 : 60_000;

@@ -18,8 +18,7 @@ import {
   type RpcChannel,
 } from '../../node/transport/index.ts';
 import { alpnBytes, toEndpointAddr } from '../../node/transport/iroh-endpoint.ts';
-import { startChild, stopChild } from '../lib/child.ts';
-import { median, runLoad } from '../lib/latency.ts';
+import { median, runLoad, startChild, stopChild } from '../lib/index.ts';
 import { MUX_ALPN } from './mux-alpn.ts';
 import { MuxClient } from './mux-client.ts';
 

@@ -9,7 +9,7 @@ import { VmState } from '../../node/gen/blixard_pb.js';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
 import type { ClusterService, TypedClient } from '../../node/transport/index.ts';
 import { killGuests } from '../../node/vm/testing/guest-processes.ts';
-import { LatencyRecorder, type LatencySummary } from '../lib/latency.ts';
+import { LatencyRecorder, type LatencySummary } from '../lib/index.ts';
 
 export type Transport = 'grpc' | 'iroh';
 

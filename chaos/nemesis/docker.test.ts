@@ -6,8 +6,7 @@
  * counter. Skipped where no Docker engine answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerReachable } from '../../lab/runtime/docker/index.ts';
-import { Cluster } from '../../lab/runtime/index.ts';
+import { Cluster, dockerReachable } from '../../lab/runtime/index.ts';
 import {
   directIrohAddresses,
   fastest,

@@ -1,6 +1,6 @@
 /** The nemesis: pure fault planning (partitions, link toxics, schedules), its I/O against a lab cluster, and the fault self-check (over chaos/probes). */
 export { parseDuration } from './durations.ts';
-export { type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
+export { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 export { Nemesis, NemesisError, type NemesisRecord, nodeAnswers } from './nemesis.ts';
 export {
   describeOp,
@@ -31,6 +31,7 @@ export {
 } from './schedule.ts';
 export {
   SelfCheckError,
+  type SelfCheckOptions,
   type SelfCheckReport,
   selfCheck,
 } from './self-check.ts';

@@ -95,9 +95,7 @@ describe('nemesis on a process cluster', () => {
   });
 
   it('a 100 ms latency toxic shows in the round trip of both transports — or the self-check refuses the link', async () => {
-    const targets = (await probeTargets(cluster, ['client-n1'])).sort((a, b) =>
-      a.side.localeCompare(b.side),
-    );
+    const targets = (await probeTargets(cluster, ['client-n1'])).sort((a, b) => a.side.localeCompare(b.side));
     expect(targets.map((t) => t.side)).toEqual(['tcp', 'udp']);
     const probes = targets.map((t) => openHostProbe(cluster, t));
     try {
@@ -197,10 +195,7 @@ describe('nemesis on a process cluster', () => {
     }
     await nemesis.apply(op({ do: 'mode-change', mode: 'dual' }));
     for (const node of cluster.nodes) {
-      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.side)).toEqual([
-        'tcp',
-        'udp',
-      ]);
+      expect((await probeTargets(cluster, [`client-${node.id}`])).map((t) => t.side)).toEqual(['tcp', 'udp']);
       expect(await nodeAnswers(cluster, node.id, 10_000)).toBe(true);
     }
   });

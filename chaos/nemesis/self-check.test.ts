@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
-import { readEvents, readHistory } from '../record/recorder.ts';
-import { runIncident } from '../record/run.ts';
-import { parseIncident } from '../schedule/incident.ts';
 import { probeTargets } from '../probes/index.ts';
+import { readEvents, readHistory, runIncident } from '../record/index.ts';
+import { parseIncident } from '../schedule/index.ts';
 import { SelfCheckError, selfCheck } from './self-check.ts';
 
 let cluster: Cluster;

@@ -80,7 +80,9 @@ export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}
       for (let t = queue.shift(); t; t = queue.shift()) {
         try {
           // A probe that hangs is a failure of the check, not a reason to wait forever.
-          results.push(await withTimeout(probeLink(cluster, t, delayMs, cutWaitMs, settleMs), 90_000, 'the probe'));
+          results.push(
+            await withTimeout(probeLink(cluster, t, delayMs, cutWaitMs, settleMs), 90_000, 'the probe'),
+          );
         } catch (err) {
           failures.push({ link: t.link, side: t.side, reason: (err as Error).message });
         }
@@ -90,7 +92,11 @@ export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}
   } finally {
     // The check's own failures are already collected; a failed reset must not hide them, nor pass silently.
     await cluster.links.reset().catch((err: unknown) => {
-      failures.push({ link: '(all)', side: 'tcp', reason: `resetting the links afterwards failed: ${(err as Error).message}` });
+      failures.push({
+        link: '(all)',
+        side: 'tcp',
+        reason: `resetting the links afterwards failed: ${(err as Error).message}`,
+      });
     });
   }
   if (failures.length > 0) {

@@ -104,10 +104,7 @@ export async function probeOnce(
 }
 
 /** The round trip in ms, or undefined when no answer came in time: for checks where silence is the point. */
-export async function answers(
-  probe: Pick<LinkProbe, 'rtt'>,
-  timeoutMs: number,
-): Promise<number | undefined> {
+export async function answers(probe: Pick<LinkProbe, 'rtt'>, timeoutMs: number): Promise<number | undefined> {
   try {
     return await probe.rtt(timeoutMs);
   } catch {

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HistoryEntry } from '../../scenarios/checkers/history.ts';
-import type { NemesisOp } from '../nemesis/ops.ts';
+import type { HistoryEntry } from '../../scenarios/checkers/index.ts';
+import type { NemesisOp } from '../nemesis/index.ts';
 
 export type EventKind =
   | 'run-start'

@@ -6,21 +6,20 @@
  */
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Cluster } from '../../lab/runtime/index.ts';
-import { REPO_ROOT } from '../../lab/runtime/state.ts';
-import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/linearizability.ts';
-import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/register.ts';
-import { Nemesis, NemesisError, nodeAnswers } from '../nemesis/nemesis.ts';
-import { describeOp } from '../nemesis/ops.ts';
-import type { Schedule } from '../nemesis/schedule.ts';
-import { SelfCheckError, type SelfCheckOptions, selfCheck } from '../nemesis/self-check.ts';
+import { Cluster, REPO_ROOT } from '../../lab/runtime/index.ts';
+import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/index.ts';
+import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
+import type { Schedule } from '../nemesis/index.ts';
 import {
-  type Incident,
-  incidentToYaml,
-  loadIncident,
-  parseIncident,
-  scheduleOf,
-} from '../schedule/incident.ts';
+  describeOp,
+  Nemesis,
+  NemesisError,
+  nodeAnswers,
+  SelfCheckError,
+  type SelfCheckOptions,
+  selfCheck,
+} from '../nemesis/index.ts';
+import { type Incident, incidentToYaml, loadIncident, parseIncident, scheduleOf } from '../schedule/index.ts';
 import { newRunId, RunRecorder } from './recorder.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');

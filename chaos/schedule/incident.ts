@@ -16,10 +16,16 @@ import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../../hub/links/index.ts';
-import { parseDuration } from '../nemesis/durations.ts';
-import { isToxicOp, toxicsFor } from '../nemesis/link-faults.ts';
-import { NemesisOpSchema } from '../nemesis/ops.ts';
-import { GENERATED_FAULTS, generateSchedule, type Schedule, sortSchedule } from '../nemesis/schedule.ts';
+import {
+  GENERATED_FAULTS,
+  generateSchedule,
+  isToxicOp,
+  NemesisOpSchema,
+  parseDuration,
+  type Schedule,
+  sortSchedule,
+  toxicsFor,
+} from '../nemesis/index.ts';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {

@@ -8,8 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isOurs } from '../../lab/runtime/process/detached.ts';
-import { readState } from '../../lab/runtime/state.ts';
+import { isOurs, readState } from '../../lab/runtime/index.ts';
 
 const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;

@@ -5,12 +5,23 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Nemesis, NemesisError } from '../../chaos/nemesis/nemesis.ts';
-import { describeOp, type NemesisOp, NemesisOpSchema } from '../../chaos/nemesis/ops.ts';
-import { SelfCheckError, selfCheck } from '../../chaos/nemesis/self-check.ts';
-import { eventSignature, readEvents } from '../../chaos/record/recorder.ts';
-import { loadReplay, type RunResult, runIncident } from '../../chaos/record/run.ts';
-import { IncidentError, loadIncident } from '../../chaos/schedule/incident.ts';
+import {
+  describeOp,
+  Nemesis,
+  NemesisError,
+  type NemesisOp,
+  NemesisOpSchema,
+  SelfCheckError,
+  selfCheck,
+} from '../../chaos/nemesis/index.ts';
+import {
+  eventSignature,
+  loadReplay,
+  type RunResult,
+  readEvents,
+  runIncident,
+} from '../../chaos/record/index.ts';
+import { IncidentError, loadIncident } from '../../chaos/schedule/index.ts';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
 
 export interface ChaosIo {

@@ -1,6 +1,6 @@
 /** Registers `lab chaos ...` and `lab replay ...` on the lab CLI's commander program. */
 import type { Command } from 'commander';
-import { NODE_OPS, PARTITION_KINDS } from '../../chaos/nemesis/ops.ts';
+import { NODE_OPS, PARTITION_KINDS } from '../../chaos/nemesis/index.ts';
 import { type ChaosIo, chaosCommand, chaosRun, chaosSelfCheck, type FaultFlags, replay } from './commands.ts';
 
 type Run = (fn: () => Promise<number>) => () => Promise<void>;

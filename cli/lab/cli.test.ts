@@ -7,8 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isOurs } from '../../lab/runtime/process/detached.ts';
-import { type ClusterState, readState } from '../../lab/runtime/state.ts';
+import { type ClusterState, dockerClient, isOurs, LABEL_RUN, readState } from '../../lab/runtime/index.ts';
 import type { StatusReport } from './status-table.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
@@ -161,7 +160,7 @@ describe('lab CLI', () => {
     expect(report.prometheus).toMatch(/^http:/);
     expect((await lab('exec', 'n2', '--', 'id', '-un')).stdout.trim()).toBe('blixard');
     expect((await lab('down')).code).toBe(0);
-    const { docker, LABEL_RUN } = await import('../../lab/runtime/docker/engine.ts');
+    const docker = dockerClient;
     const filters = { label: [`${LABEL_RUN}=${state.runId}`] };
     expect(await docker().listContainers({ all: true, filters })).toEqual([]);
     expect(await docker().listNetworks({ filters })).toEqual([]);

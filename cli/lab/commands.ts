@@ -6,13 +6,17 @@ import {
   type ClusterOptions,
   ClusterShapeSchema,
   type ClusterState,
+  describeZodIssues,
+  dockerReachable,
   LabError,
+  REPO_ROOT,
   readState,
+  removeOrphans,
   removeState,
+  requireDocker,
+  runLabels,
   writeState,
 } from '../../lab/runtime/index.ts';
-import { describeZodIssues } from '../../lab/runtime/options.ts';
-import { REPO_ROOT } from '../../lab/runtime/state.ts';
 import { parseLabConfig } from './lab-config.ts';
 import { createProgress } from './progress.ts';
 import { renderStatusTable, statusReport } from './status-table.ts';
@@ -109,7 +113,6 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
   const options = await upOptions(flags);
   await clearStale(io);
   if (options.runtime === 'docker') {
-    const { removeOrphans, requireDocker } = await import('../../lab/runtime/docker/index.ts');
     await requireDocker();
     const removed = await removeOrphans();
     if (removed > 0) io.err(`removed ${removed} leftover docker resources of earlier lab runs\n`);
@@ -117,7 +120,6 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
   // Prometheus runs in a container: on the process runtime only when a Docker engine answers.
   let prometheusSkipped: string | undefined;
   if (options.runtime === 'process') {
-    const { dockerReachable } = await import('../../lab/runtime/docker/index.ts');
     if (!(await dockerReachable()))
       prometheusSkipped = 'no Docker engine answers (it runs in a container; `make setup` installs one)';
   }
@@ -147,7 +149,6 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
   io.out(`logs and configs: ${cluster.state.workDir}\n`);
   if (prometheusSkipped) io.out(`prometheus: skipped — ${prometheusSkipped}\n`);
   const { grafanaLine, startLabGrafana } = await import('../../lab/observability/index.ts');
-  const { runLabels } = await import('../../lab/runtime/docker/engine.ts');
   const grafana = await startLabGrafana(
     cluster.state,
     runLabels(cluster.runId, { stateFile: io.stateFile }),
@@ -194,7 +195,6 @@ export async function down(io: Io): Promise<number> {
     io.err('no lab is up\n');
   }
   if (!state || state.runtime === 'docker') {
-    const { removeOrphans, dockerReachable } = await import('../../lab/runtime/docker/index.ts');
     if (await dockerReachable()) {
       const removed = await removeOrphans();
       if (removed > 0) io.err(`removed ${removed} leftover docker resources of lab runs\n`);

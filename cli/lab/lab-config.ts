@@ -12,8 +12,7 @@
  */
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { LabError } from '../../lab/runtime/index.ts';
-import { describeZodIssues } from '../../lab/runtime/options.ts';
+import { describeZodIssues, LabError } from '../../lab/runtime/index.ts';
 import {
   MigrationFileSchema,
   type MigrationStrategy,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from '../docker.ts';
 import { hashFile, hashTree } from '../hash.ts';
 import type { Prepared, Recipe } from '../recipe.ts';
-import { USER } from '../runtime/recipe.ts';
+import { USER } from '../runtime/index.ts';
 import {
   asset,
   copyTree,
@@ -15,6 +15,9 @@ import {
   TOXIPROXY_VERSION,
   toxiproxyServer,
 } from '../staging.ts';
+
+/** Project folders the hub runs from: the UDP proxy and the plumbing it shares with the node. */
+const SOURCES = ['hub', 'node/lib'];
 
 export const TOXIPROXY_API_PORT = 8474;
 export const UDP_PROXY_API_PORT = 8475;
@@ -47,15 +50,19 @@ export const hub: Recipe = {
       dockerfile,
       entrypoint,
       toxiproxy: await hashFile(toxiproxy),
-      'tree:hub': await hashTree(join(ctx.root, 'hub'), runtimeFiles),
+      ...Object.fromEntries(
+        await Promise.all(
+          SOURCES.map(async (src) => [`tree:${src}`, await hashTree(join(ctx.root, src), runtimeFiles)]),
+        ),
+      ),
     };
     return {
       parts,
       async build(tags) {
         const dir = await freshDir(join(ctx.cacheDir, 'context', 'hub'));
-        ctx.progress('stage', 'build context: toxiproxy-server, hub/, entrypoint');
+        ctx.progress('stage', `build context: toxiproxy-server, ${SOURCES.join(', ')}, entrypoint`);
         await placeFile(toxiproxy, join(dir, 'toxiproxy-server'));
-        await copyTree(join(ctx.root, 'hub'), join(dir, 'app', 'hub'), runtimeFiles);
+        for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
         await writeFile(join(dir, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
         await writeFile(join(dir, 'Dockerfile'), dockerfile);
         await build(dir, tags, (line) => ctx.progress('build', line));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { build } from '../docker.ts';
 import { hashFile, hashTree } from '../hash.ts';
 import type { Prepared, Recipe } from '../recipe.ts';
-import { USER } from '../runtime/recipe.ts';
+import { USER } from '../runtime/index.ts';
 import { copyTree, freshDir, runtimeFiles } from '../staging.ts';
 
 /** Project folders the node runs from. */

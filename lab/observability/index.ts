@@ -1,4 +1,5 @@
 /** The lab's observability: its Prometheus (and Grafana where its image is available), and their APIs. */
+
 export {
   findGrafanaImage,
   GRAFANA_IMAGE,
@@ -11,7 +12,7 @@ export { type LabGrafana, startLabGrafana } from './lab-grafana.ts';
 export {
   CONTAINER_RULES_FILE,
   type LabPrometheusOptions,
-  startProcessRunPrometheus,
+  startLabPrometheus,
 } from './lab-prometheus.ts';
 export {
   type LoadedRule,

@@ -3,8 +3,9 @@
  * it or can pull it, with the lab's data source and dashboards provisioned; otherwise skipped, with
  * the reason. Its container carries the run's labels, so removing the run removes it.
  */
-import { findFreePortBlock } from '../runtime/free-ports.ts';
-import type { ClusterState } from '../runtime/state.ts';
+
+import { findFreePortBlock } from '../../node/lib/index.ts';
+import type { ClusterState } from '../state/index.ts';
 import { findGrafanaImage, startGrafanaContainer } from './grafana.ts';
 
 export type LabGrafana = { url: string } | { skipped: string };

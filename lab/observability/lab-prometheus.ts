@@ -3,9 +3,14 @@
  * its Toxiproxy directly (never through a chaos link), with the rules of dashboards/prometheus.
  */
 import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
-import { ensureImages, type ProgressEvent } from '../../images/index.ts';
-import { findFreePortBlock } from '../runtime/free-ports.ts';
-import type { ClusterState } from '../runtime/state.ts';
+import {
+  ensureImages,
+  type ProgressEvent,
+  TOXIPROXY_API_PORT,
+  UDP_PROXY_API_PORT,
+} from '../../images/index.ts';
+import { findFreePortBlock } from '../../node/lib/index.ts';
+import type { ClusterState } from '../state/index.ts';
 import {
   type RunningPrometheus,
   removePrometheusContainer,
@@ -31,10 +36,12 @@ function hostPort(url: string): string {
 }
 
 /**
- * The process runtime's Prometheus: on the host network, listening on a free loopback port, scraping
- * the nodes' metrics ports, the UDP proxy's admin port and the Toxiproxy exporter on 127.0.0.1.
+ * The run's Prometheus, the one way it is started, scraping every node, the hub's UDP proxy and an
+ * exporter of its Toxiproxy directly (never through a chaos link):
+ *  - process runtime: on the host network on a free loopback port, scraping loopback addresses;
+ *  - docker runtime: on the edge network and every node network, scraping by container name.
  */
-export async function startProcessRunPrometheus(
+export async function startLabPrometheus(
   state: ClusterState,
   opts: LabPrometheusOptions,
 ): Promise<RunningPrometheus> {
@@ -45,16 +52,20 @@ export async function startProcessRunPrometheus(
   });
   const image = opts.image ?? tags.prometheus;
   if (!image || !tags.runtime) throw new Error('prometheus: images not built');
+  const docker = state.runtime === 'docker';
+  const [edge, ...nodeNetworks] = state.networks ?? [];
+  if (docker && !edge) throw new Error('prometheus: the run has no edge network');
   const exporter = await startToxiproxyExporter({
     image: tags.runtime,
     name: `blixard-${state.runId}-toxiproxy-exporter`,
     labels: opts.labels,
-    toxiproxy: state.hub.tcpAdmin,
-    network: { kind: 'host', port: await findFreePortBlock(1) },
+    toxiproxy: docker ? `http://${state.hub.container}:${TOXIPROXY_API_PORT}` : state.hub.tcpAdmin,
+    network: docker
+      ? { kind: 'networks', networks: [edge as string] }
+      : { kind: 'host', port: await findFreePortBlock(1) },
   });
   try {
-    const port = await findFreePortBlock(1);
-    const self = `127.0.0.1:${port}`;
+    const port = docker ? undefined : await findFreePortBlock(1);
     return await startPrometheusContainer({
       image,
       name: `blixard-${state.runId}-prometheus`,
@@ -62,18 +73,28 @@ export async function startProcessRunPrometheus(
       workDir: `${state.workDir}/prometheus`,
       config: prometheusConfig({
         runId: state.runId,
-        nodes: state.nodes.map((n) => ({ id: n.id, address: n.metrics })),
-        udpProxy: { address: hostPort(state.hub.udpAdmin) },
+        nodes: state.nodes.map((n) => ({ id: n.id, address: docker ? `${n.container}:9100` : n.metrics })),
+        udpProxy: {
+          address: docker ? `${state.hub.container}:${UDP_PROXY_API_PORT}` : hostPort(state.hub.udpAdmin),
+        },
         tcpProxy: { address: exporter.address },
         rulesFile: CONTAINER_RULES_FILE,
         scrapeIntervalSeconds: opts.scrapeIntervalSeconds,
-        self,
+        ...(port !== undefined && { self: `127.0.0.1:${port}` }),
       }),
       files: [{ source: RULES_FILE, target: CONTAINER_RULES_FILE }],
-      network: { kind: 'host', port },
+      network:
+        port !== undefined
+          ? { kind: 'host', port }
+          : { kind: 'networks', networks: [edge as string, ...nodeNetworks] },
     });
   } catch (err) {
-    await removePrometheusContainer(exporter.container).catch(() => {});
+    await removePrometheusContainer(exporter.container).catch((cleanup: unknown) => {
+      throw new AggregateError(
+        [err, cleanup],
+        `prometheus did not start, and its exporter could not be removed`,
+      );
+    });
     throw err;
   }
 }

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../hub/tcp/index.ts';
-import { freeTcpPort } from '../../node/testing/free-port.ts';
+import { freeTcpPort } from '../../node/lib/index.ts';
 import { renderToxiproxyMetrics, serveToxiproxyMetrics } from './toxiproxy-exporter.ts';
 
 let toxiproxy: ToxiproxyServer;

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts';
+import { type ClusterState, REPO_ROOT } from '../state/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { LabError } from './errors.ts';
@@ -20,7 +21,6 @@ import { NodeHandle } from './node-handle.ts';
 import type { NodeStatus } from './node-status.ts';
 import { type ClusterOptions, ClusterShapeSchema, describeZodIssues } from './options.ts';
 import { ProcessDriver } from './process/process-runtime.ts';
-import { type ClusterState, REPO_ROOT } from './state.ts';
 
 export function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

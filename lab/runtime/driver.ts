@@ -1,5 +1,5 @@
 /** What a runtime does to a started cluster's parts; the Cluster API is the same over each. */
-import type { ClusterState, NodeState } from './state.ts';
+import type { ClusterState, NodeState } from '../state/index.ts';
 
 export interface ExecResult {
   code: number;

@@ -1,5 +1,26 @@
 /** Cluster runtimes: start, drive and remove a lab cluster on docker or as local processes. */
+
+// The state file is lab/state's; re-exported because every user of a Cluster reads it.
+export {
+  type ClusterState,
+  DEFAULT_STATE_FILE,
+  type NodeState,
+  REPO_ROOT,
+  RUNTIMES,
+  type RuntimeKind,
+  readState,
+  removeState,
+  writeState,
+} from '../state/index.ts';
 export { Cluster, newRunId } from './cluster.ts';
+export {
+  dockerClient,
+  dockerReachable,
+  LABEL_RUN,
+  removeOrphans,
+  requireDocker,
+  runLabels,
+} from './docker/index.ts';
 export type { ExecResult } from './driver.ts';
 export { LabError } from './errors.ts';
 export type { LabClient, ServiceClients } from './lab-client.ts';
@@ -8,14 +29,6 @@ export { type NodeStatus, type TransportHealth, UNKNOWN } from './node-status.ts
 export {
   type ClusterOptions,
   ClusterShapeSchema,
-  RUNTIMES,
-  type RuntimeKind,
+  describeZodIssues,
 } from './options.ts';
-export {
-  type ClusterState,
-  DEFAULT_STATE_FILE,
-  type NodeState,
-  readState,
-  removeState,
-  writeState,
-} from './state.ts';
+export { isOurs } from './process/detached.ts';

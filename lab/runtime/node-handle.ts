@@ -4,11 +4,11 @@
  */
 
 import { type TransportKind, transportsOf } from '../../node/transport/index.ts';
+import type { NodeState } from '../state/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { nodeUnhealthy } from './errors.ts';
 import type { LabClient, ServiceClients } from './lab-client.ts';
 import { type NodeStatus, queryNodeStatus } from './node-status.ts';
-import type { NodeState } from './state.ts';
 
 export class NodeHandle {
   readonly state: NodeState;

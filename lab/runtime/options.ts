@@ -11,11 +11,8 @@ import {
   type TransportMode,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
+import type { ClusterState, RuntimeKind } from '../state/index.ts';
 import { MAX_NODES } from '../topology/index.ts';
-import type { ClusterState } from './state.ts';
-
-export type RuntimeKind = 'docker' | 'process';
-export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
 
 export interface ClusterOptions {
   nodes: number;

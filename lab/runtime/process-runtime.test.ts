@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TransportMode } from '../../node/transport/index.ts';
+import type { ProcRecord } from '../state/index.ts';
 import { Cluster } from './index.ts';
 import { isOurs } from './process/detached.ts';
-import type { ProcRecord } from './state.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });

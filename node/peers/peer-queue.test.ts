@@ -5,8 +5,7 @@
  * the buffer drains.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { seededRandom } from '../lib/index.ts';
-import { freeTcpPort } from '../testing/free-port.ts';
+import { freeTcpPort, seededRandom } from '../lib/index.ts';
 import {
   ClusterService,
   createClient,

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Endpoint, SecretKey } from '@number0/iroh';
+import { freeTcpPort, freeUdpPort } from '../lib/index.ts';
 import {
   BlixardService,
   bindIrohEndpoint,
@@ -18,7 +19,6 @@ import {
   type RpcChannel,
   type TransportMode,
 } from '../transport/index.ts';
-import { freeTcpPort, freeUdpPort } from './free-port.ts';
 
 const MAIN = resolve(import.meta.dirname, '..', 'main.ts');
 

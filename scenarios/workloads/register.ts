@@ -10,7 +10,7 @@ import type { Cluster } from '../../lab/runtime/index.ts';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
 import { pick, randomInt, seededRandom } from '../../node/lib/index.ts';
 import { Code, IrohConnectError, RpcError } from '../../node/transport/index.ts';
-import type { HistoryEntry, RegisterFn } from '../checkers/history.ts';
+import type { HistoryEntry, RegisterFn } from '../checkers/index.ts';
 import { WorkloadClients } from './clients.ts';
 
 export interface RegisterWorkloadOptions {

@@ -4,6 +4,7 @@
  * published to the host. Containers start through testcontainers (wait strategies); the verbs it
  * lacks (pause, kill, exec output, logs of a container another process started) use dockerode.
  */
+
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -17,6 +18,8 @@ import {
   TOXIPROXY_API_PORT,
   UDP_PROXY_API_PORT,
 } from '../../../images/index.ts';
+import { startLabPrometheus } from '../../observability/index.ts';
+import type { ClusterState, NodeState } from '../../state/index.ts';
 import {
   CLIENT,
   dockerAddressing,
@@ -28,11 +31,9 @@ import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey } from '../iroh-key.ts';
 import type { ClusterOptions } from '../options.ts';
-import type { ClusterState, NodeState } from '../state.ts';
 import { removeRun } from './cleanup.ts';
 import { docker, requireDocker, resourceName, runLabels } from './engine.ts';
 import { demux, demuxStream } from './log-stream.ts';
-import { startPrometheus } from './prometheus.ts';
 
 const DATA_DIR = '/var/lib/blixard';
 const ETC_DIR = '/etc/blixard';
@@ -147,7 +148,12 @@ export class DockerDriver implements RuntimeDriver {
       }
       if (opts.prometheus !== false) {
         progress('prometheus: starting, scraping every node and the hub');
-        state.prometheus = await startPrometheus(state, tags.prometheus, labels);
+        const prom = await startLabPrometheus(state, {
+          labels,
+          image: tags.prometheus,
+          onProgress: progress,
+        });
+        state.prometheus = { url: prom.url, container: prom.container };
       }
     } catch (err) {
       await driver.teardown();

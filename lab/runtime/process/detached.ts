@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { ProcRecord } from '../state.ts';
+import type { ProcRecord } from '../../state/index.ts';
 
 export interface SpawnSpec {
   command: string;

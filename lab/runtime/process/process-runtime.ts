@@ -3,11 +3,15 @@
  * as two local processes (the real toxiproxy-server for TCP links, the project's UDP toxic proxy for
  * UDP links). Nodes reach each other only through the hub's ports, as in the docker runtime.
  */
+
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLinkSet } from '../../../hub/links/index.ts';
 import { ensureToxiproxyBinary } from '../../../hub/tcp/index.ts';
+import { findFreePortBlock, portFree } from '../../../node/lib/index.ts';
+import { startLabPrometheus } from '../../observability/index.ts';
+import { type ClusterState, type NodeState, type ProcRecord, REPO_ROOT } from '../../state/index.ts';
 import {
   CLIENT,
   planTopology,
@@ -18,10 +22,8 @@ import {
 } from '../../topology/index.ts';
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
-import { findFreePortBlock, portFree } from '../free-ports.ts';
 import { generateIrohKey, type IrohKey, writeIrohKeyFile } from '../iroh-key.ts';
 import type { ClusterOptions } from '../options.ts';
-import { type ClusterState, type NodeState, type ProcRecord, REPO_ROOT } from '../state.ts';
 import { isOurs, signal, spawnDetached, terminate } from './detached.ts';
 import { followFile, tailFile } from './log-file.ts';
 
@@ -95,9 +97,8 @@ export class ProcessDriver implements RuntimeDriver {
       for (const node of state.nodes) await driver.startNode(node);
       if (opts.prometheus === true) {
         progress('prometheus: starting on the host network, scraping every node and the hub on loopback');
-        const { startProcessRunPrometheus } = await import('../../observability/index.ts');
         const { runLabels } = await import('../docker/engine.ts');
-        const prom = await startProcessRunPrometheus(state, {
+        const prom = await startLabPrometheus(state, {
           labels: runLabels(opts.runId, { stateFile: opts.stateFile }),
           onProgress: progress,
         });

@@ -1,10 +1,32 @@
-/** Finding a block of consecutive loopback ports free on both TCP and UDP (the process runtime's). */
-import dgram from 'node:dgram';
-import net from 'node:net';
+/** Free loopback ports: one picked by the kernel (bind to 0, read, release), or a block of consecutive ones. */
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket('udp4');
+    sock.once('error', reject);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
+    });
+  });
+}
 
 function tcpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = net.createServer();
+    const server = createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
   });
@@ -12,7 +34,7 @@ function tcpFree(port: number): Promise<boolean> {
 
 function udpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
+    const socket = createSocket('udp4');
     socket.once('error', () => {
       socket.close();
       resolve(false);

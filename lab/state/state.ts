@@ -6,7 +6,9 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MigrationStrategy, TransportMode } from '../../node/transport/index.ts';
 import type { LinkPlan } from '../topology/index.ts';
-import type { RuntimeKind } from './options.ts';
+
+export type RuntimeKind = 'docker' | 'process';
+export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
 
 /** A local process the lab started: its pid, and a string its command line must contain to be ours. */
 export interface ProcRecord {

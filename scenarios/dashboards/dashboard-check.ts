@@ -14,9 +14,8 @@
  *    a VM that does not exist: NOT_FOUND) on every node over each transport it serves.
  */
 import { panelQueries } from '../../dashboards/index.ts';
-import type { Cluster } from '../runtime/index.ts';
-import { PrometheusApi } from './prometheus-api.ts';
-import { selectorsIn } from './promql-selectors.ts';
+import { PrometheusApi, selectorsIn } from '../../lab/observability/index.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
 
 export interface DashboardCheck {
   /** Everything that is not as it should be; empty when the dashboards work. */

@@ -1,0 +1,5 @@
+/** What every benchmark shares: latency recording, child processes, Prometheus histograms. */
+
+export { startChild, stopChild } from './child.ts';
+export { LatencyRecorder, type LatencySummary, median, runLoad } from './latency.ts';
+export { quantile, readBuckets, subtract, total } from './prom-histogram.ts';

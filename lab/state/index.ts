@@ -1,0 +1,13 @@
+/** What finds a running lab again (.lab/state.json): its nodes, links, hub and observers. */
+export {
+  type ClusterState,
+  DEFAULT_STATE_FILE,
+  type NodeState,
+  type ProcRecord,
+  REPO_ROOT,
+  RUNTIMES,
+  type RuntimeKind,
+  readState,
+  removeState,
+  writeState,
+} from './state.ts';
