@@ -55,7 +55,7 @@ describe('node config', () => {
 
   it('names the field and the reason for each problem', () => {
     expect(problems(valid.replace('mode = "dual"', 'mode = "quic"'))).toEqual([
-      'transport.mode: Invalid option: expected one of "grpc"|"iroh"|"dual"',
+      'transport.mode: Invalid option: expected one of "grpc"|"dual"|"iroh"',
     ]);
     expect(problems(valid.replace('"health", "status"', '"health", "nope"'))[0]).toMatch(
       /^transport\.migration\.prefer_iroh\.1: /,
