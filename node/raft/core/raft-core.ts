@@ -370,7 +370,8 @@ export class RaftCore {
     if (this.role === 'leader') {
       for (const [id, pr] of this.progress) {
         matchIndex[id] = pr.match;
-        reachable[id] = id === this.id || (pr.heard && this.ticks - pr.lastHeardAt < this.options.electionTicks);
+        reachable[id] =
+          id === this.id || (pr.heard && this.ticks - pr.lastHeardAt < this.options.electionTicks);
       }
     }
     return {
