@@ -58,6 +58,8 @@ export class BlixardNode {
   private readonly background = new AbortController();
   /** The cluster's join token, when `[cluster] join_token_file` is set. */
   private joinToken: string | undefined;
+  /** Learners a promotion loop is running for. */
+  private readonly promoting = new Set<string>();
   readonly metrics: NodeMetrics;
   private metricsServer: MetricsServer | undefined;
 
@@ -188,6 +190,15 @@ export class BlixardNode {
         send: (messages) => this.deliver(messages),
         onCommitted: (ms) => this.metrics.commitSeconds.observe(ms / 1000),
         onApplied: () => this.vmNode?.onApplied(),
+        // A new leader takes over the learners an earlier one added: promote them, or remove them.
+        // (Outside the ready loop that reports the change: no proposal may start inside it.)
+        onRoleChange: (role) => {
+          if (role !== 'leader') return;
+          setImmediate(() => {
+            for (const learner of this.driverRef?.status().confState.learners ?? [])
+              void this.promote(learner);
+          });
+        },
         log: createLogger('raft', { node: id }),
       },
       persisted,
@@ -403,6 +414,16 @@ export class BlixardNode {
    * would otherwise stay in the membership for ever.
    */
   private async promote(peer: string): Promise<void> {
+    if (this.promoting.has(peer)) return;
+    this.promoting.add(peer);
+    try {
+      await this.promoteOrRemove(peer);
+    } finally {
+      this.promoting.delete(peer);
+    }
+  }
+
+  private async promoteOrRemove(peer: string): Promise<void> {
     const signal = this.background.signal;
     const timeoutMs = this.config.raft.proposal_timeout_ms;
     const until = Date.now() + this.config.raft.learner_catch_up_timeout_ms;

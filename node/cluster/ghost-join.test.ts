@@ -149,6 +149,30 @@ describe('a three-node cluster with a join token and a JoinCluster of an unreach
     ).toEqual(['n1', 'n2', 'n3']);
   });
 
+  it('a new leader removes a ghost that an earlier leader added', async () => {
+    const all = ['n1', 'n2', 'n3'];
+    const { cluster: rpc } = await cluster.clients('n1');
+    await rpc.joinCluster({ ...GHOST, joinToken: token }, { timeoutMs: 2 * PROPOSAL_TIMEOUT_MS });
+    const old = await cluster.agreedLeader(all, { timeoutMs: LIVENESS_MS });
+    await cluster.kill(old, 'SIGKILL');
+    const rest = all.filter((id) => id !== old);
+    const until = Date.now() + LEARNER_TIMEOUT_MS + LIVENESS_MS;
+    let last = '';
+    let gone = false;
+    while (!gone && Date.now() < until) {
+      const leader = await cluster.agreedLeader(rest, { notThis: old, timeoutMs: LIVENESS_MS });
+      const s = await statusOf(cluster, leader);
+      last = brief(s);
+      gone = !s.members.some((m) => m.id === 'ghost');
+      if (!gone) await new Promise((r) => setTimeout(r, 4 * TICK_MS));
+    }
+    expect(gone, `ghost still a member after ${LEARNER_TIMEOUT_MS + LIVENESS_MS} ms; last: ${last}`).toBe(
+      true,
+    );
+    cluster.restart(old);
+    await cluster.agreedLeader(all, { timeoutMs: LIVENESS_MS });
+  });
+
   it('a joining node sends the token from its config and becomes a voter', async () => {
     await cluster.addNode();
     const until = Date.now() + LIVENESS_MS;
