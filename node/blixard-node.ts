@@ -8,7 +8,7 @@ import { AddressBook } from './cluster/address-book.ts';
 import { PeerOutbox } from './cluster/peer-outbox.ts';
 import { RaftDriver } from './cluster/raft-driver.ts';
 import { raftServices } from './cluster/raft-services.ts';
-import type { NodeConfig } from './config/index.ts';
+import { type NodeConfig, readJoinToken } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
 import { BlobServer, ImageStore, P2pService } from './p2p/index.ts';
@@ -56,6 +56,10 @@ export class BlixardNode {
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
+  /** The cluster's join token, when `[cluster] join_token_file` is set. */
+  private joinToken: string | undefined;
+  /** Learners a promotion loop is running for. */
+  private readonly promoting = new Set<string>();
   readonly metrics: NodeMetrics;
   private metricsServer: MetricsServer | undefined;
 
@@ -99,6 +103,7 @@ export class BlixardNode {
     const cfg = this.config;
     const t = cfg.transport;
     const id = cfg.node.id;
+    this.joinToken = await readJoinToken(cfg);
 
     this.storage = DiskStorage.open(join(cfg.node.data_dir, 'raft'), {
       warn: (message) => this.log.warn('raft storage recovered', { message }),
@@ -185,6 +190,15 @@ export class BlixardNode {
         send: (messages) => this.deliver(messages),
         onCommitted: (ms) => this.metrics.commitSeconds.observe(ms / 1000),
         onApplied: () => this.vmNode?.onApplied(),
+        // A new leader takes over the learners an earlier one added: promote them, or remove them.
+        // (Outside the ready loop that reports the change: no proposal may start inside it.)
+        onRoleChange: (role) => {
+          if (role !== 'leader') return;
+          setImmediate(() => {
+            for (const learner of this.driverRef?.status().confState.learners ?? [])
+              void this.promote(learner);
+          });
+        },
         log: createLogger('raft', { node: id }),
       },
       persisted,
@@ -197,6 +211,11 @@ export class BlixardNode {
       book: this.book,
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
       promoteWhenCaughtUp: (peer) => void this.promote(peer),
+      ...(this.joinToken !== undefined ? { joinToken: this.joinToken } : {}),
+      peerReachable: (peer) => {
+        const link = this.peers?.links().find((l) => l.peer === peer);
+        return link !== undefined && link.state() === 'closed' && link.healthChecks > link.healthFailures;
+      },
     });
     this.registry.register(ClusterService, services.cluster);
     this.registry.register(BlixardService, services.blixard);
@@ -206,6 +225,7 @@ export class BlixardNode {
       state: this.state,
       book: this.book,
       address: () => this.advertisedAddress(),
+      ...(this.joinToken !== undefined ? { joinToken: this.joinToken } : {}),
     });
     this.registry.register(ClusterService, this.vmNode.services.cluster);
     this.registry.register(BlixardService, this.vmNode.services.blixard);
@@ -365,6 +385,7 @@ export class BlixardNode {
         irohNodeId: this.runner?.irohNodeId ?? '',
         irohAddrs: this.runner?.irohAddress ? [this.runner.irohAddress] : [],
       },
+      joinToken: this.joinToken ?? '',
     };
     for (let attempt = 1; !signal.aborted; attempt++) {
       for (const peer of this.book?.configuredIds() ?? []) {
@@ -387,24 +408,49 @@ export class BlixardNode {
     }
   }
 
-  /** Promotes a learner once the leader sees it caught up; gives up after a minute. */
+  /**
+   * Promotes a learner once the leader sees it caught up (the core refuses before that). A learner
+   * not caught up within `learner_catch_up_timeout_ms` is removed again: one that never answers
+   * would otherwise stay in the membership for ever.
+   */
   private async promote(peer: string): Promise<void> {
+    if (this.promoting.has(peer)) return;
+    this.promoting.add(peer);
+    try {
+      await this.promoteOrRemove(peer);
+    } finally {
+      this.promoting.delete(peer);
+    }
+  }
+
+  private async promoteOrRemove(peer: string): Promise<void> {
     const signal = this.background.signal;
-    const until = Date.now() + 60_000;
+    const timeoutMs = this.config.raft.proposal_timeout_ms;
+    const until = Date.now() + this.config.raft.learner_catch_up_timeout_ms;
+    let refusal = '';
     while (!signal.aborted && Date.now() < until) {
       const driver = this.driverRef;
       if (!driver?.isLeader) return;
-      if (driver.status().confState.voters.includes(peer)) return;
+      const conf = driver.status().confState;
+      if (!conf.learners.includes(peer)) return; // promoted, or removed meanwhile
       try {
-        await driver.proposeConfChange(
-          { type: 'promote-learner', nodeId: peer },
-          this.config.raft.proposal_timeout_ms,
-        );
+        await driver.proposeConfChange({ type: 'promote-learner', nodeId: peer }, timeoutMs);
         this.log.info('learner promoted to voter', { peer });
         return;
-      } catch {
+      } catch (err) {
+        refusal = (err as Error).message;
         await sleep(200, signal);
       }
+    }
+    const driver = this.driverRef;
+    if (signal.aborted || !driver?.isLeader || !driver.status().confState.learners.includes(peer)) return;
+    this.log.warn('learner did not catch up in time; removing it', { peer, last: refusal });
+    try {
+      await driver.proposeConfChange({ type: 'remove-node', nodeId: peer }, timeoutMs);
+      if (this.state.member(peer)) await driver.propose({ type: 'member.leave', id: peer }, timeoutMs);
+      this.log.info('learner removed', { peer });
+    } catch (err) {
+      this.log.warn('could not remove the learner', { peer, error: (err as Error).message });
     }
   }
 }

@@ -25,6 +25,11 @@ export interface NodeConfigInput {
   dataDir: string;
   /** The Iroh key file as the node sees it (default `iroh_secret.key` in data_dir). */
   secretKeyFile?: string;
+  /**
+   * The cluster's join token file as the node sees it. Unset (the lab's runtimes today): no
+   * `join_token_file`, so gRPC membership changes stay open as they always were.
+   */
+  joinTokenFile?: string;
 }
 
 export function nodeConfigObject(
@@ -59,7 +64,11 @@ export function nodeConfigObject(
       migration: strategyToFile(strategy),
     },
     // Every initial member bootstraps with the same voter set.
-    cluster: { bootstrap: true, peers },
+    cluster: {
+      bootstrap: true,
+      peers,
+      ...(input.joinTokenFile !== undefined && { join_token_file: input.joinTokenFile }),
+    },
     metrics: { bind_address: self.metricsBind },
   };
 }

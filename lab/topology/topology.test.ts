@@ -125,6 +125,14 @@ describe('node configs', () => {
     expect(defaultStrategy('grpc')).toEqual({ preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: false });
   });
 
+  it('names the join token file only when given one', () => {
+    const topo = planTopology(2, dockerAddressing());
+    const input = { mode: 'dual' as const, irohIds: ids, admittedClients: [], dataDir: '/var/lib/blixard' };
+    expect(parseNodeConfig(renderNodeConfig(topo, 'n1', input)).cluster.join_token_file).toBeUndefined();
+    const withToken = renderNodeConfig(topo, 'n1', { ...input, joinTokenFile: '/etc/blixard/join.token' });
+    expect(parseNodeConfig(withToken).cluster.join_token_file).toBe('/etc/blixard/join.token');
+  });
+
   it('needs every node’s Iroh id', () => {
     const topo = planTopology(3, dockerAddressing());
     expect(() =>

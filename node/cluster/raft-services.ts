@@ -5,11 +5,20 @@
  * quorum — answers UNAVAILABLE, never a stale success.
  */
 
-import { NodeRole, TransportMode as ProtoMode, RegisterOp } from '../gen/blixard_pb.js';
-import { decodeMessage, type RaftMessage, type Role } from '../raft/index.ts';
-import type { ClusterState } from '../state/index.ts';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import {
+  type ClusterMember,
+  ClusterMemberSchema,
+  NodeRole,
+  TransportMode as ProtoMode,
+  RegisterOp,
+} from '../gen/blixard_pb.js';
+import { decodeMessage, type RaftMessage, type RaftStatus, type Role } from '../raft/index.ts';
+import type { ClusterState, MemberRecord } from '../state/index.ts';
 import {
   BlixardService,
+  type CallContext,
   ClusterService,
   Code,
   RpcError,
@@ -29,6 +38,13 @@ export interface RaftServicesDeps {
   proposalTimeoutMs: number;
   /** After a learner is added, promote it once it has caught up. */
   promoteWhenCaughtUp: (id: string) => void;
+  /**
+   * The cluster's join token (`[cluster] join_token_file`): JoinCluster and LeaveCluster over gRPC
+   * must carry it. Undefined: gRPC membership changes are open.
+   */
+  joinToken?: string;
+  /** On a node that does not lead: whether a peer is known to answer (its link's health checks). */
+  peerReachable?: (id: string) => boolean;
 }
 
 const ROLE: Record<Role, NodeRole> = {
@@ -47,34 +63,7 @@ const MODE: Record<TransportMode, ProtoMode> = {
 export function raftServices(d: RaftServicesDeps) {
   const { driver, state, book } = d;
 
-  const members = () => {
-    const status = driver.status();
-    const voters = new Set(status.confState.voters);
-    const ids = [...status.confState.voters, ...status.confState.learners].sort();
-    return ids.map((id) => {
-      const address = book.target(id);
-      const role =
-        id === status.leader
-          ? NodeRole.LEADER
-          : voters.has(id)
-            ? id === d.nodeId
-              ? ROLE[status.role]
-              : NodeRole.FOLLOWER
-            : NodeRole.LEARNER;
-      return {
-        id,
-        role,
-        voter: voters.has(id),
-        matchIndex: BigInt(status.matchIndex[id] ?? 0),
-        reachable: true,
-        address: {
-          grpc: address?.grpc ?? '',
-          irohNodeId: address?.iroh?.nodeId ?? '',
-          irohAddrs: address?.iroh?.addrs ?? [],
-        },
-      };
-    });
-  };
+  const members = () => clusterMembers(driver.status(), book, d.nodeId, d.peerReachable);
 
   const toLeader = <S extends typeof ClusterService | typeof BlixardService>(service: S) =>
     leaderClient(driver, book, service);
@@ -111,6 +100,7 @@ export function raftServices(d: RaftServicesDeps) {
     },
 
     joinCluster: async (req, ctx) => {
+      checkJoinToken(d.joinToken, req.joinToken, ctx);
       if (!req.nodeId) throw new RpcError(Code.INVALID_ARGUMENT, 'node_id is required');
       if (!driver.isLeader)
         return toLeader(ClusterService).joinCluster(req, {
@@ -123,16 +113,18 @@ export function raftServices(d: RaftServicesDeps) {
         {
           type: 'member.join',
           id: req.nodeId,
-          address: {
-            grpc: req.address?.grpc ?? '',
-            irohNodeId: req.address?.irohNodeId ?? '',
-            irohAddrs: req.address?.irohAddrs ?? [],
-          },
-          capacity: {
-            vcpus: req.capacity?.vcpus ?? 0,
-            memoryMb: Number(req.capacity?.memoryMb ?? 0n),
-            diskGb: Number(req.capacity?.diskGb ?? 0n),
-          },
+          ...mergeJoin(state.member(req.nodeId), {
+            address: {
+              grpc: req.address?.grpc ?? '',
+              irohNodeId: req.address?.irohNodeId ?? '',
+              irohAddrs: req.address?.irohAddrs ?? [],
+            },
+            capacity: req.capacity && {
+              vcpus: req.capacity.vcpus,
+              memoryMb: Number(req.capacity.memoryMb),
+              diskGb: Number(req.capacity.diskGb),
+            },
+          }),
         },
         d.proposalTimeoutMs,
       );
@@ -149,6 +141,7 @@ export function raftServices(d: RaftServicesDeps) {
     },
 
     leaveCluster: async (req, ctx) => {
+      checkJoinToken(d.joinToken, req.joinToken, ctx);
       if (!req.nodeId) throw new RpcError(Code.INVALID_ARGUMENT, 'node_id is required');
       if (!driver.isLeader)
         return toLeader(ClusterService).leaveCluster(req, {
@@ -188,7 +181,7 @@ export function raftServices(d: RaftServicesDeps) {
         commitIndex: BigInt(s.commit),
         appliedIndex: BigInt(state.applied),
         lastLogIndex: BigInt(s.lastIndex),
-        lastLogTerm: BigInt(0),
+        lastLogTerm: BigInt(s.lastTerm),
         snapshotIndex: BigInt(Math.max(0, s.firstIndex - 1)),
         stateDigest: state.digest(),
         members: members(),
@@ -226,6 +219,87 @@ export function raftServices(d: RaftServicesDeps) {
   };
 
   return { cluster, blixard };
+}
+
+/**
+ * The members as every RPC lists them (GetClusterStatus, GetRaftStatus, JoinCluster): role, match
+ * index, whether the answering node hears from them, and the address this node would dial.
+ * Reachable: on the leader, answered Raft within an election timeout; elsewhere this node itself,
+ * its leader, and peers whose health checks pass. A node never heard from is never reachable.
+ */
+export function clusterMembers(
+  status: RaftStatus,
+  book: AddressBook,
+  selfId: string,
+  peerReachable: (id: string) => boolean = () => false,
+): ClusterMember[] {
+  const voters = new Set(status.confState.voters);
+  const ids = [...status.confState.voters, ...status.confState.learners].sort();
+  const reachable = (id: string): boolean => {
+    if (id === selfId) return true;
+    if (status.role === 'leader') return status.reachable[id] ?? false;
+    return id === status.leader || peerReachable(id);
+  };
+  return ids.map((id) => {
+    const address = book.target(id);
+    const role =
+      id === status.leader
+        ? NodeRole.LEADER
+        : voters.has(id)
+          ? id === selfId
+            ? ROLE[status.role]
+            : NodeRole.FOLLOWER
+          : NodeRole.LEARNER;
+    return create(ClusterMemberSchema, {
+      id,
+      role,
+      voter: voters.has(id),
+      matchIndex: BigInt(status.matchIndex[id] ?? 0),
+      reachable: reachable(id),
+      address: {
+        grpc: address?.grpc ?? '',
+        irohNodeId: address?.iroh?.nodeId ?? '',
+        irohAddrs: address?.iroh?.addrs ?? [],
+      },
+    });
+  });
+}
+
+/**
+ * A join of a node already recorded (a re-announcement, or a client's call) updates only what it
+ * gives: empty address fields, and an absent capacity, keep what the cluster knows.
+ */
+function mergeJoin(
+  known: MemberRecord | undefined,
+  given: { address: MemberRecord['address']; capacity: MemberRecord['capacity'] | undefined },
+): Pick<MemberRecord, 'address' | 'capacity'> {
+  const a = given.address;
+  const capacity = given.capacity ?? known?.capacity ?? { vcpus: 0, memoryMb: 0, diskGb: 0 };
+  if (!known) return { address: a, capacity };
+  const irohGiven = a.irohNodeId !== '';
+  return {
+    address: {
+      grpc: a.grpc || known.address.grpc,
+      irohNodeId: irohGiven ? a.irohNodeId : known.address.irohNodeId,
+      irohAddrs: irohGiven || a.irohAddrs.length > 0 ? a.irohAddrs : known.address.irohAddrs,
+    },
+    capacity,
+  };
+}
+
+/**
+ * Membership changes over gRPC need the cluster's join token when one is configured (Iroh admits
+ * only members and admitted clients already). Compared in constant time; never logged or echoed.
+ */
+function checkJoinToken(expected: string | undefined, given: string, ctx: CallContext): void {
+  if (expected === undefined || ctx.transport !== 'grpc') return;
+  const digest = (t: string) => createHash('sha256').update(t, 'utf8').digest();
+  if (given === '' || !timingSafeEqual(digest(expected), digest(given))) {
+    throw new RpcError(
+      Code.PERMISSION_DENIED,
+      `membership changes over gRPC need the cluster's join token (${given === '' ? 'none given' : 'wrong token'})`,
+    );
+  }
 }
 
 async function registerOp(d: RaftServicesDeps, key: string, op: RegisterOp, value: string, expected: string) {

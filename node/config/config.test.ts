@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseNodeConfig } from './index.ts';
+import { ConfigError, parseNodeConfig, readJoinToken } from './index.ts';
 
 const ID2 = 'a'.repeat(64);
 
@@ -100,5 +100,27 @@ describe('node config', () => {
     });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/none\.toml:\n\s+- cannot read the file: ENOENT/);
+  });
+
+  it('reads the join token from a file inside data_dir; none configured: no token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const withToken = (file: string) =>
+      parseNodeConfig(
+        valid
+          .replace('data_dir = "/var/lib/blixard"', `data_dir = "${dir}"`)
+          .replace('bootstrap = true', `bootstrap = true\njoin_token_file = "${file}"`),
+      );
+    writeFileSync(join(dir, 'join.token'), '  s3cret\n');
+    const cfg = withToken('join.token');
+    expect(cfg.cluster.join_token_file).toBe(join(dir, 'join.token'));
+    expect(await readJoinToken(cfg)).toBe('s3cret');
+    expect(await readJoinToken(parseNodeConfig(valid))).toBeUndefined();
+    writeFileSync(join(dir, 'empty.token'), '\n');
+    await expect(readJoinToken(withToken('empty.token'))).rejects.toThrow(
+      /cluster\.join_token_file: the file is empty/,
+    );
+    await expect(readJoinToken(withToken('none.token'))).rejects.toThrow(
+      /cluster\.join_token_file: cannot read the file: ENOENT/,
+    );
   });
 });

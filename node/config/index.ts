@@ -1,2 +1,2 @@
-export { ConfigError, loadNodeConfig, parseNodeConfig } from './load.ts';
+export { ConfigError, loadNodeConfig, parseNodeConfig, readJoinToken } from './load.ts';
 export { type NodeConfig, NodeConfigSchema, type PeerConfig } from './schema.ts';

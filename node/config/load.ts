@@ -50,7 +50,31 @@ export function parseNodeConfig(text: string, file = '<inline>'): NodeConfig {
   // Relative key files live in data_dir, so one directory holds a node's whole state.
   const key = config.transport.iroh.secret_key_file;
   if (!isAbsolute(key)) config.transport.iroh.secret_key_file = resolve(config.node.data_dir, key);
+  const token = config.cluster.join_token_file;
+  if (token !== undefined && !isAbsolute(token))
+    config.cluster.join_token_file = resolve(config.node.data_dir, token);
   return config;
+}
+
+/**
+ * The cluster's join token from `[cluster] join_token_file` (surrounding whitespace dropped), or
+ * undefined when none is configured. An unreadable or empty file is a config error; the token
+ * itself never appears in an error.
+ */
+export async function readJoinToken(config: NodeConfig): Promise<string | undefined> {
+  const file = config.cluster.join_token_file;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [
+      `cluster.join_token_file: cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    ]);
+  }
+  const token = text.trim();
+  if (token === '') throw new ConfigError(file, ['cluster.join_token_file: the file is empty']);
+  return token;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

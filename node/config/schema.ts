@@ -55,6 +55,12 @@ export const NodeConfigSchema = z
       .strictObject({
         bootstrap: z.boolean().default(false),
         peers: z.array(peer).default([]),
+        /**
+         * A file holding the cluster's join token (relative: inside data_dir). When set, JoinCluster
+         * and LeaveCluster over gRPC must carry it in `join_token`, and this node sends it when it
+         * joins. Unset: gRPC membership changes are open to anyone who reaches the port.
+         */
+        join_token_file: z.string().min(1).optional(),
       })
       .prefault({}),
     metrics: z.strictObject({ bind_address: hostPort.default('0.0.0.0:9100') }).prefault({}),
@@ -96,6 +102,8 @@ export const NodeConfigSchema = z
         heartbeat_ticks: z.number().int().min(1).default(2),
         snapshot_entries: z.number().int().min(1).default(10_000),
         proposal_timeout_ms: z.number().int().min(1).default(5000),
+        /** A learner not caught up within this long after its join is removed again. */
+        learner_catch_up_timeout_ms: z.number().int().min(1).default(60_000),
       })
       .prefault({})
       .refine((r) => r.election_ticks > r.heartbeat_ticks, {

@@ -138,6 +138,13 @@ export declare type JoinClusterRequest = Message<"blixard.JoinClusterRequest"> &
    * @generated from field: blixard.Resources capacity = 3;
    */
   capacity?: Resources | undefined;
+
+  /**
+   * The cluster's join token, required over gRPC when the node has [cluster] join_token_file.
+   *
+   * @generated from field: string join_token = 4;
+   */
+  joinToken: string;
 };
 
 /**
@@ -185,6 +192,13 @@ export declare type LeaveClusterRequest = Message<"blixard.LeaveClusterRequest">
    * @generated from field: string node_id = 1;
    */
   nodeId: string;
+
+  /**
+   * The cluster's join token, required over gRPC when the node has [cluster] join_token_file.
+   *
+   * @generated from field: string join_token = 2;
+   */
+  joinToken: string;
 };
 
 /**

@@ -39,12 +39,17 @@ export interface LocalClusterOptions {
   preferIroh?: string[];
   /** Extra TOML appended to each node's config (e.g. a [raft] section). */
   extraToml?: string;
+  /** The cluster's join token: written to a file every node's `[cluster] join_token_file` names. */
+  joinToken?: string;
 }
 
 export class LocalCluster {
   readonly dir: string;
   readonly specs: LocalNodeSpec[] = [];
-  readonly opts: Required<Omit<LocalClusterOptions, 'extraToml'>> & { extraToml: string };
+  readonly opts: Required<Omit<LocalClusterOptions, 'extraToml' | 'joinToken'>> & {
+    extraToml: string;
+    joinToken?: string;
+  };
   private readonly procs = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, string[]>();
   private clientKey = SecretKey.generate();
@@ -65,6 +70,8 @@ export class LocalCluster {
 
   static async start(opts: LocalClusterOptions): Promise<LocalCluster> {
     const cluster = new LocalCluster(await mkdtemp(join(tmpdir(), 'blixard-cluster-')), opts);
+    if (opts.joinToken !== undefined)
+      await writeFile(join(cluster.dir, 'join.token'), `${opts.joinToken}\n`, { mode: 0o600 });
     for (let i = 1; i <= opts.nodes; i++) await cluster.addSpec(`n${i}`);
     for (const spec of cluster.specs) await cluster.writeConfig(spec, true);
     for (const spec of cluster.specs) cluster.spawnNode(spec);
@@ -246,6 +253,7 @@ bind_address = "127.0.0.1:${spec.metricsPort}"
 
 [cluster]
 bootstrap = ${bootstrap}
+${o.joinToken !== undefined ? `join_token_file = "${join(this.dir, 'join.token')}"` : ''}
 peers = [
 ${peers}
 ]

@@ -22,6 +22,8 @@ export interface CapacityAnnouncerOptions {
   state: ClusterState;
   timeoutMs: number;
   log: Logger;
+  /** The cluster's join token, sent with the announcement (it may travel over gRPC). */
+  joinToken?: string;
 }
 
 export class CapacityAnnouncer {
@@ -78,6 +80,7 @@ export class CapacityAnnouncer {
           memoryMb: BigInt(capacity.memoryMb),
           diskGb: BigInt(capacity.diskGb),
         },
+        joinToken: this.o.joinToken ?? '',
       },
       { timeoutMs: this.o.timeoutMs },
     );

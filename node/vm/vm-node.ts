@@ -28,6 +28,8 @@ export interface VmNodeDeps {
   book: AddressBook;
   /** Where peers reach this node, announced with its capacity. */
   address: () => AddressRecord;
+  /** The cluster's join token (`[cluster] join_token_file`), sent with the announcement. */
+  joinToken?: string;
 }
 
 export class VmNode {
@@ -113,6 +115,7 @@ export class VmNode {
       state: d.state,
       timeoutMs: cfg.raft.proposal_timeout_ms * 2,
       log,
+      ...(d.joinToken !== undefined ? { joinToken: d.joinToken } : {}),
     });
   }
 

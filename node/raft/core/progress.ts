@@ -18,6 +18,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** The leader's tick count when this peer last answered (check-quorum). */
   lastHeardAt = 0;
+  /** Whether this peer has answered this leader at all. */
+  heard = false;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflight: number) {

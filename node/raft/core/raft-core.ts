@@ -45,9 +45,16 @@ export interface RaftStatus {
   readonly applied: number;
   readonly firstIndex: number;
   readonly lastIndex: number;
+  /** The term of the last log entry (the snapshot's when the log is empty). */
+  readonly lastTerm: number;
   readonly confState: ConfState;
   /** Leader only: the match index of each member. */
   readonly matchIndex: Readonly<Record<NodeId, number>>;
+  /**
+   * Leader only: whether each member answered within the last election timeout (itself: true). A
+   * member never heard from is not reachable.
+   */
+  readonly reachable: Readonly<Record<NodeId, boolean>>;
 }
 
 /** What a Ready handed out, so that advance() acknowledges exactly that. */
@@ -82,6 +89,11 @@ export class RaftCore {
   private leadTransferee: NodeId = NO_NODE;
   /** Index of the latest conf entry the leader appended; a new change waits until it is applied. */
   private pendingConfIndex = 0;
+  /**
+   * Leader only: the index each learner must have acknowledged before it may be promoted — the
+   * commit index when it joined, or when this node became leader (a new leader measures afresh).
+   */
+  private readonly catchUpTargets = new Map<NodeId, number>();
   private readonly readOnly = new ReadOnlyQueue();
   /** ReadIndex requests that arrived before this leader committed an entry of its own term. */
   private readsAwaitingCommit: { context: string; requester: NodeId }[] = [];
@@ -194,9 +206,13 @@ export class RaftCore {
     const invalid = this.membership.validate(change);
     if (invalid) return this.refusal(invalid);
     if (change.type === 'promote-learner') {
+      // Only what the learner acknowledged counts: a learner never reached has match 0.
       const match = this.progress.get(change.nodeId)?.match ?? 0;
-      if (match + this.options.learnerCatchUpMargin < this.raftLog.lastIndex()) {
-        return this.refusal(`learner ${change.nodeId} has not caught up (match ${match})`);
+      const target = this.catchUpTargets.get(change.nodeId) ?? this.raftLog.committed;
+      if (match < target || match + this.options.learnerCatchUpMargin < this.raftLog.lastIndex()) {
+        return this.refusal(
+          `learner ${change.nodeId} has not caught up (match ${match}, needs ${target} acknowledged)`,
+        );
       }
     }
     const index = this.appendEntries([{ type: 'conf', data: encodeConfChange(change) }]);
@@ -350,7 +366,14 @@ export class RaftCore {
 
   status(): RaftStatus {
     const matchIndex: Record<NodeId, number> = {};
-    if (this.role === 'leader') for (const [id, pr] of this.progress) matchIndex[id] = pr.match;
+    const reachable: Record<NodeId, boolean> = {};
+    if (this.role === 'leader') {
+      for (const [id, pr] of this.progress) {
+        matchIndex[id] = pr.match;
+        reachable[id] =
+          id === this.id || (pr.heard && this.ticks - pr.lastHeardAt < this.options.electionTicks);
+      }
+    }
     return {
       id: this.id,
       term: this.term,
@@ -361,8 +384,10 @@ export class RaftCore {
       applied: this.raftLog.applied,
       firstIndex: this.raftLog.firstIndex(),
       lastIndex: this.raftLog.lastIndex(),
+      lastTerm: this.raftLog.lastTerm(),
       confState: this.membership.toConfState(),
       matchIndex,
+      reachable,
     };
   }
 
@@ -405,7 +430,9 @@ export class RaftCore {
     this.votes.clear();
     this.progress.clear();
     this.snapshotElapsed.clear();
+    this.catchUpTargets.clear();
     for (const id of this.membership.members()) this.addProgress(id);
+    for (const id of this.membership.learners) this.catchUpTargets.set(id, this.raftLog.committed);
     this.pendingConfIndex = 0;
     this.readOnly.clear();
     this.readsAwaitingCommit = [];
@@ -631,10 +658,12 @@ export class RaftCore {
     switch (m.type) {
       case 'append-response':
         pr.lastHeardAt = this.ticks;
+        pr.heard = true;
         this.handleAppendResponse(m, pr);
         break;
       case 'heartbeat-response':
         pr.lastHeardAt = this.ticks;
+        pr.heard = true;
         this.handleHeartbeatResponse(m, pr);
         break;
       default:
@@ -855,9 +884,14 @@ export class RaftCore {
     if (this.membership.validate(change)) return; // cannot happen with one change at a time; be safe
     this.membership.apply(change);
     if (this.role !== 'leader') return;
-    if (change.type === 'add-learner') this.addProgress(change.nodeId);
+    if (change.type === 'add-learner') {
+      this.addProgress(change.nodeId);
+      this.catchUpTargets.set(change.nodeId, this.raftLog.committed);
+    }
+    if (change.type === 'promote-learner') this.catchUpTargets.delete(change.nodeId);
     if (change.type === 'remove-node') {
       this.progress.delete(change.nodeId);
+      this.catchUpTargets.delete(change.nodeId);
       if (change.nodeId === this.id) {
         this.becomeFollower(this.term, NO_NODE);
         return;
