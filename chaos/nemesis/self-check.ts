@@ -9,7 +9,7 @@
  */
 import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
-import { withTimeout } from '../../node/lib/index.ts';
+import { sleep, withTimeout } from '../../node/lib/index.ts';
 import {
   answers,
   directIrohAddresses,
@@ -136,7 +136,7 @@ async function probeLink(
       const settle = performance.now() + settleMs;
       while (performance.now() < settle) {
         await existing.rtt(5000);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     } catch (err) {
       throw new Error(`no answer through ${t.address} before any fault (${(err as Error).message})`);

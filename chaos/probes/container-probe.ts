@@ -6,6 +6,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { within, withTimeout } from '../../node/lib/index.ts';
 
 const SCRIPT = String.raw`
 import { createInterface } from 'node:readline';
@@ -119,24 +120,22 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
       ),
     );
   });
-  exited.catch(() => {});
+  // Observed here so an exit nobody waits on is not an unhandled rejection; callers race it.
+  exited.catch(() => undefined);
   const next = (withinMs = 30_000): Promise<Record<string, unknown>> =>
-    Promise.race([
-      new Promise<never>((_, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`probe in ${target.container} gave no answer within ${withinMs / 1000} s`)),
-          withinMs,
-        );
-        timer.unref();
-      }),
-      new Promise<Record<string, unknown>>((resolve) => {
-        const take = (line: string) => resolve(JSON.parse(line) as Record<string, unknown>);
-        const early = pending.shift();
-        if (early !== undefined) take(early);
-        else queue.push(take);
-      }),
-      exited,
-    ]);
+    withTimeout(
+      Promise.race([
+        new Promise<Record<string, unknown>>((resolve) => {
+          const take = (line: string) => resolve(JSON.parse(line) as Record<string, unknown>);
+          const early = pending.shift();
+          if (early !== undefined) take(early);
+          else queue.push(take);
+        }),
+        exited,
+      ]),
+      withinMs,
+      `the probe in ${target.container}`,
+    );
   const ask = async (command: string): Promise<Record<string, unknown>> => {
     child.stdin.write(`${command}\n`);
     return next();
@@ -164,7 +163,8 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
       if (child.exitCode === null) {
         child.stdin.write('quit\n');
         child.stdin.end();
-        await Promise.race([exited.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+        // It exits on `quit`; one that does not within 3 s is killed.
+        await within(exited, 3000, undefined);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
     },

@@ -4,7 +4,6 @@
  * the verdict. Lines are appended in the order things happen; times are ms since the run started.
  */
 
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,11 +33,6 @@ export interface RunEvent {
   op?: NemesisOp | undefined;
   /** What the op resolved to: links cut, the node it hit, how long it took... */
   detail?: Record<string, unknown> | undefined;
-}
-
-export function newRunId(prefix = 'run'): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${prefix}-${t}-${randomBytes(2).toString('hex')}`;
 }
 
 export class RunRecorder {

@@ -4,9 +4,11 @@
  * runs/<id>/ with the incident and seed (enough to replay it), events, history, node logs, metrics
  * and the verdict.
  */
+
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Cluster, REPO_ROOT } from '../../lab/runtime/index.ts';
+import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
+import { sleep } from '../../node/lib/index.ts';
 import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/index.ts';
 import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
 import type { Schedule } from '../nemesis/index.ts';
@@ -20,7 +22,7 @@ import {
   selfCheck,
 } from '../nemesis/index.ts';
 import { type Incident, incidentToYaml, loadIncident, parseIncident, scheduleOf } from '../schedule/index.ts';
-import { newRunId, RunRecorder } from './recorder.ts';
+import { RunRecorder } from './recorder.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -61,7 +63,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   const { incident } = options;
   const seed = options.seed ?? incident.seed;
   const schedule = scheduleOf(incident, seed);
-  const id = options.runId ?? newRunId();
+  const id = options.runId ?? newRunId('run');
   const dir = join(options.runsDir ?? RUNS_DIR, id);
   const progress = options.onProgress ?? (() => {});
   const rec = await RunRecorder.create({ dir, id, seed });
@@ -156,7 +158,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     // The schedule runs on the run's clock; an op that fails is recorded and the run goes on.
     for (const step of schedule) {
       const wait = t0 + step.at - rec.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
       try {
         await nemesis.apply(step.op, step.at);

@@ -1,5 +1,7 @@
 /** The proxy on real UDP sockets on 127.0.0.1: what a client sees through a link with each toxic. */
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../node/lib/index.ts';
 import { openUdpProbe, startUdpEchoServer, type UdpEchoServer, type UdpProbe } from '../echo/index.ts';
 import { UdpLinkProxy } from './link-proxy.ts';
 
@@ -40,8 +42,6 @@ async function exchange(p: UdpProbe, count: number, expect = count, withinMs = 3
   for (let i = 0; i < count; i++) p.send(i);
   return p.waitForReplies(expect, withinMs);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('UdpLinkProxy on loopback', () => {
   it('passes datagrams through both ways and counts them', async () => {

@@ -3,9 +3,11 @@
  * it. No registry is reachable on an offline machine: then Grafana is skipped with the reason, and
  * the dashboards are still checked against the real Prometheus by the tests.
  */
+
 import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
 import { DASHBOARDS_DIR, PROVISIONING_DIR } from '../../dashboards/index.ts';
+import { sleep } from '../../node/lib/index.ts';
 
 export const GRAFANA_IMAGE = 'grafana/grafana-oss:11.3.0';
 const GRAFANA_PORT = 3000;
@@ -104,7 +106,7 @@ export async function startGrafanaContainer(
       if (ok) return { url, container: opts.name };
       if (!(await container.inspect()).State.Running) throw new Error('grafana exited while starting');
       if (Date.now() > deadline) throw new Error(`grafana at ${url} did not become healthy`);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   } catch (err) {
     await container.remove({ force: true, v: true }).catch(() => {});

@@ -1,3 +1,4 @@
+import { sleep } from '../../node/lib/index.ts';
 /** The parts of Prometheus' HTTP API the lab uses: instant queries, scrape targets, readiness. */
 
 export interface Sample {
@@ -141,7 +142,7 @@ export class PrometheusApi {
           .join('\n');
         throw new Error(`Prometheus at ${this.url}: targets not scraped ${scrapes}× in time:\n${detail}`);
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

@@ -8,10 +8,12 @@
  *  - `networks`: on the given Docker networks (every node network and the hub's), scraping by
  *    container name; its port published on 127.0.0.1.
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { PROMETHEUS_PORT } from '../../images/index.ts';
+import { sleep } from '../../node/lib/index.ts';
 import { PrometheusApi } from './prometheus-api.ts';
 
 export type PrometheusNetwork = { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
@@ -113,7 +115,7 @@ async function waitReady(api: PrometheusApi, container: Docker.Container, timeou
     const info = await container.inspect();
     if (!info.State.Running) throw new Error(`the container exited (status ${info.State.ExitCode})`);
     if (Date.now() > deadline) throw new Error(`${api.url}/-/ready did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 

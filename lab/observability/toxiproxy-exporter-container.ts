@@ -4,8 +4,10 @@
  * network for the process runtime; on the edge network (where the hub and Prometheus are) for the
  * docker runtime.
  */
+
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { sleep } from '../../node/lib/index.ts';
 
 export const EXPORTER_FILE = join(import.meta.dirname, 'toxiproxy-exporter.ts');
 export const EXPORTER_PORT = 9101;
@@ -71,7 +73,7 @@ export async function startToxiproxyExporter(opts: ToxiproxyExporterOptions): Pr
         throw new Error(`toxiproxy exporter exited (status ${info.State.ExitCode}): ${logs.trim()}`);
       }
       if (Date.now() > deadline) throw new Error(`toxiproxy exporter at ${probe} did not answer`);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     return { container: opts.name, address: host ? listen : `${opts.name}:${EXPORTER_PORT}` };
   } catch (err) {

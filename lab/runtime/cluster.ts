@@ -8,10 +8,12 @@
  *
  * `start` returns once every node answers HealthCheck on each transport it serves, through the hub.
  */
+
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts';
-import { type ClusterState, REPO_ROOT } from '../state/index.ts';
+import { sleep } from '../../node/lib/index.ts';
+import { type ClusterState, newRunId, REPO_ROOT } from '../state/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { LabError } from './errors.ts';
@@ -21,11 +23,6 @@ import { NodeHandle } from './node-handle.ts';
 import type { NodeStatus } from './node-status.ts';
 import { type ClusterOptions, ClusterShapeSchema, describeZodIssues } from './options.ts';
 import { ProcessDriver } from './process/process-runtime.ts';
-
-export function newRunId(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `lab-${t}-${randomBytes(2).toString('hex')}`;
-}
 
 export class Cluster {
   readonly state: ClusterState;
@@ -204,7 +201,7 @@ export class Cluster {
         const said = statuses.map((s) => `${s.id}: ${s.role}, term ${s.term}, leader ${s.leader}`).join('; ');
         throw new LabError('node-unhealthy', `no agreed leader within ${timeoutMs / 1000} s (${said})`);
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
 

@@ -2,11 +2,13 @@
  * The docker runtime for real: node containers each alone on its network, the hub on all of them,
  * everything labelled with the run id and gone after stop(), Ctrl-C, or the next start after a crash.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import { findLink } from '../topology/index.ts';
 import { docker, LABEL_RUN } from './docker/engine.ts';
@@ -76,7 +78,7 @@ async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
   for (;;) {
     const statuses = await cluster.status();
     if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
@@ -168,14 +170,14 @@ describe('docker runtime topology and lifecycle', () => {
             .catch(() => undefined)
         : undefined;
       if (reply?.success) index = reply.index;
-      else await new Promise((r) => setTimeout(r, 300));
+      else await sleep(300);
     }
     await n3.start();
     await n3.waitHealthy();
     for (;;) {
       const s = await n3.status();
       if (s.commit !== 'unknown' && BigInt(s.commit) >= index) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   });
 

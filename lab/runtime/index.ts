@@ -5,6 +5,7 @@ export {
   type ClusterState,
   DEFAULT_STATE_FILE,
   type NodeState,
+  newRunId,
   REPO_ROOT,
   RUNTIMES,
   type RuntimeKind,
@@ -12,7 +13,7 @@ export {
   removeState,
   writeState,
 } from '../state/index.ts';
-export { Cluster, newRunId } from './cluster.ts';
+export { Cluster } from './cluster.ts';
 export {
   dockerClient,
   dockerReachable,

@@ -3,6 +3,7 @@
  * link on the hub), lifecycle (restart, kill, pause/resume), exec, logs, and where its data lives.
  */
 
+import { sleep } from '../../node/lib/index.ts';
 import { type TransportKind, transportsOf } from '../../node/transport/index.ts';
 import type { NodeState } from '../state/index.ts';
 import type { RuntimeDriver } from './driver.ts';
@@ -108,7 +109,7 @@ export class NodeHandle {
           await this.lastLogLines(),
         );
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
 

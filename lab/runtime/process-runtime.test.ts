@@ -2,10 +2,12 @@
  * The process runtime for real: nodes, toxiproxy-server and the UDP toxic proxy as local processes,
  * every call of the lab's client going through its hub link.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import type { ProcRecord } from '../state/index.ts';
 import { Cluster } from './index.ts';
@@ -51,7 +53,7 @@ async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
   for (;;) {
     const statuses = await cluster.status();
     if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 

@@ -2,10 +2,20 @@
  * Everything needed to find a running cluster again: written by `lab up` under .lab/ so that
  * `lab status`, `lab logs` and `lab down` (other processes) can reach and remove it.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MigrationStrategy, TransportMode } from '../../node/transport/index.ts';
 import type { LinkPlan } from '../topology/index.ts';
+
+/**
+ * A run's id: what it is (`lab`, `run`), when it started (UTC, to the second) and 4 random hex digits,
+ * so ids sort by time and two runs started in the same second still differ.
+ */
+export function newRunId(prefix: 'lab' | 'run' = 'lab'): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${prefix}-${t}-${randomBytes(2).toString('hex')}`;
+}
 
 export type RuntimeKind = 'docker' | 'process';
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];

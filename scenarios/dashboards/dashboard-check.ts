@@ -13,9 +13,11 @@
  *  - register writes on the leader and health, task, VM status and StartVm calls (the last two for
  *    a VM that does not exist: NOT_FOUND) on every node over each transport it serves.
  */
+
 import { panelQueries } from '../../dashboards/index.ts';
 import { PrometheusApi, selectorsIn } from '../../lab/observability/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
+import { sleep } from '../../node/lib/index.ts';
 
 export interface DashboardCheck {
   /** Everything that is not as it should be; empty when the dashboards work. */
@@ -24,8 +26,6 @@ export interface DashboardCheck {
   queries: number;
   rounds: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function expectNotFound(call: Promise<unknown>, what: string, problems: string[]): Promise<void> {
   try {

@@ -8,7 +8,7 @@
 
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
-import { pick, randomInt, seededRandom } from '../../node/lib/index.ts';
+import { pick, randomInt, seededRandom, sleep } from '../../node/lib/index.ts';
 import { Code, IrohConnectError, RpcError } from '../../node/transport/index.ts';
 import type { HistoryEntry, RegisterFn } from '../checkers/index.ts';
 import { WorkloadClients } from './clients.ts';
@@ -133,8 +133,4 @@ export function classify(f: RegisterFn, err: unknown): 'fail' | 'info' {
 function describe(err: unknown): string {
   if (err instanceof RpcError) return `${err.codeName}: ${err.message.split('\n')[0]}`;
   return err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -3,9 +3,11 @@
  * to a log file, and signalled later by pid only after checking the pid is still ours (its command
  * line carries a marker), so a reused pid is never hit.
  */
+
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { sleep } from '../../../node/lib/index.ts';
 import type { ProcRecord } from '../../state/index.ts';
 
 export interface SpawnSpec {
@@ -74,6 +76,6 @@ export async function terminate(rec: ProcRecord, graceMs = 5000): Promise<void> 
   const deadline = Date.now() + graceMs;
   while (await isOurs(rec)) {
     if (Date.now() >= deadline) await signal(rec, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLinkSet } from '../../../hub/links/index.ts';
 import { ensureToxiproxyBinary } from '../../../hub/tcp/index.ts';
-import { findFreePortBlock, portFree } from '../../../node/lib/index.ts';
+import { findFreePortBlock, portFree, sleep } from '../../../node/lib/index.ts';
 import { startLabPrometheus } from '../../observability/index.ts';
 import { type ClusterState, type NodeState, type ProcRecord, REPO_ROOT } from '../../state/index.ts';
 import {
@@ -281,6 +281,6 @@ async function waitForApi(what: string, url: string, proc: ProcRecord, logPath: 
     }
     if (Date.now() > deadline)
       throw new LabError('hub', `${what} runs but its API on ${url} does not answer`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
