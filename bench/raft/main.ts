@@ -8,8 +8,10 @@
  *
  *   node bench/raft/main.ts [--quick]
  */
+
 import Table from 'cli-table3';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { orAbsent } from '../../node/lib/index.ts';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
 import { quantile, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
 
@@ -106,7 +108,7 @@ async function watchStability(cluster: LocalCluster, ids: string[], windowMs: nu
   let samples = 0;
   const until = Date.now() + windowMs;
   while (Date.now() < until) {
-    const all = await Promise.all(ids.map((id) => statusOf(cluster, id).catch(() => undefined)));
+    const all = await Promise.all(ids.map((id) => orAbsent(statusOf(cluster, id))));
     samples += 1;
     const leader = all[0]?.leaderId ?? '';
     const term = all[0]?.term ?? 0n;

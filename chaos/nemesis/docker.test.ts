@@ -5,8 +5,10 @@
  * a 100 ms latency toxic shows in the round trip of both transports; loss raises Iroh's lost-packet
  * counter. Skipped where no Docker engine answers.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, dockerReachable } from '../../lab/runtime/index.ts';
+import { orAbsent } from '../../node/lib/index.ts';
 import {
   directIrohAddresses,
   fastest,
@@ -98,7 +100,7 @@ describe.skipIf(!docker)('nemesis on a docker cluster', () => {
       const lostBefore = (await probe.lostPackets()) ?? 0;
       await nemesis.apply(op({ do: 'loss', probability: 0.3, links: ['client-n1'] }));
       try {
-        for (let i = 0; i < 40; i++) await probe.rtt(5000).catch(() => {});
+        for (let i = 0; i < 40; i++) await orAbsent(probe.rtt(5000)); // some are lost: that is the point
       } finally {
         await nemesis.apply(op({ do: 'heal' }));
       }

@@ -4,11 +4,13 @@
  * of both transports, loss raises Iroh's lost-packet counter. Probes dial what the sources dial
  * (the client's link, or the peer address in a node's config) on new connections.
  */
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
+import { orAbsent } from '../../node/lib/index.ts';
 import { fastest, openHostProbe, type ProbeTarget, probeOnce, probeTargets } from '../probes/index.ts';
 import { Nemesis, nodeAnswers } from './nemesis.ts';
 import { op } from './schedule.ts';
@@ -144,7 +146,7 @@ describe('nemesis on a process cluster', () => {
       let after: { paths: string[] | undefined; lostPackets: number | undefined };
       let s1: Awaited<ReturnType<typeof stats>>;
       try {
-        for (let i = 0; i < 40; i++) await probe.rtt(5000).catch(() => {});
+        for (let i = 0; i < 40; i++) await orAbsent(probe.rtt(5000)); // some are lost: that is the point
         s1 = await stats();
         after = { paths: await probe.paths(), lostPackets: await probe.lostPackets() };
       } finally {

@@ -8,7 +8,7 @@ import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
 import { readState, writeState } from '../../lab/runtime/index.ts';
 import { writeNodeMode } from '../../lab/topology/index.ts';
-import { seededRandom, sleep } from '../../node/lib/index.ts';
+import { orAbsent, release, seededRandom, sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import { probeOnce, probeTargets } from '../probes/index.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
@@ -112,7 +112,8 @@ export class Nemesis {
         links.map(async (name) => {
           const link = await this.cluster.links.get(name, transports);
           for (const spec of specs) {
-            await link.removeToxic(spec.name).catch(() => {});
+            // Replaces a toxic of the same name, if there is one.
+            await release(link.removeToxic(spec.name));
             await link.addToxic(spec, { transports });
           }
         }),
@@ -194,11 +195,12 @@ export class Nemesis {
         // Leave the node as it was rather than stopped.
         await writeNodeMode(node.state.configPath, from, 'back by the nemesis after a failed restart');
         node.state.mode = from;
-        await node.start().catch(() => {});
+        let back = `${id} is back in ${from} mode`;
+        await release(node.start(), (e) => {
+          back = `${id} did not start again in ${from} mode either: ${(e as Error).message}`;
+        });
         await this.#saveState();
-        throw new Error(
-          `${id}: restart in ${op.mode} mode: ${(err as Error).message} (${id} is back in ${from} mode)`,
-        );
+        throw new Error(`${id}: restart in ${op.mode} mode: ${(err as Error).message} (${back})`);
       }
       const timeout = this.#options.healthTimeoutMs ?? 30_000;
       if (!(await nodeAnswers(this.cluster, id, timeout))) {
@@ -224,7 +226,7 @@ export class Nemesis {
   async #saveState(): Promise<void> {
     const file = this.#options.stateFile;
     if (!file) return;
-    const saved = await readState(file).catch(() => undefined);
+    const saved = await orAbsent(readState(file));
     if (saved?.runId !== this.cluster.runId) return;
     await writeState(this.cluster.state, file);
   }
@@ -238,7 +240,7 @@ export class Nemesis {
         continue;
       }
       // Resuming a node that is not stopped is harmless (SIGCONT / docker unpause of a running one fails quietly).
-      await node.resume().catch(() => {});
+      await release(node.resume());
     }
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
-import { sleep, withTimeout } from '../../node/lib/index.ts';
+import { release, sleep, withTimeout } from '../../node/lib/index.ts';
 import {
   answers,
   directIrohAddresses,
@@ -193,7 +193,7 @@ async function probeLink(
     try {
       delayedMs = await fastest(after, 3, 5000 + delayMs * 4);
     } finally {
-      await link.removeToxic(toxic).catch(() => {});
+      await release(link.removeToxic(toxic));
     }
     // At least the delay itself, and clearly above the baseline (a baseline inflated by delayed ACKs
     // may partly overlap an injected delay, so the sum is not required).

@@ -8,7 +8,7 @@
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
-import { sleep } from '../../node/lib/index.ts';
+import { orAbsent, sleep } from '../../node/lib/index.ts';
 import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/index.ts';
 import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
 import type { Schedule } from '../nemesis/index.ts';
@@ -191,9 +191,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     throw err;
   } finally {
     rec.event('run-end', { detail: { status: verdict.status } });
-    await rec.writeJson('verdict.json', verdict).catch(() => {});
+    // A verdict that cannot be written must not pass unseen: the run's error (or this one) is thrown.
+    const verdictWritten = rec.writeJson('verdict.json', verdict);
     await rec.close();
     if (owned) await cluster?.stop();
+    await verdictWritten;
   }
   return { id, dir, seed, verdict, schedule };
 }
@@ -212,7 +214,7 @@ async function snapshot(cluster: Cluster, rec: RunRecorder): Promise<void> {
   await mkdir(join(rec.dir, 'metrics'), { recursive: true });
   for (const node of cluster.nodes) {
     const logPath = node.state.logPath;
-    if (logPath && (await stat(logPath).catch(() => undefined))) {
+    if (logPath && (await orAbsent(stat(logPath)))) {
       await copyFile(logPath, join(rec.dir, 'logs', `${node.id}.log`));
     } else {
       await rec.writeText(
@@ -234,7 +236,7 @@ async function snapshot(cluster: Cluster, rec: RunRecorder): Promise<void> {
  * file), run again. The same seed gives the same fault schedule and the same workload choices.
  */
 export async function loadReplay(target: string): Promise<{ incident: Incident; seed: number }> {
-  const isDir = (await stat(target).catch(() => undefined))?.isDirectory() ?? false;
+  const isDir = (await orAbsent(stat(target)))?.isDirectory() ?? false;
   if (!isDir) {
     const incident = await loadIncident(target);
     return { incident, seed: incident.seed };

@@ -3,6 +3,7 @@
  * .lab/state.json), incident files, and replays of recorded runs. Each returns the exit status:
  * 0 done, 1 failed, 2 bad arguments (nothing was changed).
  */
+
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -23,6 +24,7 @@ import {
 } from '../../chaos/record/index.ts';
 import { IncidentError, loadIncident } from '../../chaos/schedule/index.ts';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
+import { detach } from '../../node/lib/index.ts';
 
 export interface ChaosIo {
   out: (text: string) => void;
@@ -133,7 +135,10 @@ export async function chaosCommand(
     const nemesis = new Nemesis(cluster, {
       seed: cluster.state.seed,
       stateFile: io.stateFile,
-      record: (r) => void recordManual(cluster, r.kind, r.op, r.detail).catch(() => {}),
+      record: (r) =>
+        detach(recordManual(cluster, r.kind, r.op, r.detail), (e) =>
+          io.err(`lab: could not record the ${r.kind} in the run's events: ${(e as Error).message}\n`),
+        ),
     });
     try {
       const rec = await nemesis.apply(op);

@@ -1,4 +1,5 @@
 /** The lab CLI's commands; each returns the process exit status. */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -17,6 +18,7 @@ import {
   runLabels,
   writeState,
 } from '../../lab/runtime/index.ts';
+import { detach } from '../../node/lib/index.ts';
 import { parseLabConfig } from './lab-config.ts';
 import { createProgress } from './progress.ts';
 import { renderStatusTable, statusReport } from './status-table.ts';
@@ -131,7 +133,11 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
     stateFile: io.stateFile,
     onProgress: (m) => progress.step(m),
     onState: (s) => {
-      void writeState(s, io.stateFile).catch(() => {});
+      detach(writeState(s, io.stateFile), (e) =>
+        io.err(
+          `lab: could not save ${io.stateFile} (lab down may not find this run): ${(e as Error).message}\n`,
+        ),
+      );
     },
   });
   await writeState(cluster.state, io.stateFile);

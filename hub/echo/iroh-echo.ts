@@ -17,6 +17,9 @@ async function bindLoopbackEndpoint(alpns: number[][]): Promise<Endpoint> {
   return builder.bind();
 }
 
+/** A probe that goes away mid-echo (a cut link, a closed client) ends its stream or connection: the echo goes on. */
+const streamDropped = (): void => undefined;
+
 export interface IrohEchoServer {
   readonly id: EndpointId;
   /** The server's own UDP address (127.0.0.1:port): the upstream of a proxy link. */
@@ -31,7 +34,7 @@ async function echoStreams(conn: Connection): Promise<void> {
       const data = await bi.recv.readToEnd(MAX_MESSAGE);
       await bi.send.writeAll(data);
       await bi.send.finish();
-    })().catch(() => {});
+    })().catch(streamDropped);
   }
 }
 
@@ -46,9 +49,9 @@ export async function startIrohEchoServer(): Promise<IrohEchoServer> {
         const conn = await (await incoming.accept()).connect();
         connections.add(conn);
         await echoStreams(conn).finally(() => connections.delete(conn));
-      })().catch(() => {});
+      })().catch(streamDropped);
     }
-  })().catch(() => {});
+  })().catch(streamDropped);
   const address = endpoint.boundSockets().find((s) => s.startsWith('127.0.0.1:')) ?? '';
   return {
     id: endpoint.id(),

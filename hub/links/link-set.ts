@@ -3,7 +3,9 @@
  * real Toxiproxy (TCP) and the UDP toxic proxy alike: a link is the proxy of the same name on each.
  * A change that fails on one transport is undone on the other, so a link is never half-faulted.
  */
+
 import { type Toxic, type ToxicType, Toxiproxy, type Proxy as ToxiproxyProxy } from 'toxiproxy-node-client';
+import { release } from '../../node/lib/index.ts';
 import {
   attributesFor,
   LINK_SIDES,
@@ -103,10 +105,17 @@ export class Link {
         this.#proxies.set(transport, await proxy.update({ ...proxy.toJson(), enabled }));
         done.push(transport);
       }
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
       for (const transport of done) {
         const proxy = this.#proxy(transport);
-        await proxy.update({ ...proxy.toJson(), enabled: !enabled }).catch(() => {});
+        // Undo what took; the first error is the one to report, a failed undo joins it.
+        await release(proxy.update({ ...proxy.toJson(), enabled: !enabled }), (undo) => {
+          error = new AggregateError(
+            [error, undo],
+            `${(error as Error).message} (and undoing ${transport} failed)`,
+          );
+        });
       }
       throw error;
     }

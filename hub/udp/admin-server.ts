@@ -3,8 +3,10 @@
  * Toxiproxy client drives this UDP proxy and the real Toxiproxy with the same code. Additions:
  * GET /stats, GET /proxies/{name}/stats (per-link counters) and GET /metrics (Prometheus).
  */
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { orAbsent } from '../../node/lib/index.ts';
 import { ApiError } from './api-error.ts';
 import type { LinkCounters } from './link-proxy.ts';
 import type { UdpProxyCollection } from './proxy-collection.ts';
@@ -57,7 +59,8 @@ export async function startAdminServer(
   let mutations: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const run = mutations.then(work, work);
-    mutations = run.catch(() => {});
+    // The next mutation waits for this one to settle; its failure is the caller's, via `run`.
+    mutations = orAbsent(run);
     return run;
   };
 

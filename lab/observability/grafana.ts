@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
 import { DASHBOARDS_DIR, PROVISIONING_DIR } from '../../dashboards/index.ts';
-import { sleep } from '../../node/lib/index.ts';
+import { release, sleep } from '../../node/lib/index.ts';
 
 export const GRAFANA_IMAGE = 'grafana/grafana-oss:11.3.0';
 const GRAFANA_PORT = 3000;
@@ -109,7 +109,7 @@ export async function startGrafanaContainer(
       await sleep(500);
     }
   } catch (err) {
-    await container.remove({ force: true, v: true }).catch(() => {});
+    await release(container.remove({ force: true, v: true }));
     throw err;
   }
 }

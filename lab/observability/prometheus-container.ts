@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { PROMETHEUS_PORT } from '../../images/index.ts';
-import { sleep } from '../../node/lib/index.ts';
+import { release, sleep } from '../../node/lib/index.ts';
 import { PrometheusApi } from './prometheus-api.ts';
 
 export type PrometheusNetwork = { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
@@ -93,7 +93,7 @@ export async function startPrometheusContainer(opts: PrometheusContainerOptions)
     return { url, container: opts.name, api };
   } catch (err) {
     const logs = await containerLogs(container).catch(() => '');
-    await container.remove({ force: true, v: true }).catch(() => {});
+    await release(container.remove({ force: true, v: true }));
     const tail = logs.trim().split('\n').slice(-15).join('\n');
     throw new Error(`prometheus did not start: ${(err as Error).message}${tail ? `\n${tail}` : ''}`);
   }

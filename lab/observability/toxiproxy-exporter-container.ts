@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { sleep } from '../../node/lib/index.ts';
+import { release, sleep } from '../../node/lib/index.ts';
 
 export const EXPORTER_FILE = join(import.meta.dirname, 'toxiproxy-exporter.ts');
 export const EXPORTER_PORT = 9101;
@@ -77,7 +77,7 @@ export async function startToxiproxyExporter(opts: ToxiproxyExporterOptions): Pr
     }
     return { container: opts.name, address: host ? listen : `${opts.name}:${EXPORTER_PORT}` };
   } catch (err) {
-    await container.remove({ force: true, v: true }).catch(() => {});
+    await release(container.remove({ force: true, v: true }));
     throw err;
   }
 }

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts';
-import { sleep } from '../../node/lib/index.ts';
+import { release, sleep } from '../../node/lib/index.ts';
 import { type ClusterState, newRunId, REPO_ROOT } from '../state/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
 import type { RuntimeDriver } from './driver.ts';
@@ -116,7 +116,9 @@ export class Cluster {
       return cluster;
     } catch (err) {
       if (interrupted) {
-        await started?.teardown().catch(() => {});
+        await release(started?.teardown(), (e) =>
+          process.stderr.write(`lab: cleaning up after the interrupt: ${(e as Error).message}\n`),
+        );
         process.exit(130);
       }
       throw err;

@@ -3,7 +3,7 @@
  * link on the hub), lifecycle (restart, kill, pause/resume), exec, logs, and where its data lives.
  */
 
-import { sleep } from '../../node/lib/index.ts';
+import { release, sleep } from '../../node/lib/index.ts';
 import { type TransportKind, transportsOf } from '../../node/transport/index.ts';
 import type { NodeState } from '../state/index.ts';
 import type { RuntimeDriver } from './driver.ts';
@@ -53,7 +53,7 @@ export class NodeHandle {
     this.irohClients = served.includes('iroh')
       ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
       : undefined;
-    for (const c of old) void c?.channel.close().catch(() => {});
+    for (const c of old) void release(c?.channel.close());
   }
 
   get id(): string {

@@ -4,7 +4,9 @@
  * node is renewed (a new Iroh endpoint with it), so the history shows what the cluster does, not what
  * a stale client connection does.
  */
+
 import type { Cluster } from '../../lab/runtime/index.ts';
+import { orAbsent, release } from '../../node/lib/index.ts';
 import {
   BlixardService,
   createClient,
@@ -77,7 +79,7 @@ export class WorkloadClients {
 }
 
 async function closeEntry(entry: Promise<Entry>): Promise<void> {
-  const e = await entry.catch(() => undefined);
+  const e = await orAbsent(entry);
   if (!e) return;
-  await e.channel.close().catch(() => {});
+  await release(e.channel.close());
 }

@@ -2,7 +2,9 @@
  * Removing a run's containers, networks and volumes by its label, and the leftovers of runs whose
  * owner is gone (a crashed test, a `lab up` whose state file no longer names it).
  */
+
 import { readFile } from 'node:fs/promises';
+import { isDockerGone } from '../../../node/lib/index.ts';
 import { docker, LABEL_LAB, LABEL_OWNER_PID, LABEL_RUN, LABEL_STATE_FILE } from './engine.ts';
 
 async function removeWhere(filters: Record<string, string[]>): Promise<number> {
@@ -14,24 +16,21 @@ async function removeWhere(filters: Record<string, string[]>): Promise<number> {
       await d
         .getContainer(c.Id)
         .remove({ force: true, v: true })
-        .then(() => removed++)
-        .catch(() => {});
+        .then(() => removed++, ignoreGone);
     }),
   );
   for (const n of (await d.listNetworks({ filters })) ?? []) {
     await d
       .getNetwork(n.Id)
       .remove()
-      .then(() => removed++)
-      .catch(() => {});
+      .then(() => removed++, ignoreGone);
   }
   const { Volumes } = await d.listVolumes({ filters });
   for (const v of Volumes ?? []) {
     await d
       .getVolume(v.Name)
       .remove({ force: true })
-      .then(() => removed++)
-      .catch(() => {});
+      .then(() => removed++, ignoreGone);
   }
   return removed;
 }
@@ -80,4 +79,9 @@ export async function removeOrphans(): Promise<number> {
     if (!alive) removed += await removeRun(run);
   }
   return removed;
+}
+
+/** Another sweep or `lab down` may remove the same object first; anything else is an error. */
+function ignoreGone(err: unknown): void {
+  if (!isDockerGone(err)) throw err;
 }
