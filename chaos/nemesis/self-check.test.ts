@@ -9,8 +9,9 @@ import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../../lab/runtime/index.ts';
 import { probeTargets } from '../probes/index.ts';
-import { readEvents, readHistory, runIncident } from '../record/index.ts';
+import { readEvents, readHistory } from '../record/index.ts';
 import { parseIncident } from '../schedule/index.ts';
+import { runIncident } from '../suite/index.ts';
 import { SelfCheckError, selfCheck } from './self-check.ts';
 
 let cluster: Cluster;

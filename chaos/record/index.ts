@@ -1,3 +1,9 @@
-/** Recorded chaos runs under runs/<id>/ and their replay. */
-export { eventSignature, type RunEvent, RunRecorder, readEvents, readHistory } from './recorder.ts';
-export { loadReplay, RUNS_DIR, type RunResult, type RunVerdict, runIncident } from './run.ts';
+/** What a run leaves under runs/<id>/: its events, history, logs and files, written and read back. */
+export {
+  type EventKind,
+  eventSignature,
+  type RunEvent,
+  RunRecorder,
+  readEvents,
+  readHistory,
+} from './recorder.ts';

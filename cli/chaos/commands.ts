@@ -15,14 +15,9 @@ import {
   SelfCheckError,
   selfCheck,
 } from '../../chaos/nemesis/index.ts';
-import {
-  eventSignature,
-  loadReplay,
-  type RunResult,
-  readEvents,
-  runIncident,
-} from '../../chaos/record/index.ts';
+import { eventSignature, readEvents } from '../../chaos/record/index.ts';
 import { IncidentError, loadIncident } from '../../chaos/schedule/index.ts';
+import { loadReplay, type RunResult, runIncident } from '../../chaos/suite/index.ts';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
 import { detach } from '../../node/lib/index.ts';
 

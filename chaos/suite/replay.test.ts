@@ -6,8 +6,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventSignature, readEvents, readHistory } from '../record/index.ts';
 import { parseIncident, scheduleOf } from '../schedule/index.ts';
-import { eventSignature, readEvents, readHistory } from './recorder.ts';
 import { loadReplay, runIncident } from './run.ts';
 
 const dirs: string[] = [];

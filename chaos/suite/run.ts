@@ -21,8 +21,8 @@ import {
   type SelfCheckOptions,
   selfCheck,
 } from '../nemesis/index.ts';
+import { RunRecorder } from '../record/index.ts';
 import { type Incident, incidentToYaml, loadIncident, parseIncident, scheduleOf } from '../schedule/index.ts';
-import { RunRecorder } from './recorder.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
