@@ -9,7 +9,7 @@
  *   node bench/raft/main.ts [--quick]
  */
 import Table from 'cli-table3';
-import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
 import { runLoad } from '../lib/latency.ts';
 import { quantile, readBuckets, subtract, total } from '../lib/prom-histogram.ts';
@@ -88,7 +88,8 @@ async function measure(raftTransport: 'grpc' | 'iroh'): Promise<Result> {
 
 async function statusOf(cluster: LocalCluster, id: string) {
   const { cluster: c } = await cluster.clients(id, 'grpc');
-  return c.getClusterStatus({}, { timeoutMs: 1000 });
+  // Each node's own view (leader, term, applied index), without waiting on a leader.
+  return c.getClusterStatus({ consistency: ReadConsistency.LOCAL }, { timeoutMs: 1000 });
 }
 
 async function scrape(cluster: LocalCluster, ids: string[]): Promise<string> {

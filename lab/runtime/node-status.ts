@@ -3,6 +3,7 @@
  * Raft view (role, term, commit) when the node answers GetRaftStatus or GetClusterStatus. A node
  * that does not implement them yet shows "unknown".
  */
+import { ReadConsistency } from '../../node/gen/blixard_pb.js';
 import { Code, codeName, RpcError } from '../../node/transport/index.ts';
 import type { ServiceClients, Transport } from './lab-client.ts';
 
@@ -70,7 +71,7 @@ async function raftView(clients: ServiceClients, id: string, timeoutMs: number):
     if (!(err instanceof RpcError) || err.code !== Code.UNIMPLEMENTED) return view;
   }
   try {
-    const c = await clients.cluster.getClusterStatus({}, { timeoutMs });
+    const c = await clients.cluster.getClusterStatus({ consistency: ReadConsistency.LOCAL }, { timeoutMs });
     return {
       role: c.leaderId === '' ? UNKNOWN : c.leaderId === id ? 'leader' : 'follower',
       term: String(c.term),
