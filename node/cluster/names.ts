@@ -9,11 +9,7 @@ import { Code, RpcError } from '../transport/index.ts';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const CONTENT_HASH = /^[0-9a-f]{64}$/;
 
-export const NAME_RULE = '1-63 letters, digits, _ . - (not starting with a symbol)';
-
-export function isValidName(name: string): boolean {
-  return NAME.test(name);
-}
+const NAME_RULE = '1-63 letters, digits, _ . - (not starting with a symbol)';
 
 /** Throws INVALID_ARGUMENT unless `value` is a valid name; `field` is what the error calls it. */
 export function checkName(field: string, value: string): void {
