@@ -8,6 +8,7 @@ import { AddressBook } from './cluster/address-book.ts';
 import { PeerOutbox } from './cluster/peer-outbox.ts';
 import { RaftDriver } from './cluster/raft-driver.ts';
 import { raftServices } from './cluster/raft-services.ts';
+import { type ReadBarrier, readBarrier } from './cluster/read-barrier.ts';
 import { type NodeConfig, readJoinToken } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
@@ -203,6 +204,12 @@ export class BlixardNode {
       },
       persisted,
     );
+    // One read barrier for every read RPC (and the reconciler's confirmed starts).
+    const read: ReadBarrier = readBarrier(this.driverRef, this.state, {
+      timeoutMs: cfg.raft.proposal_timeout_ms,
+      attemptMs: 2 * cfg.raft.election_ticks * cfg.raft.tick_ms,
+      retryMs: cfg.raft.tick_ms,
+    });
     const services = raftServices({
       nodeId: id,
       mode: t.mode,
@@ -216,6 +223,7 @@ export class BlixardNode {
         const link = this.peers?.links().find((l) => l.peer === peer);
         return link !== undefined && link.state() === 'closed' && link.healthChecks > link.healthFailures;
       },
+      read,
     });
     this.registry.register(ClusterService, services.cluster);
     this.registry.register(BlixardService, services.blixard);
@@ -226,6 +234,7 @@ export class BlixardNode {
       book: this.book,
       address: () => this.advertisedAddress(),
       ...(this.joinToken !== undefined ? { joinToken: this.joinToken } : {}),
+      read,
     });
     this.registry.register(ClusterService, this.vmNode.services.cluster);
     this.registry.register(BlixardService, this.vmNode.services.blixard);
@@ -239,6 +248,7 @@ export class BlixardNode {
       irohNodeId: this.runner.irohNodeId,
       irohAddrs: this.runner.irohAddress ? [this.runner.irohAddress] : [],
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
+      read,
       fetch: { parallel: 4, requestTimeoutMs: 15_000, maxAttemptsPerChunk: 6 },
       onChunk: (outcome, bytes) => {
         this.metrics.blobChunks.inc({ outcome });

@@ -10,7 +10,7 @@
  */
 
 import Table from 'cli-table3';
-import { RegisterOp } from '../../node/gen/blixard_pb.js';
+import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { orAbsent } from '../../node/lib/index.ts';
 import { LocalCluster } from '../../node/testing/local-cluster.ts';
 import { quantile, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
@@ -89,7 +89,8 @@ async function measure(raftTransport: 'grpc' | 'iroh'): Promise<Result> {
 
 async function statusOf(cluster: LocalCluster, id: string) {
   const { cluster: c } = await cluster.clients(id, 'grpc');
-  return c.getClusterStatus({}, { timeoutMs: 1000 });
+  // Each node's own view (leader, term, applied index), without waiting on a leader.
+  return c.getClusterStatus({ consistency: ReadConsistency.LOCAL }, { timeoutMs: 1000 });
 }
 
 async function scrape(cluster: LocalCluster, ids: string[]): Promise<string> {

@@ -4,6 +4,7 @@
  * that does not implement them yet shows "unknown".
  */
 
+import { ReadConsistency } from '../../node/gen/blixard_pb.js';
 import type { TransportKind } from '../../node/transport/index.ts';
 import { Code, codeName, RpcError } from '../../node/transport/index.ts';
 import type { ServiceClients } from './lab-client.ts';
@@ -72,7 +73,7 @@ async function raftView(clients: ServiceClients, id: string, timeoutMs: number):
     if (!(err instanceof RpcError) || err.code !== Code.UNIMPLEMENTED) return view;
   }
   try {
-    const c = await clients.cluster.getClusterStatus({}, { timeoutMs });
+    const c = await clients.cluster.getClusterStatus({ consistency: ReadConsistency.LOCAL }, { timeoutMs });
     return {
       role: c.leaderId === '' ? UNKNOWN : c.leaderId === id ? 'leader' : 'follower',
       term: String(c.term),

@@ -3,6 +3,7 @@
  * JoinCluster, LeaveCluster, GetClusterStatus and GetRaftStatus answer, called directly with the
  * context each transport would give them.
  */
+
 import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -26,6 +27,7 @@ import {
 import { AddressBook } from './address-book.ts';
 import { RaftDriver } from './raft-driver.ts';
 import { raftServices } from './raft-services.ts';
+import { readBarrier } from './read-barrier.ts';
 
 const TICK_MS = 5;
 const ELECTION_TICKS = 10;
@@ -67,6 +69,11 @@ async function singleNode(joinToken?: string) {
     book,
     proposalTimeoutMs: SETTLE_MS,
     promoteWhenCaughtUp: () => {},
+    read: readBarrier(driver, state, {
+      timeoutMs: SETTLE_MS,
+      attemptMs: TICK_MS * ELECTION_TICKS,
+      retryMs: TICK_MS,
+    }),
     ...(joinToken !== undefined ? { joinToken } : {}),
   });
   driver.start();

@@ -2,7 +2,9 @@
  * The consensus-facing RPCs: SendRaftMessage, GetRaftStatus, GetClusterStatus,
  * JoinCluster, LeaveCluster and ProposeTask. Writes go to the leader: a
  * follower forwards them (once), and a node without a leader — or without a
- * quorum — answers UNAVAILABLE, never a stale success.
+ * quorum — answers UNAVAILABLE, never a stale success. GetClusterStatus and
+ * register reads pass the node's read barrier first; GetRaftStatus is this
+ * node's own Raft view and answers at once.
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -27,7 +29,9 @@ import {
 } from '../transport/index.ts';
 import type { AddressBook } from './address-book.ts';
 import { leaderClient } from './leader-client.ts';
+import { checkName } from './names.ts';
 import type { RaftDriver } from './raft-driver.ts';
+import type { ReadBarrier } from './read-barrier.ts';
 
 export interface RaftServicesDeps {
   nodeId: string;
@@ -45,6 +49,8 @@ export interface RaftServicesDeps {
   joinToken?: string;
   /** On a node that does not lead: whether a peer is known to answer (its link's health checks). */
   peerReachable?: (id: string) => boolean;
+  /** Before every read: a linearizable read point applied here, unless the request asks for LOCAL. */
+  read: ReadBarrier;
 }
 
 const ROLE: Record<Role, NodeRole> = {
@@ -85,7 +91,8 @@ export function raftServices(d: RaftServicesDeps) {
       return { success: true };
     },
 
-    getClusterStatus: () => {
+    getClusterStatus: async (req, ctx) => {
+      await d.read(req.consistency, ctx.signal);
       const s = driver.status();
       return {
         leaderId: s.leader,
@@ -191,6 +198,11 @@ export function raftServices(d: RaftServicesDeps) {
     },
 
     proposeTask: async (req, ctx) => {
+      if (req.key === '') {
+        if (!req.taskId)
+          throw new RpcError(Code.INVALID_ARGUMENT, 'either key (a register op) or task_id is required');
+        checkName('task_id', req.taskId);
+      }
       if (!driver.isLeader) {
         if (req.hops > 0)
           throw new RpcError(Code.UNAVAILABLE, `not the leader (leader: ${driver.leaderId || 'unknown'})`);
@@ -200,8 +212,6 @@ export function raftServices(d: RaftServicesDeps) {
         );
       }
       if (req.key !== '') return registerOp(d, req.key, req.op, req.value, req.expected);
-      if (!req.taskId)
-        throw new RpcError(Code.INVALID_ARGUMENT, 'either key (a register op) or task_id is required');
       const committed = await driver.propose(
         {
           type: 'task.submit',
@@ -304,7 +314,7 @@ function checkJoinToken(expected: string | undefined, given: string, ctx: CallCo
 
 async function registerOp(d: RaftServicesDeps, key: string, op: RegisterOp, value: string, expected: string) {
   if (op === RegisterOp.READ) {
-    const index = await d.driver.readIndex(d.proposalTimeoutMs);
+    const index = await d.read();
     const current = d.state.register(key);
     return { success: true, index: BigInt(index), value: current ?? '', found: current !== undefined };
   }

@@ -232,6 +232,10 @@ export declare const LeaveClusterResponseSchema: GenMessage<LeaveClusterResponse
  * @generated from message blixard.ClusterStatusRequest
  */
 export declare type ClusterStatusRequest = Message<"blixard.ClusterStatusRequest"> & {
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 1;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -527,6 +531,11 @@ export declare type TaskStatusRequest = Message<"blixard.TaskStatusRequest"> & {
    * @generated from field: string task_id = 1;
    */
   taskId: string;
+
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 2;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1065,6 +1074,11 @@ export declare type ListVmsRequest = Message<"blixard.ListVmsRequest"> & {
    * @generated from field: blixard.VmState state = 2;
    */
   state: VmState;
+
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 3;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1097,6 +1111,11 @@ export declare type GetVmStatusRequest = Message<"blixard.GetVmStatusRequest"> &
    * @generated from field: string name = 1;
    */
   name: string;
+
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 2;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1206,6 +1225,11 @@ export declare type ScheduleVmPlacementRequest = Message<"blixard.ScheduleVmPlac
    * @generated from field: blixard.PlacementStrategy strategy = 2;
    */
   strategy: PlacementStrategy;
+
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 3;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1285,6 +1309,10 @@ export declare const NodeResourceUsageSchema: GenMessage<NodeResourceUsage>;
  * @generated from message blixard.ClusterResourceSummaryRequest
  */
 export declare type ClusterResourceSummaryRequest = Message<"blixard.ClusterResourceSummaryRequest"> & {
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 1;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1749,6 +1777,13 @@ export declare type GetVmImageRequest = Message<"blixard.GetVmImageRequest"> & {
    * @generated from field: uint64 length = 5;
    */
   length: bigint;
+
+  /**
+   * of the image catalog lookup
+   *
+   * @generated from field: blixard.ReadConsistency consistency = 6;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1854,6 +1889,10 @@ export declare const P2pImageSchema: GenMessage<P2pImage>;
  * @generated from message blixard.ListP2pImagesRequest
  */
 export declare type ListP2pImagesRequest = Message<"blixard.ListP2pImagesRequest"> & {
+  /**
+   * @generated from field: blixard.ReadConsistency consistency = 1;
+   */
+  consistency: ReadConsistency;
 };
 
 /**
@@ -1947,6 +1986,40 @@ export enum TransportMode {
  * Describes the enum blixard.TransportMode.
  */
 export declare const TransportModeSchema: GenEnum<TransportMode>;
+
+/**
+ * How fresh a read must be. Every read RPC is linearizable unless the request
+ * asks otherwise: it reflects every write acknowledged before it was sent, on
+ * whichever node answers (the leader confirms its commit index with a quorum,
+ * ReadIndex; a follower asks the leader for that index and answers once it has
+ * applied that far). LOCAL answers from the answering node's applied state at
+ * once: possibly stale, but available without a leader or quorum.
+ *
+ * @generated from enum blixard.ReadConsistency
+ */
+export enum ReadConsistency {
+  /**
+   * linearizable
+   *
+   * @generated from enum value: READ_CONSISTENCY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: READ_CONSISTENCY_LINEARIZABLE = 1;
+   */
+  LINEARIZABLE = 1,
+
+  /**
+   * @generated from enum value: READ_CONSISTENCY_LOCAL = 2;
+   */
+  LOCAL = 2,
+}
+
+/**
+ * Describes the enum blixard.ReadConsistency.
+ */
+export declare const ReadConsistencySchema: GenEnum<ReadConsistency>;
 
 /**
  * @generated from enum blixard.TaskState

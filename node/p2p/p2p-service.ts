@@ -2,11 +2,15 @@
  * The p2p RPCs — ShareVmImage, GetVmImage, ListP2pImages, GetP2pStatus —
  * over the local store, the replicated image records (who holds what) and
  * blob clients to the holders. Holder records are Raft writes: a follower
- * forwards them to the leader as a ShareVmImage carrying `holder`.
+ * forwards them to the leader as a ShareVmImage carrying `holder`. The reads
+ * of the image catalog (ListP2pImages, GetVmImage's lookup) pass the node's
+ * read barrier first: linearizable unless the request asks for LOCAL.
  */
 import type { Connection, Endpoint } from '@number0/iroh';
 import type { AddressBook } from '../cluster/address-book.ts';
+import { checkName } from '../cluster/names.ts';
 import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { ReadBarrier } from '../cluster/read-barrier.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   ClusterService,
@@ -32,6 +36,8 @@ export interface P2pServiceDeps {
   irohNodeId: string | undefined;
   irohAddrs: string[];
   proposalTimeoutMs: number;
+  /** Before every catalog read: a linearizable read point applied here, unless the request asks for LOCAL. */
+  read: ReadBarrier;
   fetch: { parallel: number; requestTimeoutMs: number; maxAttemptsPerChunk: number };
   onChunk?: (outcome: 'fetched' | 'resumed' | 'rejected', bytes: number) => void;
   onTransfer?: (outcome: 'ok' | 'failed', seconds: number) => void;
@@ -57,6 +63,7 @@ export class P2pService {
   handlers(): Partial<ServiceImpl<typeof ClusterService>> {
     return {
       shareVmImage: async (req, ctx) => {
+        checkName('image_name', req.imageName);
         if (req.holder !== '') {
           await this.record(req.imageName, req.version, req.hash, Number(req.size), req.holder, ctx.signal);
           return {
@@ -66,7 +73,6 @@ export class P2pService {
             size: req.size,
           };
         }
-        if (!req.imageName) throw new RpcError(Code.INVALID_ARGUMENT, 'image_name is required');
         const hasPath = req.imagePath !== '';
         const hasData = req.data.length > 0;
         if (hasPath === hasData)
@@ -93,6 +99,11 @@ export class P2pService {
       },
 
       getVmImage: async (req, ctx) => {
+        if (req.imageName === '' && req.hash === '')
+          throw new RpcError(Code.INVALID_ARGUMENT, 'image_name or hash is required');
+        // A content hash alone names the image too.
+        if (req.imageName !== '') checkName('image_name', req.imageName);
+        await this.d.read(req.consistency, ctx.signal);
         const hash = this.resolveHash(req.imageName, req.hash);
         let fetchedFrom = '';
         let message = 'held locally';
@@ -126,16 +137,19 @@ export class P2pService {
         };
       },
 
-      listP2pImages: () => ({
-        images: this.d.state.images().map((i) => ({
-          name: i.name,
-          version: i.version,
-          hash: i.hash,
-          size: BigInt(i.size),
-          holders: i.holders,
-          createdAtMs: BigInt(i.createdAtMs),
-        })),
-      }),
+      listP2pImages: async (req, ctx) => {
+        await this.d.read(req.consistency, ctx.signal);
+        return {
+          images: this.d.state.images().map((i) => ({
+            name: i.name,
+            version: i.version,
+            hash: i.hash,
+            size: BigInt(i.size),
+            holders: i.holders,
+            createdAtMs: BigInt(i.createdAtMs),
+          })),
+        };
+      },
 
       getP2pStatus: async () => {
         const peers = await Promise.all(this.peerIds().map((id) => this.peerStatus(id)));

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Endpoint, SecretKey } from '@number0/iroh';
+import { ReadConsistency } from '../gen/blixard_pb.js';
 import { freeTcpPort, freeUdpPort } from '../lib/index.ts';
 import {
   BlixardService,
@@ -136,7 +137,9 @@ export class LocalCluster {
         running.map(async (id) => {
           try {
             const { cluster } = await this.clients(id);
-            return (await cluster.getClusterStatus({}, { timeoutMs: 1000 })).leaderId;
+            // What each node names itself, without waiting on a leader: LOCAL.
+            const local = { consistency: ReadConsistency.LOCAL };
+            return (await cluster.getClusterStatus(local, { timeoutMs: 1000 })).leaderId;
           } catch {
             return '';
           }
@@ -157,7 +160,10 @@ export class LocalCluster {
     const all = await Promise.all(
       ids.map(async (id) => {
         try {
-          return await (await this.clients(id)).cluster.getClusterStatus({}, { timeoutMs: 2000 });
+          return await (await this.clients(id)).cluster.getClusterStatus(
+            { consistency: ReadConsistency.LOCAL },
+            { timeoutMs: 2000 },
+          );
         } catch {
           return undefined;
         }

@@ -1,11 +1,14 @@
 /**
  * The task RPCs: SubmitTask places a task on a node with room for its
  * requirements and records it through Raft; that node's TaskRunner runs it
- * and reports (ReportTaskResult); GetTaskStatus reads the record.
+ * and reports (ReportTaskResult); GetTaskStatus reads the record, after the
+ * node's read barrier (linearizable unless the request asks for LOCAL).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressBook } from '../cluster/address-book.ts';
+import { checkName } from '../cluster/names.ts';
 import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { ReadBarrier } from '../cluster/read-barrier.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   BlixardService,
@@ -28,6 +31,8 @@ export interface TaskServicesDeps {
   book: AddressBook;
   proposalTimeoutMs: number;
   allowlist: readonly string[];
+  /** Before every read: a linearizable read point applied here, unless the request asks for LOCAL. */
+  read: ReadBarrier;
 }
 
 export function taskServices(d: TaskServicesDeps) {
@@ -37,6 +42,8 @@ export function taskServices(d: TaskServicesDeps) {
 
   const impl: Partial<ServiceImpl<typeof ClusterService>> = {
     submitTask: async (req, ctx) => {
+      // Optional: a task without an id is given a fresh one.
+      if (req.taskId !== '') checkName('task_id', req.taskId);
       const spec = req.spec;
       if (!spec?.command) throw new RpcError(Code.INVALID_ARGUMENT, 'spec.command is required');
       if (!d.allowlist.includes(spec.command))
@@ -67,7 +74,9 @@ export function taskServices(d: TaskServicesDeps) {
       return { accepted: true, message: `task '${id}' placed on ${p.node}`, assignedNode: p.node };
     },
 
-    getTaskStatus: (req) => {
+    getTaskStatus: async (req, ctx) => {
+      checkName('task_id', req.taskId);
+      await d.read(req.consistency, ctx.signal);
       const t = state.task(req.taskId);
       if (!t) return { found: false };
       return {
@@ -105,6 +114,7 @@ export function taskServices(d: TaskServicesDeps) {
 
   const blixard: Partial<ServiceImpl<typeof BlixardService>> = {
     reportTaskResult: async (req, ctx) => {
+      checkName('task_id', req.taskId);
       const state = taskStateFromProto(req.state);
       if (!state) throw new RpcError(Code.INVALID_ARGUMENT, 'unknown task state');
       if (!driver.isLeader)

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { VmState } from '../gen/blixard_pb.js';
+import { ReadConsistency, VmState } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/local-cluster.ts';
 import { DEFAULT_GUEST } from './process-backend.ts';
 import { guestProcesses, killGuests } from './testing/guest-processes.ts';
@@ -65,10 +65,12 @@ async function leader(): Promise<string> {
     .poll(async () => {
       const seen = await Promise.all(
         running().map(async (n) =>
-          (await client(n)).getClusterStatus({}, { timeoutMs: 2000 }).then(
-            (s) => s.leaderId,
-            () => '',
-          ),
+          (await client(n))
+            .getClusterStatus({ consistency: ReadConsistency.LOCAL }, { timeoutMs: 2000 })
+            .then(
+              (s) => s.leaderId,
+              () => '',
+            ),
         ),
       );
       id = seen[0] ?? '';

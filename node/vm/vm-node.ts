@@ -7,14 +7,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressBook } from '../cluster/address-book.ts';
 import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { ReadBarrier } from '../cluster/read-barrier.ts';
 import type { NodeConfig } from '../config/index.ts';
-import { RegisterOp } from '../gen/blixard_pb.js';
 import { createLogger } from '../log.ts';
 import { type AddressRecord, type ClusterState, VM_STATES, type VmStateName } from '../state/index.ts';
-import { BlixardService } from '../transport/index.ts';
 import type { VmBackend } from './backend.ts';
 import { CapacityAnnouncer } from './capacity-announcer.ts';
-import { leaderClient } from './leader.ts';
 import { DEFAULT_GUEST, ProcessBackend } from './process-backend.ts';
 import { TaskRunner } from './task-runner.ts';
 import { taskServices } from './task-services.ts';
@@ -30,6 +28,8 @@ export interface VmNodeDeps {
   address: () => AddressRecord;
   /** The cluster's join token (`[cluster] join_token_file`), sent with the announcement. */
   joinToken?: string;
+  /** The node's read barrier: a linearizable read point, applied here. */
+  read: ReadBarrier;
 }
 
 export class VmNode {
@@ -63,7 +63,9 @@ export class VmNode {
     // has heard committed is applied (after a restart, not some older point of the log).
     const caughtUp = () => d.driver.leaderId !== '' && d.state.applied >= d.driver.status().commit;
     const waitApplied = (index: number) => d.driver.waitApplied(index);
-    const confirm = () => confirmFresh(d.driver, d.book, cfg.raft.proposal_timeout_ms);
+    const confirm = async () => {
+      await d.read();
+    };
     this.manager = new VmManager({
       nodeId: id,
       state: d.state,
@@ -85,6 +87,7 @@ export class VmNode {
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
       vm,
       manager: this.manager,
+      read: d.read,
     });
     this.taskRpc = taskServices({
       nodeId: id,
@@ -93,6 +96,7 @@ export class VmNode {
       book: d.book,
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,
       allowlist: vm.task_allowlist,
+      read: d.read,
     });
     this.tasks = new TaskRunner({
       nodeId: id,
@@ -166,27 +170,6 @@ export class VmNode {
     return counts;
   }
 }
-
-/**
- * A linearizable read point, applied here: the leader confirms its commit
- * index with a quorum (ReadIndex), and this node waits until it has applied
- * that far. A follower asks through a register read (ProposeTask READ), which
- * the leader serves by ReadIndex.
- */
-async function confirmFresh(driver: RaftDriver, book: AddressBook, timeoutMs: number): Promise<void> {
-  if (driver.isLeader) {
-    await driver.readIndex(timeoutMs);
-    return;
-  }
-  const reply = await leaderClient(driver, book, BlixardService).proposeTask(
-    { key: FRESHNESS_KEY, op: RegisterOp.READ },
-    { timeoutMs },
-  );
-  await driver.waitApplied(Number(reply.index));
-}
-
-/** The register a freshness read names; it is only ever read. */
-const FRESHNESS_KEY = 'blixard/vm/read-point';
 
 /** An image present as a plain file under data_dir/images; the image store may replace this lookup. */
 function localImage(dataDir: string, image: string): string | undefined {

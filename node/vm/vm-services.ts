@@ -3,13 +3,18 @@
  * the leader (a follower forwards the request there); the owning node's
  * reconciler carries it out and reports back (ReportVmState). Failures carry the same status code on both transports:
  * unknown VM NOT_FOUND, duplicate name ALREADY_EXISTS, delete of a running VM
- * FAILED_PRECONDITION, invalid resources INVALID_ARGUMENT, unknown image
- * NOT_FOUND, no room RESOURCE_EXHAUSTED.
+ * FAILED_PRECONDITION, invalid name or resources INVALID_ARGUMENT, unknown
+ * image NOT_FOUND, no room RESOURCE_EXHAUSTED. The reads (ListVms,
+ * GetVmStatus, ScheduleVmPlacement, GetClusterResourceSummary) answer from
+ * local state after the node's read barrier: linearizable unless the request
+ * asks for LOCAL.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressBook } from '../cluster/address-book.ts';
+import { checkImageRef, checkName } from '../cluster/names.ts';
 import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { ReadBarrier } from '../cluster/read-barrier.ts';
 import type { NodeConfig } from '../config/index.ts';
 import { PlacementStrategy } from '../gen/blixard_pb.js';
 import {
@@ -43,6 +48,8 @@ export interface VmServicesDeps {
   proposalTimeoutMs: number;
   vm: NodeConfig['vm'];
   manager: VmManager;
+  /** Before every read: a linearizable read point applied here, unless the request asks for LOCAL. */
+  read: ReadBarrier;
 }
 
 const STRATEGY: Record<PlacementStrategy, Strategy> = {
@@ -52,8 +59,6 @@ const STRATEGY: Record<PlacementStrategy, Strategy> = {
   [PlacementStrategy.ROUND_ROBIN]: 'round-robin',
   [PlacementStrategy.ANTI_AFFINITY]: 'anti-affinity',
 };
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function vmServices(d: VmServicesDeps) {
   const { driver, state } = d;
@@ -77,12 +82,8 @@ export function vmServices(d: VmServicesDeps) {
 
   const rooms = () => roomsOf(driver, state, d.nodeId);
 
-  function checkResources(name: string, vcpus: number, memoryMb: number): void {
-    if (!NAME.test(name))
-      throw new RpcError(
-        Code.INVALID_ARGUMENT,
-        `vm name '${name}' must be 1-63 letters, digits, _ . - (not starting with a symbol)`,
-      );
+  function checkResources(nameField: string, name: string, vcpus: number, memoryMb: number): void {
+    checkName(nameField, name);
     if (vcpus < 1) throw new RpcError(Code.INVALID_ARGUMENT, `vcpus must be at least 1 (got ${vcpus})`);
     if (memoryMb < 1)
       throw new RpcError(Code.INVALID_ARGUMENT, `memory_mb must be at least 1 (got ${memoryMb})`);
@@ -106,7 +107,7 @@ export function vmServices(d: VmServicesDeps) {
 
   /** The leader's create: validated, placed, and created in state starting (the owner boots it). */
   async function create(spec: VmSpecRecord, strategy: Strategy, explicitNode: string) {
-    checkResources(spec.name, spec.vcpus, spec.memoryMb);
+    checkResources('name', spec.name, spec.vcpus, spec.memoryMb);
     if (state.vm(spec.name)) throw new RpcError(Code.ALREADY_EXISTS, `vm '${spec.name}' already exists`);
     checkImage(spec.image);
     let node = explicitNode;
@@ -141,7 +142,8 @@ export function vmServices(d: VmServicesDeps) {
 
   const impl: Partial<ServiceImpl<typeof ClusterService>> = {
     createVm: async (req, ctx) => {
-      checkResources(req.name, req.vcpus, Number(req.memoryMb));
+      checkResources('name', req.name, req.vcpus, Number(req.memoryMb));
+      checkImageRef('image', req.image);
       if (!driver.isLeader) return cluster().createVm(req, forwardOpts(ctx));
       const { node } = await create(
         {
@@ -162,7 +164,8 @@ export function vmServices(d: VmServicesDeps) {
     createVmWithScheduling: async (req, ctx) => {
       const c = req.config;
       if (!c) throw new RpcError(Code.INVALID_ARGUMENT, 'config is required');
-      checkResources(c.name, c.vcpus, Number(c.memoryMb));
+      checkResources('config.name', c.name, c.vcpus, Number(c.memoryMb));
+      checkImageRef('config.image', c.image);
       if (!driver.isLeader) return cluster().createVmWithScheduling(req, forwardOpts(ctx));
       const strategy = STRATEGY[req.strategy] ?? 'most-available';
       const { node, reason } = await create(
@@ -187,10 +190,12 @@ export function vmServices(d: VmServicesDeps) {
       };
     },
 
-    scheduleVmPlacement: (req) => {
+    scheduleVmPlacement: async (req, ctx) => {
       const c = req.config;
       if (!c) throw new RpcError(Code.INVALID_ARGUMENT, 'config is required');
-      checkResources(c.name || 'placement', c.vcpus, Number(c.memoryMb));
+      // The VM need not be named yet: the name is checked only when given.
+      checkResources('config.name', c.name || 'placement', c.vcpus, Number(c.memoryMb));
+      await d.read(req.consistency, ctx.signal);
       const p = place(
         { vcpus: c.vcpus, memoryMb: Number(c.memoryMb), antiAffinityGroup: c.antiAffinityGroup },
         STRATEGY[req.strategy] ?? 'most-available',
@@ -205,6 +210,7 @@ export function vmServices(d: VmServicesDeps) {
     },
 
     startVm: async (req, ctx) => {
+      checkName('name', req.name);
       if (!driver.isLeader) return cluster().startVm(req, forwardOpts(ctx));
       const vm = vmOrThrow(req.name);
       if (vm.state === 'running' || vm.state === 'starting')
@@ -224,6 +230,7 @@ export function vmServices(d: VmServicesDeps) {
     },
 
     stopVm: async (req, ctx) => {
+      checkName('name', req.name);
       if (!driver.isLeader) return cluster().stopVm(req, forwardOpts(ctx));
       const vm = vmOrThrow(req.name);
       if (vm.state === 'stopped' || vm.state === 'created' || vm.state === 'stopping')
@@ -237,6 +244,7 @@ export function vmServices(d: VmServicesDeps) {
     },
 
     deleteVm: async (req, ctx) => {
+      checkName('name', req.name);
       if (!driver.isLeader) return cluster().deleteVm(req, forwardOpts(ctx));
       const vm = vmOrThrow(req.name);
       if (vm.state === 'stopping')
@@ -248,8 +256,10 @@ export function vmServices(d: VmServicesDeps) {
       return { success: true, message: `vm '${req.name}' deleted` };
     },
 
-    listVms: (req) => {
+    listVms: async (req, ctx) => {
       const want = req.state ? vmStateFromProto(req.state) : undefined;
+      if (req.state && !want) throw new RpcError(Code.INVALID_ARGUMENT, `unknown vm state ${req.state}`);
+      await d.read(req.consistency, ctx.signal);
       const now = Date.now();
       return {
         vms: state
@@ -259,7 +269,9 @@ export function vmServices(d: VmServicesDeps) {
       };
     },
 
-    getVmStatus: (req) => {
+    getVmStatus: async (req, ctx) => {
+      checkName('name', req.name);
+      await d.read(req.consistency, ctx.signal);
       const vm = vmOrThrow(req.name);
       return {
         found: true,
@@ -268,6 +280,7 @@ export function vmServices(d: VmServicesDeps) {
     },
 
     migrateVm: async (req, ctx) => {
+      checkName('vm_name', req.vmName);
       if (!driver.isLeader) return cluster().migrateVm(req, forwardOpts(ctx));
       const vm = vmOrThrow(req.vmName);
       const target = req.targetNodeId;
@@ -346,7 +359,8 @@ export function vmServices(d: VmServicesDeps) {
       throw new RpcError(Code.FAILED_PRECONDITION, `vm '${vm.name}' is ${vm.state}; wait until it settles`);
     },
 
-    getClusterResourceSummary: () => {
+    getClusterResourceSummary: async (req, ctx) => {
+      await d.read(req.consistency, ctx.signal);
       const vms = state.vms();
       const nodes = state.members().map((m) => {
         const used = nodeUsage(vms, m.id);
@@ -405,6 +419,7 @@ export function vmServices(d: VmServicesDeps) {
 
   const blixard: Partial<ServiceImpl<typeof BlixardService>> = {
     reportVmState: async (req, ctx) => {
+      checkName('name', req.name);
       const state = vmStateFromProto(req.state);
       const expect = req.expected.map(vmStateFromProto);
       if (!state || expect.some((s) => s === undefined))
