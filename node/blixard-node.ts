@@ -4,11 +4,14 @@
  * file only composes them and runs the node's life cycle.
  */
 import { join } from 'node:path';
-import { AddressBook } from './cluster/address-book.ts';
-import { PeerOutbox } from './cluster/peer-outbox.ts';
-import { RaftDriver } from './cluster/raft-driver.ts';
-import { raftServices } from './cluster/raft-services.ts';
-import { type ReadBarrier, readBarrier } from './cluster/read-barrier.ts';
+import {
+  AddressBook,
+  PeerOutbox,
+  RaftDriver,
+  type ReadBarrier,
+  raftServices,
+  readBarrier,
+} from './cluster/index.ts';
 import { type NodeConfig, readJoinToken } from './config/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';

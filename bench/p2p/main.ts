@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { BlobClient, DEFAULT_CHUNK_BYTES, fetchImage, ImageStore } from '../../node/p2p/index.ts';
-import { LocalCluster } from '../../node/testing/local-cluster.ts';
+import { LocalCluster } from '../../node/testing/index.ts';
 import { bindIrohEndpoint, ClusterService, createClient } from '../../node/transport/index.ts';
 import { startChild, stopChild } from '../lib/index.ts';
 

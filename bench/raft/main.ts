@@ -12,7 +12,7 @@
 import Table from 'cli-table3';
 import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { orAbsent } from '../../node/lib/index.ts';
-import { LocalCluster } from '../../node/testing/local-cluster.ts';
+import { LocalCluster } from '../../node/testing/index.ts';
 import { quantile, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');

@@ -6,9 +6,9 @@
  * per transport) run side by side and take turns, so both see the same load.
  */
 import { VmState } from '../../node/gen/blixard_pb.js';
-import { LocalCluster } from '../../node/testing/local-cluster.ts';
+import { LocalCluster } from '../../node/testing/index.ts';
 import type { ClusterService, TypedClient } from '../../node/transport/index.ts';
-import { killGuests } from '../../node/vm/testing/guest-processes.ts';
+import { killGuests } from '../../node/vm/index.ts';
 import { LatencyRecorder, type LatencySummary } from '../lib/index.ts';
 
 export type Transport = 'grpc' | 'iroh';

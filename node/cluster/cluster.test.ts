@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeRole, ReadConsistency, RegisterOp } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 
 const LIVENESS_MS = 30_000;
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterStatusResponse, RegisterOp } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 import { Code, codeName, RpcError } from '../transport/index.ts';
 
 const TICK_MS = 50;

@@ -17,8 +17,7 @@ import {
   RpcError,
   ServiceRegistry,
 } from '../transport/index.ts';
-import { taskServices } from '../vm/task-services.ts';
-import { vmServices } from '../vm/vm-services.ts';
+import { taskServices, vmServices } from '../vm/index.ts';
 import { raftServices } from './raft-services.ts';
 
 /** Anything a handler touches after validation throws this. */

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 
 const LIVENESS_MS = 60_000;
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'METRICS.md');

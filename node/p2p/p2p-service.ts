@@ -7,10 +7,8 @@
  * read barrier first: linearizable unless the request asks for LOCAL.
  */
 import type { Connection, Endpoint } from '@number0/iroh';
-import type { AddressBook } from '../cluster/address-book.ts';
-import { checkName } from '../cluster/names.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
-import type { ReadBarrier } from '../cluster/read-barrier.ts';
+import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
+import { checkName } from '../cluster/index.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   ClusterService,

@@ -6,12 +6,11 @@
  * to the leader. JoinCluster of a known member only rewrites its record.
  */
 
-import type { AddressBook } from '../cluster/address-book.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { AddressBook, RaftDriver } from '../cluster/index.ts';
+import { leaderClient } from '../cluster/index.ts';
 import type { Logger } from '../log.ts';
 import type { AddressRecord, ClusterState, ResourcesRecord } from '../state/index.ts';
 import { ClusterService } from '../transport/index.ts';
-import { leaderClient } from './leader.ts';
 
 export interface CapacityAnnouncerOptions {
   nodeId: string;

@@ -11,6 +11,9 @@ export {
   type Strategy,
 } from './scheduler.ts';
 export { TaskRunner } from './task-runner.ts';
+export { taskServices } from './task-services.ts';
+// For tests and benchmarks: guests of a killed node that outlived it.
+export { killGuests } from './testing/guest-processes.ts';
 export { VmManager, type VmReport } from './vm-manager.ts';
 export { VmNode } from './vm-node.ts';
 export { vmServices } from './vm-services.ts';

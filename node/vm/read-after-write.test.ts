@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 import { RpcError } from '../transport/index.ts';
 import { killGuests } from './testing/guest-processes.ts';
 

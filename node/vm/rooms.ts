@@ -3,7 +3,7 @@
  * capacity it announced, what its VMs take, its VMs' anti-affinity groups,
  * and whether the leader hears from it.
  */
-import type { RaftDriver } from '../cluster/raft-driver.ts';
+import type { RaftDriver } from '../cluster/index.ts';
 import { type ClusterState, nodeUsage } from '../state/index.ts';
 import type { NodeRoom } from './scheduler.ts';
 

@@ -5,10 +5,8 @@
  * node's read barrier (linearizable unless the request asks for LOCAL).
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressBook } from '../cluster/address-book.ts';
-import { checkName } from '../cluster/names.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
-import type { ReadBarrier } from '../cluster/read-barrier.ts';
+import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
+import { checkName, leaderClient } from '../cluster/index.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   BlixardService,
@@ -18,7 +16,6 @@ import {
   RpcError,
   type ServiceImpl,
 } from '../transport/index.ts';
-import { leaderClient } from './leader.ts';
 import { taskStateFromProto, taskStateToProto } from './proto-map.ts';
 import { roomsOf } from './rooms.ts';
 import { placeVm } from './scheduler.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PlacementStrategy, TaskState, VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 import { type CodeName, RpcError } from '../transport/index.ts';
 import { placeVm, type Strategy } from './scheduler.ts';
 import { guestProcesses, killGuests } from './testing/guest-processes.ts';

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReadConsistency, VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/local-cluster.ts';
+import { LocalCluster } from '../testing/index.ts';
 import { DEFAULT_GUEST } from './process-backend.ts';
 import { guestProcesses, killGuests } from './testing/guest-processes.ts';
 

@@ -5,9 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressBook } from '../cluster/address-book.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
-import type { ReadBarrier } from '../cluster/read-barrier.ts';
+import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
 import type { NodeConfig } from '../config/index.ts';
 import { createLogger } from '../log.ts';
 import { type AddressRecord, type ClusterState, VM_STATES, type VmStateName } from '../state/index.ts';

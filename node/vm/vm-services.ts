@@ -11,10 +11,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressBook } from '../cluster/address-book.ts';
-import { checkImageRef, checkName } from '../cluster/names.ts';
-import type { RaftDriver } from '../cluster/raft-driver.ts';
-import type { ReadBarrier } from '../cluster/read-barrier.ts';
+import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
+import { checkImageRef, checkName, leaderClient } from '../cluster/index.ts';
 import type { NodeConfig } from '../config/index.ts';
 import { PlacementStrategy } from '../gen/blixard_pb.js';
 import {
@@ -33,7 +31,6 @@ import {
   RpcError,
   type ServiceImpl,
 } from '../transport/index.ts';
-import { leaderClient } from './leader.ts';
 import { vmInfo, vmStateFromProto, vmStateToProto } from './proto-map.ts';
 import { roomsOf } from './rooms.ts';
 import { type PlacementRequest, placeVm, type Strategy } from './scheduler.ts';

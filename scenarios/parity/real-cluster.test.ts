@@ -7,7 +7,7 @@
 import { create, type DescMethod, toBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
-import { LocalCluster } from '../../node/testing/local-cluster.ts';
+import { LocalCluster } from '../../node/testing/index.ts';
 import { allMethods, type CallOptions, methodPath } from '../../node/transport/index.ts';
 import { bigints, compareTransports, type ParityTarget } from './parity-suite.ts';
 

@@ -1,0 +1,2 @@
+/** Real node processes for tests and benchmarks. */
+export { LocalCluster } from './local-cluster.ts';
