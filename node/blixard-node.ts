@@ -3,6 +3,7 @@
  * transports and services together. Handlers live with their parts; this
  * file only composes them and runs the node's life cycle.
  */
+
 import { join } from 'node:path';
 import {
   AddressBook,
@@ -13,6 +14,7 @@ import {
   readBarrier,
 } from './cluster/index.ts';
 import { type NodeConfig, readJoinToken } from './config/index.ts';
+import { sleep } from './lib/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
 import { BlobServer, ImageStore, P2pService } from './p2p/index.ts';
@@ -29,6 +31,7 @@ import {
   BlixardService,
   ClientFactory,
   ClusterService,
+  Code,
   createClient,
   Health,
   HealthState,
@@ -164,7 +167,8 @@ export class BlixardNode {
           this.metrics.rpcClientSeconds.observe(labels, e.ms / 1000);
           this.metrics.transportBytes.inc({ transport: e.transport, direction: 'sent' }, e.requestBytes);
           this.metrics.transportBytes.inc({ transport: e.transport, direction: 'received' }, e.responseBytes);
-          if (e.code === 4 || e.code === 14) this.metrics.connectionErrors.inc({ transport: e.transport });
+          if (e.code === Code.DEADLINE_EXCEEDED || e.code === Code.UNAVAILABLE)
+            this.metrics.connectionErrors.inc({ transport: e.transport });
         },
         onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
       },
@@ -474,18 +478,4 @@ function advertised(bind: string, bound: string | undefined): string {
   if (host === '0.0.0.0' || host === '[::]')
     return bound?.replace(/^0\.0\.0\.0|^\[::\]/, '127.0.0.1') ?? bind;
   return bound ?? bind;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -5,11 +5,13 @@
  * from the chunks on its disk, and the gRPC path returns the same bytes
  * inline, range by range.
  */
+
 import { randomBytes } from 'node:crypto';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../testing/index.ts';
+import { Code } from '../transport/index.ts';
 import { decodeManifest, sha256Hex } from './manifest.ts';
 
 const LIVENESS_MS = 60_000;
@@ -221,14 +223,14 @@ describe('p2p images across three nodes', () => {
       for (const transport of ['grpc', 'iroh'] as const) {
         const c = await client('n1', transport);
         await expect(c.getVmImage({ imageName: 'nope' }, { timeoutMs: 5000 })).rejects.toMatchObject({
-          code: 5,
+          code: Code.NOT_FOUND,
         });
         await expect(c.shareVmImage({ imageName: 'x' }, { timeoutMs: 5000 })).rejects.toMatchObject({
-          code: 3,
+          code: Code.INVALID_ARGUMENT,
         });
         await expect(
           c.shareVmImage({ imageName: 'x', imagePath: '/nonexistent/file.img' }, { timeoutMs: 5000 }),
-        ).rejects.toMatchObject({ code: 5 });
+        ).rejects.toMatchObject({ code: Code.NOT_FOUND });
       }
     },
     TEST_MS,

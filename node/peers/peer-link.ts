@@ -5,7 +5,9 @@
  * keeps (backoff with jitter). While the breaker is open calls fail fast with
  * UNAVAILABLE instead of each waiting out a deadline on a dead peer.
  */
+
 import type { Random } from '../lib/index.ts';
+import { sleep } from '../lib/index.ts';
 import { ClusterService, Code, createClient, type RoutedChannel, RpcError } from '../transport/index.ts';
 import {
   type BreakerOptions,
@@ -116,17 +118,4 @@ export class PeerLink {
   get stopped(): boolean {
     return this.stopping.signal.aborted;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

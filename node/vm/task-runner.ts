@@ -5,7 +5,9 @@
  * process did not start was cut by a restart of the node: it fails, rather
  * than run twice.
  */
+
 import { execFile } from 'node:child_process';
+import { within } from '../lib/index.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterState, TaskRecord } from '../state/index.ts';
 
@@ -170,6 +172,7 @@ export class TaskRunner {
 
   private async send(r: TaskReport): Promise<void> {
     const index = await this.o.report(r);
-    await Promise.race([this.o.waitApplied(index), new Promise((res) => setTimeout(res, 5000))]);
+    // Bounded: a report that is never applied here (leadership lost) must not stall the loop.
+    await within(this.o.waitApplied(index), 5000, undefined);
   }
 }

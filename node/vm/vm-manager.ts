@@ -4,6 +4,7 @@
  * guests the backend runs, carries out the decided actions and reports their
  * outcome through Raft. Each VM has at most one action in flight.
  */
+import { within } from '../lib/index.ts';
 import type { Logger } from '../log.ts';
 import type { ClusterState, VmStateName } from '../state/index.ts';
 import type { GuestStatus, VmBackend } from './backend.ts';
@@ -198,6 +199,7 @@ export class VmManager {
   /** Reports and waits until this node has applied the report, so the next round sees its effect. */
   private async send(r: VmReport): Promise<void> {
     const index = await this.o.report(r);
-    await Promise.race([this.o.waitApplied(index), new Promise((res) => setTimeout(res, 5000))]);
+    // Bounded: a report that is never applied here (leadership lost) must not stall the loop.
+    await within(this.o.waitApplied(index), 5000, undefined);
   }
 }
