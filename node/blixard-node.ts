@@ -138,6 +138,13 @@ export class BlixardNode {
         relay: t.iroh.relay,
         admit: (remote) => admittedClients.has(remote) || (this.book?.irohIds().has(remote) ?? false),
         protocols: [this.blobServer],
+        streams: {
+          requestReadTimeoutMs: t.iroh.request_read_timeout_ms,
+          maxStreamsPerConnection: t.iroh.max_streams_per_connection,
+          maxStreamsPerPeer: t.iroh.max_streams_per_peer,
+          onRequestReadTimeout: () => this.metrics.irohRequestReadTimeouts.inc(),
+          onStreamLimited: (limit) => this.metrics.irohStreamsLimited.inc({ limit }),
+        },
       },
     });
     this.factory = new ClientFactory({
