@@ -39,10 +39,10 @@ export class IrohRpcServer extends IrohProtocolBase {
       payload: undefined,
       error: formatErrorText(new RpcError(Code.RESOURCE_EXHAUSTED, message)),
     });
-    // Nothing of the request is read, so the receive side is free to stop at once.
-    void bi.recv.stop(STREAM_REFUSED_CODE).catch(() => {});
     await writeFrame(bi.send, FrameType.Error, NO_ID, payload);
     await bi.send.finish();
+    // Nothing of the request is read, so no read holds the receive side: stop it now.
+    await bi.recv.stop(STREAM_REFUSED_CODE);
   }
 
   protected async serveStream(bi: BiStream, conn: Connection, remoteId: string): Promise<void> {
