@@ -40,7 +40,7 @@ export const NODE_VERSION = '0.1.0';
 export class BlixardNode {
   readonly config: NodeConfig;
   readonly registry = new ServiceRegistry();
-  readonly health = new HealthState();
+  readonly health = new HealthState(() => this.registry.services().map((s) => s.typeName));
   readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
   private factory: ClientFactory | undefined;
