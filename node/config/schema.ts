@@ -48,7 +48,7 @@ export const NodeConfigSchema = z
             relay: z.union([z.literal('disabled'), z.array(z.url()).min(1)]).default('disabled'),
             /** Node ids of clients (lab, operators) admitted besides cluster members. */
             admitted_clients: z.array(irohNodeId).default([]),
-            /** A stream's request frame must arrive whole within this; then it is answered and let go. */
+            /** A stream's request frame must arrive whole within this (+ as much per MiB it declares). */
             request_read_timeout_ms: z.number().int().min(10).max(600_000).default(5000),
             /** Concurrent streams per connection (also the QUIC stream limit); more are refused. */
             max_streams_per_connection: z.number().int().min(1).max(10_000).default(100),

@@ -26,7 +26,10 @@ import { Code, RpcError } from './status.ts';
 export type StreamLimitKind = 'peer' | 'connection' | 'stalled_connection';
 
 export interface IrohStreamLimits {
-  /** The whole request frame must arrive within this many ms of the stream's arrival. */
+  /**
+   * The whole request frame must arrive within this many ms of the stream's
+   * arrival, plus as much again for each whole MiB its header declares.
+   */
   requestReadTimeoutMs: number;
   /** Concurrent streams one connection may have open (its QUIC stream limit). */
   maxStreamsPerConnection: number;
@@ -50,6 +53,7 @@ export const DEFAULT_STREAM_LIMITS: IrohStreamLimits = {
 /** QUIC application error code for a stream this side stopped reading. */
 export const STREAM_REFUSED_CODE = 429n;
 export const STALLED_REASON = 'too many stalled streams';
+const MIB = 1024 * 1024;
 
 interface ConnectionState {
   /** Streams in service (not yet answered). */
@@ -99,23 +103,34 @@ export abstract class IrohProtocolBase implements IrohProtocol {
 
   /**
    * Reads the stream's request frame within the read deadline; past it, throws
-   * DEADLINE_EXCEEDED and lets the stream go (see the file comment).
+   * DEADLINE_EXCEEDED and lets the stream go (see the file comment). A large
+   * request gets one more read deadline for each whole MiB its header declares,
+   * so a slow link can still carry a message at the size limit.
    */
   protected readRequest(bi: BiStream, conn: Connection, remoteId: string): Promise<Frame | undefined> {
-    const reading = new FrameReader(bi.recv).next();
     const limits = this.limits;
-    if (limits === undefined) return reading;
+    if (limits === undefined) return new FrameReader(bi.recv).next();
+    const started = performance.now();
+    let allowedMs = limits.requestReadTimeoutMs;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = () => {
         reject(
           new RpcError(
             Code.DEADLINE_EXCEEDED,
-            `no complete request frame within ${limits.requestReadTimeoutMs} ms (request read deadline)`,
+            `no complete request frame within ${allowedMs} ms (request read deadline)`,
           ),
         );
         limits.onRequestReadTimeout?.(remoteId);
         this.holdStalled(bi, conn, remoteId, reading);
-      }, limits.requestReadTimeoutMs);
+      };
+      let timer = setTimeout(expire, allowedMs);
+      const reading = new FrameReader(bi.recv).next((header) => {
+        const mib = Math.floor(header.length / MIB);
+        if (mib === 0) return;
+        allowedMs = limits.requestReadTimeoutMs * (1 + mib);
+        clearTimeout(timer);
+        timer = setTimeout(expire, Math.max(0, started + allowedMs - performance.now()));
+      });
       reading.then(
         (frame) => {
           clearTimeout(timer);

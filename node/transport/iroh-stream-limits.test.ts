@@ -161,6 +161,37 @@ describe('stalled streams on the Iroh RPC port', () => {
   }, 60_000);
 });
 
+describe('a large request', () => {
+  it('gets one more read deadline for each whole MiB its header declares', async () => {
+    const conn = await rawConnection(other);
+    try {
+      const big = encodeFrame(
+        FrameType.Request,
+        id,
+        encodeRequest({
+          service: 'blixard.ClusterService',
+          method: 'HealthCheck',
+          payload: new Uint8Array(2 * 1024 * 1024),
+        }),
+      );
+      const small = await stall(conn, healthCheck().subarray(0, 10));
+      const large = await stall(conn, big.subarray(0, HEADER_BYTES + 10));
+      const largeAnswer = answer(large);
+      const first = await within(
+        2 * READ_DEADLINE_MS,
+        Promise.race([largeAnswer.then((a) => `large: ${a}`), answer(small).then((a) => `small: ${a}`)]),
+        () => 'first answer',
+      );
+      expect(first).toMatch(/^small: DEADLINE_EXCEEDED: no complete request frame within 1500 ms/);
+      expect(await within(4 * READ_DEADLINE_MS, largeAnswer, () => 'large answer')).toMatch(
+        /^DEADLINE_EXCEEDED: no complete request frame within 4500 ms/,
+      );
+    } finally {
+      conn.close(0n, []);
+    }
+  }, 30_000);
+});
+
 describe('a connection that keeps stalling', () => {
   let small: LoopbackServer;
   const seen: string[] = [];
