@@ -111,7 +111,7 @@ describe('stalled streams on the Iroh RPC port', () => {
       addrs: [server.runner.irohAddress ?? ''],
     });
     await stranger.unary('blixard.ClusterService', 'HealthCheck', new Uint8Array(0), {
-      timeoutMs: READ_DEADLINE_MS,
+      timeoutMs: 3 * READ_DEADLINE_MS,
     });
     await stranger.close();
 
