@@ -47,7 +47,7 @@ export const NODE_VERSION = '0.1.0';
 export class BlixardNode {
   readonly config: NodeConfig;
   readonly registry = new ServiceRegistry();
-  readonly health = new HealthState();
+  readonly health = new HealthState(() => this.registry.services().map((s) => s.typeName));
   readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
   private factory: ClientFactory | undefined;
@@ -150,6 +150,13 @@ export class BlixardNode {
         relay: t.iroh.relay,
         admit: (remote) => admittedClients.has(remote) || (this.book?.irohIds().has(remote) ?? false),
         protocols: [this.blobServer],
+        streams: {
+          requestReadTimeoutMs: t.iroh.request_read_timeout_ms,
+          maxStreamsPerConnection: t.iroh.max_streams_per_connection,
+          maxStreamsPerPeer: t.iroh.max_streams_per_peer,
+          onRequestReadTimeout: () => this.metrics.irohRequestReadTimeouts.inc(),
+          onStreamLimited: (limit) => this.metrics.irohStreamsLimited.inc({ limit }),
+        },
       },
     });
     this.factory = new ClientFactory({

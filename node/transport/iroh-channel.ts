@@ -75,8 +75,8 @@ export class IrohChannel implements RpcChannel {
   }
 
   unary(service: string, method: string, request: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
+    if (request.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(request.length));
     const envelope = encodeRequest({ service, method, payload: request });
-    if (envelope.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(envelope.length));
     return this.exchange(opts, async (bi, id) => {
       await writeFrame(bi.send, FrameType.Request, id, envelope);
       const frame = await this.readReply(new FrameReader(bi.recv));
@@ -99,8 +99,8 @@ export class IrohChannel implements RpcChannel {
     request: Uint8Array,
     opts: CallOptions = {},
   ): AsyncGenerator<Uint8Array> {
+    if (request.length > MAX_MESSAGE_BYTES) throw tooLarge(request.length);
     const envelope = encodeRequest({ service, method, payload: request });
-    if (envelope.length > MAX_MESSAGE_BYTES) throw tooLarge(envelope.length);
     const { bi, id, guard, end, conn } = await this.open(opts);
     let complete = false;
     try {

@@ -8,7 +8,15 @@
  * frame; what is left over is kept for the next frame on the same stream.
  */
 import type { RecvStream, SendStream } from '@number0/iroh';
-import { decodeHeader, encodeFrame, type Frame, FrameError, type FrameType, HEADER_BYTES } from './frame.ts';
+import {
+  decodeHeader,
+  encodeFrame,
+  type Frame,
+  FrameError,
+  type FrameHeader,
+  type FrameType,
+  HEADER_BYTES,
+} from './frame.ts';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -32,9 +40,10 @@ export class FrameReader {
 
   /**
    * The next frame, or undefined at a clean end of stream before any byte of
-   * it. Throws FrameError for a bad header or a frame cut short.
+   * it. Throws FrameError for a bad header or a frame cut short. `onHeader`
+   * sees the header as soon as it is in, before the payload is read.
    */
-  async next(): Promise<Frame | undefined> {
+  async next(onHeader?: (header: FrameHeader) => void): Promise<Frame | undefined> {
     while (this.buffered.length < HEADER_BYTES) {
       const chunk = await this.recv.read(READ_CHUNK).catch(() => undefined);
       if (chunk === undefined || chunk.length === 0) {
@@ -47,6 +56,7 @@ export class FrameReader {
       this.append(chunk);
     }
     const header = decodeHeader(this.buffered);
+    onHeader?.(header);
     const total = HEADER_BYTES + header.length;
     if (this.buffered.length < total) {
       // One exact read for the rest: a large payload crosses the binding once.
