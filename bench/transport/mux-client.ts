@@ -5,8 +5,7 @@
  * the node does not use it.
  */
 import type { BiStream, Connection } from '@number0/iroh';
-import { FrameType, newRequestId } from '../../node/transport/frame.ts';
-import { FrameReader, writeFrame } from '../../node/transport/iroh-stream.ts';
+import { FrameReader, FrameType, newRequestId, writeFrame } from '../../node/transport/index.ts';
 
 export class MuxClient {
   private readonly pending = new Map<string, (payload: Uint8Array) => void>();

@@ -8,14 +8,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '@number0/iroh';
-import { FrameType } from '../../node/transport/frame.ts';
 import {
   ClusterService,
+  FrameReader,
+  FrameType,
   type IrohProtocol,
   ServiceRegistry,
   TransportRunner,
+  writeFrame,
 } from '../../node/transport/index.ts';
-import { FrameReader, writeFrame } from '../../node/transport/iroh-stream.ts';
 
 import { MUX_ALPN } from './mux-alpn.ts';
 

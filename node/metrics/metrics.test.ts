@@ -9,10 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/index.ts';
-import { decodeResponse } from '../transport/envelope.ts';
-import { FrameType } from '../transport/frame.ts';
-import { alpnBytes, RPC_ALPN, toEndpointAddr } from '../transport/iroh-endpoint.ts';
-import { FrameReader } from '../transport/iroh-stream.ts';
+import {
+  alpnBytes,
+  decodeResponse,
+  FrameReader,
+  FrameType,
+  RPC_ALPN,
+  toEndpointAddr,
+} from '../transport/index.ts';
 
 const LIVENESS_MS = 60_000;
 /** `[transport.iroh] request_read_timeout_ms` by default (LocalCluster leaves it unset). */

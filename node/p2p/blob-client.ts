@@ -5,11 +5,20 @@
  * control instead of each paying a handshake.
  */
 import type { Connection, Endpoint } from '@number0/iroh';
-import { parseErrorText } from '../transport/error-text.ts';
-import { FrameType, newRequestId } from '../transport/frame.ts';
-import { BLOBS_ALPN, Code, type IrohPeerAddress, RpcError } from '../transport/index.ts';
-import { alpnBytes, firstLine, toEndpointAddr } from '../transport/iroh-endpoint.ts';
-import { FrameReader, writeFrame } from '../transport/iroh-stream.ts';
+import {
+  alpnBytes,
+  BLOBS_ALPN,
+  Code,
+  FrameReader,
+  FrameType,
+  firstLine,
+  type IrohPeerAddress,
+  newRequestId,
+  parseErrorText,
+  RpcError,
+  toEndpointAddr,
+  writeFrame,
+} from '../transport/index.ts';
 import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
 import { decodeManifest, type ImageManifest } from './manifest.ts';
 

@@ -5,10 +5,14 @@
  * caught there and fetched elsewhere.
  */
 import type { BiStream, Connection } from '@number0/iroh';
-import { FrameType, newRequestId } from '../transport/frame.ts';
-import { BLOBS_ALPN } from '../transport/index.ts';
-import { IrohProtocolBase } from '../transport/iroh-protocol-base.ts';
-import { readFrame, writeFrame } from '../transport/iroh-stream.ts';
+import {
+  BLOBS_ALPN,
+  FrameType,
+  IrohProtocolBase,
+  newRequestId,
+  readFrame,
+  writeFrame,
+} from '../transport/index.ts';
 import { decodeBlobRequest } from './blob-wire.ts';
 import type { ImageStore } from './image-store.ts';
 import { encodeManifest } from './manifest.ts';
