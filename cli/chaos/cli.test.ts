@@ -3,29 +3,19 @@
  * faults, heal and node faults through the CLI, recorded in the lab's events.jsonl; bad arguments and
  * malformed incident files exit 2 naming the field (and line), and change nothing.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOurs, readState } from '../../lab/runtime/index.ts';
+import { type LabRun, runLab } from '../run-lab.ts';
 
-const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 
-function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, LAB_STATE_FILE: stateFile } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function lab(...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args);
 }
 
 beforeAll(async () => {

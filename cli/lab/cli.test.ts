@@ -2,40 +2,26 @@
  * The lab CLI as a user runs it: `lab up` on the process runtime leaves a cluster running after it
  * exits, `lab status --json` finds it, `lab down` removes it; bad flags start nothing.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ClusterState, dockerClient, isOurs, LABEL_RUN, readState } from '../../lab/runtime/index.ts';
+import { type LabRun, runLab } from '../run-lab.ts';
 import type { StatusReport } from './status-table.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 
-function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return labWith({}, ...args);
+function lab(...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args);
 }
-
-function labWith(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, LAB_STATE_FILE: stateFile, ...env } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function labWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args, env);
 }
 
 function procs(state: ClusterState) {
