@@ -4,7 +4,9 @@
  * request — so parallel chunk requests share the connection's congestion
  * control instead of each paying a handshake.
  */
+
 import type { Connection, Endpoint } from '@number0/iroh';
+import { orAbsent, release } from '../lib/index.ts';
 import {
   alpnBytes,
   BLOBS_ALPN,
@@ -45,7 +47,7 @@ export class BlobClient {
 
   /** The current connection if one is open, for status (RTT, paths, bytes); never dials. */
   async current(): Promise<Connection | undefined> {
-    const conn = await this.connection?.catch(() => undefined);
+    const conn = this.connection && (await orAbsent(this.connection));
     return conn && conn.closeReason() === null ? conn : undefined;
   }
 
@@ -98,7 +100,7 @@ export class BlobClient {
         expired,
       ]);
     } catch (err) {
-      if (bi) void bi.recv.stop(1n).catch(() => {});
+      if (bi) void release(bi.recv.stop(1n));
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
         throw err;
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.

@@ -4,7 +4,9 @@
  * stored; the fetcher verifies them, so a corrupt chunk on this disk is
  * caught there and fetched elsewhere.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
+import { release } from '../lib/index.ts';
 import {
   BLOBS_ALPN,
   FrameType,
@@ -61,8 +63,8 @@ export class BlobServer extends IrohProtocolBase {
     } catch (err) {
       const text =
         err instanceof BlobError ? `${err.code}: ${err.message}` : `INTERNAL: ${(err as Error).message}`;
-      await writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text)).catch(() => {});
-      await bi.send.finish().catch(() => {});
+      await release(writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text)));
+      await release(bi.send.finish());
     }
   }
 }

@@ -17,7 +17,9 @@
  * for it, so its stalled streams do not use up the credit of later calls; a
  * connection with more stalled streams than its limit is closed.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
+import { release } from '../lib/index.ts';
 import type { Frame } from './frame.ts';
 import { CloseCode, type IrohProtocol } from './iroh-host.ts';
 import { FrameReader } from './iroh-stream.ts';
@@ -97,8 +99,8 @@ export abstract class IrohProtocolBase implements IrohProtocol {
 
   /** Tells the peer a stream was refused (its peer is at its limit); the default just resets it. */
   protected async refuseStream(bi: BiStream, _message: string): Promise<void> {
-    await bi.send.reset(STREAM_REFUSED_CODE).catch(() => {});
-    await bi.recv.stop(STREAM_REFUSED_CODE).catch(() => {});
+    await release(bi.send.reset(STREAM_REFUSED_CODE));
+    await release(bi.recv.stop(STREAM_REFUSED_CODE));
   }
 
   /**
@@ -155,13 +157,13 @@ export abstract class IrohProtocolBase implements IrohProtocol {
     } else {
       setStreamLimit(conn, limits.maxStreamsPerConnection + state.stalled);
     }
-    const release = () => {
+    const readOver = () => {
       // The read is over, so the stream's lock is free: nothing more is wanted from the peer.
-      void bi.recv.stop(STREAM_REFUSED_CODE).catch(() => {});
+      void release(bi.recv.stop(STREAM_REFUSED_CODE));
       state.stalled -= 1;
       setStreamLimit(conn, limits.maxStreamsPerConnection + state.stalled);
     };
-    reading.then(release, release);
+    reading.then(readOver, readOver);
   }
 
   private async acceptStreams(conn: Connection, remoteId: string): Promise<void> {
@@ -181,7 +183,7 @@ export abstract class IrohProtocolBase implements IrohProtocol {
         const refusal = limits === undefined ? undefined : overLimit(limits, state.active, peerActive);
         if (limits !== undefined && refusal !== undefined) {
           limits.onStreamLimited?.(refusal.limit, remoteId);
-          void this.refuseStream(bi, refusal.message).catch(() => {});
+          void release(this.refuseStream(bi, refusal.message));
           continue;
         }
         state.active += 1;

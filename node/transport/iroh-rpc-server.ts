@@ -6,7 +6,9 @@
  * its own stream. Stream limits and the request read deadline are the base
  * class's; a refused or stalled stream gets an Error frame too.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
+import { release } from '../lib/index.ts';
 import { decodeRequest, EnvelopeError, encodeResponse } from './envelope.ts';
 import { formatErrorText } from './error-text.ts';
 import { FrameError, FrameType } from './frame.ts';
@@ -110,7 +112,7 @@ export class IrohRpcServer extends IrohProtocolBase {
       await bi.send.finish();
       // Whatever the client still sends on this stream is not going to be read. Not awaited:
       // after a read deadline the stop waits until the binding's pending read ends.
-      void bi.recv.stop(0n).catch(() => {});
+      void release(bi.recv.stop(0n));
     } catch {
       // The client already went away (cancelled or reset): nothing to tell it.
     }

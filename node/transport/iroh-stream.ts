@@ -7,7 +7,9 @@
  * possible — one `read` of up to READ_CHUNK bytes usually holds a whole small
  * frame; what is left over is kept for the next frame on the same stream.
  */
+
 import type { RecvStream, SendStream } from '@number0/iroh';
+import { orAbsent } from '../lib/index.ts';
 import {
   decodeHeader,
   encodeFrame,
@@ -45,7 +47,8 @@ export class FrameReader {
    */
   async next(onHeader?: (header: FrameHeader) => void): Promise<Frame | undefined> {
     while (this.buffered.length < HEADER_BYTES) {
-      const chunk = await this.recv.read(READ_CHUNK).catch(() => undefined);
+      // A stream reset by the peer reads as its end; the frame checks below say whether that was early.
+      const chunk = await orAbsent(this.recv.read(READ_CHUNK));
       if (chunk === undefined || chunk.length === 0) {
         if (this.buffered.length === 0) return undefined;
         throw new FrameError(

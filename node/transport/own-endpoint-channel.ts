@@ -6,7 +6,9 @@
  * can fail handshakes to the new one for tens of seconds, while a fresh endpoint connects at once.
  * Dropping the channel and making a new one is therefore the whole reconnect.
  */
+
 import type { Connection, Endpoint, SecretKey } from '@number0/iroh';
+import { orAbsent } from '../lib/index.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint, type IrohPeerAddress } from './iroh-endpoint.ts';
@@ -38,7 +40,7 @@ export class OwnEndpointIrohChannel implements RpcChannel {
       ),
     }));
     // A failed bind surfaces on the first call; it must not also surface as an unhandled rejection.
-    this.#inner.catch(() => undefined);
+    this.#inner.catch(() => undefined); // observed; the failure is the first call's to report
   }
 
   async unary(service: string, method: string, request: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
@@ -60,7 +62,7 @@ export class OwnEndpointIrohChannel implements RpcChannel {
   }
 
   async close(): Promise<void> {
-    const inner = await this.#inner.catch(() => undefined);
+    const inner = await orAbsent(this.#inner);
     if (!inner) return;
     await inner.channel.close();
     await inner.endpoint.close();
