@@ -4,7 +4,7 @@
  *
  *   name: leader isolated under writes
  *   seed: 42
- *   cluster: { nodes: 3, mode: dual }
+ *   cluster: { nodes: 3, mode: dual }   # strategy: { raft_transport: iroh, prefer_iroh: [health] }
  *   workload: { type: register, clients: 4, keys: 3, duration: 20s }
  *   schedule:
  *     - { at: 2s, do: partition, kind: leader }
@@ -15,6 +15,8 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import type { LabStrategy } from '../../lab/topology/index.ts';
+import { SERVICE_GROUPS } from '../../node/transport/service-groups.ts';
 import { LinkSpecError } from '../links/index.ts';
 import { parseDuration } from '../nemesis/durations.ts';
 import { isToxicOp, toxicsFor } from '../nemesis/link-faults.ts';
@@ -71,6 +73,21 @@ export const IncidentSchema = z
         mode: z.enum(['grpc', 'dual', 'iroh']).default('dual'),
         /** As `make lab up`: docker, where nodes cannot reach each other around the hub. */
         runtime: z.enum(['process', 'docker']).default('docker'),
+        /** The nodes' transport strategy, in the words of `lab up --config` (default: all gRPC). */
+        strategy: z
+          .strictObject({
+            prefer_iroh: z.array(z.enum(SERVICE_GROUPS)).default([]),
+            raft_transport: z
+              .union([
+                z.enum(['grpc', 'iroh']),
+                z.strictObject({
+                  adaptive: z.strictObject({ latency_threshold_ms: z.number().positive() }),
+                }),
+              ])
+              .default('grpc'),
+            fallback_to_grpc: z.boolean().default(true),
+          })
+          .optional(),
       })
       .default({ nodes: 3, mode: 'dual', runtime: 'docker' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
@@ -90,6 +107,14 @@ export const IncidentSchema = z
   .superRefine((v, ctx) => {
     if ((v.schedule === undefined) === (v.generate === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of `schedule` or `generate`' });
+    }
+    const st = v.cluster.strategy;
+    if (v.cluster.mode === 'grpc' && st && (st.prefer_iroh.length > 0 || st.raft_transport !== 'grpc')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'strategy'],
+        message: 'mode grpc serves no Iroh: prefer_iroh must be empty and raft_transport "grpc"',
+      });
     }
     const ids = new Set(Array.from({ length: v.cluster.nodes }, (_, i) => `n${i + 1}`));
     v.schedule?.forEach((step, i) => {
@@ -226,6 +251,21 @@ function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | numb
 function fieldName(path: (string | number)[]): string {
   if (path.length === 0) return '(top level)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The cluster's transport strategy as `Cluster.start` takes it, when the incident names one. */
+export function strategyOf(incident: Incident): LabStrategy | undefined {
+  const st = incident.cluster.strategy;
+  if (st === undefined) return undefined;
+  const raft = st.raft_transport;
+  return {
+    preferIroh: st.prefer_iroh,
+    raftTransport:
+      typeof raft === 'string'
+        ? raft
+        : { adaptive: { latencyThresholdMs: raft.adaptive.latency_threshold_ms } },
+    fallbackToGrpc: st.fallback_to_grpc,
+  };
 }
 
 /** The incident's fault schedule: as written, or generated from `seed` (the file's unless given). */
