@@ -43,7 +43,25 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
   });
   await node.stop();
+  exitSoonAfterStop();
   return 0;
+}
+
+/** How long a stopped node waits for its event loop to drain before it exits anyway. */
+const EXIT_GRACE_MS = 1000;
+
+/**
+ * Everything the node opened is closed by now, but a native handle can outlive it (seen in
+ * containers: a stopped node that stayed up until its supervisor killed it, which made every
+ * graceful restart wait out `docker stop`'s timeout). Exit after a short grace, naming what was
+ * still open.
+ */
+function exitSoonAfterStop(): void {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout');
+    process.stderr.write(`blixard-node: stopped; exiting with still open: ${open.join(', ') || 'nothing'}\n`);
+    process.exit(process.exitCode ?? 0);
+  }, EXIT_GRACE_MS).unref();
 }
 
 process.exitCode = await main(process.argv);
