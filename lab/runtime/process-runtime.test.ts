@@ -10,6 +10,7 @@ import type { TransportMode } from '../topology/index.ts';
 import { Cluster } from './index.ts';
 import { isOurs } from './process/detached.ts';
 import type { ProcRecord } from './state.ts';
+import { REPLICATION_BOUND_MS, waitUntil } from './wait.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -48,11 +49,13 @@ async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
   );
   expect(reply.success, reply.message).toBe(true);
   expect(reply.index).toBeGreaterThan(0n);
-  for (;;) {
-    const statuses = await cluster.status();
-    if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUntil({
+    what: `every node to commit index ${reply.index}`,
+    boundMs: REPLICATION_BOUND_MS,
+    probe: () => cluster.status(),
+    holds: (statuses) => statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index),
+    show: (statuses) => statuses.map((s) => `${s.id}: ${s.role}, commit ${s.commit}`).join('; '),
+  });
 }
 
 const MODES: TransportMode[] = ['grpc', 'dual', 'iroh'];

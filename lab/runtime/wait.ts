@@ -8,6 +8,12 @@ export const NODE_TICK_MS = 50;
 export const ELECTION_TIMEOUT_MAX_MS = 2 * 10 * NODE_TICK_MS;
 
 /**
+ * How long a node that can be reached again may take to hear from the leader: its peers' breakers
+ * stay open up to 2 s (node/peers), an Iroh handshake may take up to 2 s, then a few election rounds.
+ */
+export const REPLICATION_BOUND_MS = 2000 + 2000 + 5 * ELECTION_TIMEOUT_MAX_MS;
+
+/**
  * One `lab ...` command's own start-up on a loaded two-core host (Node loading the TypeScript CLI),
  * on top of whatever bound the command itself keeps.
  */
