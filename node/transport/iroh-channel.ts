@@ -139,8 +139,9 @@ export class IrohChannel implements RpcChannel {
     this.closed = true;
     const conn = await this.connection?.catch(() => undefined);
     conn?.close(0n, []);
-    this.retire(this.dialing);
+    const dialing = this.dialing;
     this.dialing = undefined;
+    if (dialing !== undefined && dialing !== this.endpoint) await dialing.close().catch(() => {});
   }
 
   private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
