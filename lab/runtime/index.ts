@@ -22,3 +22,13 @@ export {
   describeZodIssues,
 } from './options.ts';
 export { isOurs } from './process/detached.ts';
+// Bounded waits on real processes, with bounds from the node's own timeouts.
+export {
+  CLI_START_MS,
+  ELECTION_TIMEOUT_MAX_MS,
+  NODE_TICK_MS,
+  REPLICATION_BOUND_MS,
+  type WaitOptions,
+  WaitTimeoutError,
+  waitUntil,
+} from './wait.ts';

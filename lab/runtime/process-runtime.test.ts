@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TransportMode } from '../../node/transport/index.ts';
-import type { ProcRecord } from '../state/index.ts';
-import { Cluster } from './index.ts';
+import { Cluster, type ProcRecord } from './index.ts';
 import { isOurs } from './process/detached.ts';
 import { writeAndAwaitCommit } from './write-probe.ts';
 

@@ -33,6 +33,14 @@ export class IrohConnectError extends RpcError {
 export interface IrohChannelOptions {
   connectTimeoutMs?: number;
   alpn?: string;
+  /**
+   * Binds an endpoint for one dial: every (re)dial then goes out from a fresh endpoint, closed with
+   * the connection it made, instead of from the channel's `endpoint`. An endpoint keeps every
+   * address it ever learnt for a node — including where that node's own incoming connections came
+   * from, which behind a chaos hub is another link's session — and may dial a peer over such a path
+   * long after it died; a fresh one knows only `peer.addrs`.
+   */
+  dialEndpoint?: () => Promise<Endpoint>;
 }
 
 export class IrohChannel implements RpcChannel {
@@ -41,6 +49,8 @@ export class IrohChannel implements RpcChannel {
   private readonly endpoint: Endpoint;
   private readonly options: IrohChannelOptions;
   private connection: Promise<Connection> | undefined;
+  /** The endpoint of the current dial, when each dial binds its own (`dialEndpoint`). */
+  private dialing: Endpoint | undefined;
   private closed = false;
 
   constructor(endpoint: Endpoint, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
@@ -131,6 +141,9 @@ export class IrohChannel implements RpcChannel {
     this.closed = true;
     const conn = this.connection && (await orAbsent(this.connection));
     conn?.close(0n, []);
+    const dialing = this.dialing;
+    this.dialing = undefined;
+    if (dialing !== undefined && dialing !== this.endpoint) await dialing.close().catch(() => {});
   }
 
   private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
@@ -144,7 +157,8 @@ export class IrohChannel implements RpcChannel {
         timer = setTimeout(() => reject(new Error(`no handshake within ${timeout} ms`)), timeout);
       });
       try {
-        return await Promise.race([this.endpoint.connect(addr, alpnBytes(alpn)), expired]);
+        const endpoint = await Promise.race([this.freshDialEndpoint(), expired]);
+        return await Promise.race([endpoint.connect(addr, alpnBytes(alpn)), expired]);
       } finally {
         clearTimeout(timer);
       }
@@ -154,6 +168,27 @@ export class IrohChannel implements RpcChannel {
     });
     this.connection = attempt;
     return attempt;
+  }
+
+  /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
+  private async freshDialEndpoint(): Promise<Endpoint> {
+    const bind = this.options.dialEndpoint;
+    if (bind === undefined) return this.endpoint;
+    this.retire(this.dialing);
+    this.dialing = undefined;
+    const endpoint = await bind();
+    if (this.closed) {
+      this.retire(endpoint);
+      throw new Error('channel closed');
+    }
+    this.retire(this.dialing);
+    this.dialing = endpoint;
+    return endpoint;
+  }
+
+  /** Closes a dial endpoint (and with it any connection it still carries). */
+  private retire(endpoint: Endpoint | undefined): void {
+    if (endpoint !== undefined && endpoint !== this.endpoint) void endpoint.close().catch(() => {});
   }
 
   private async readReply(reader: FrameReader): Promise<Frame> {
