@@ -46,14 +46,17 @@ export interface IrohChannelOptions {
 export class IrohChannel implements RpcChannel {
   readonly transport = 'iroh' as const;
   readonly peer: IrohPeerAddress;
-  private readonly endpoint: Endpoint;
+  /** The endpoint every dial goes out from, unless each dial binds its own (`dialEndpoint`). */
+  private readonly endpoint: Endpoint | undefined;
   private readonly options: IrohChannelOptions;
   private connection: Promise<Connection> | undefined;
   /** The endpoint of the current dial, when each dial binds its own (`dialEndpoint`). */
   private dialing: Endpoint | undefined;
   private closed = false;
 
-  constructor(endpoint: Endpoint, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
+  constructor(endpoint: Endpoint | undefined, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
+    if (endpoint === undefined && options.dialEndpoint === undefined)
+      throw new Error('an Iroh channel needs an endpoint or a dialEndpoint');
     this.endpoint = endpoint;
     this.peer = peer;
     this.options = options;
@@ -143,7 +146,7 @@ export class IrohChannel implements RpcChannel {
     conn?.close(0n, []);
     const dialing = this.dialing;
     this.dialing = undefined;
-    if (dialing !== undefined && dialing !== this.endpoint) await dialing.close().catch(() => {});
+    if (dialing !== undefined && dialing !== this.endpoint) await release(dialing.close());
   }
 
   private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
@@ -173,7 +176,7 @@ export class IrohChannel implements RpcChannel {
   /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
   private async freshDialEndpoint(): Promise<Endpoint> {
     const bind = this.options.dialEndpoint;
-    if (bind === undefined) return this.endpoint;
+    if (bind === undefined) return this.endpoint as Endpoint;
     this.retire(this.dialing);
     this.dialing = undefined;
     const endpoint = await bind();
@@ -188,7 +191,7 @@ export class IrohChannel implements RpcChannel {
 
   /** Closes a dial endpoint (and with it any connection it still carries). */
   private retire(endpoint: Endpoint | undefined): void {
-    if (endpoint !== undefined && endpoint !== this.endpoint) void endpoint.close().catch(() => {});
+    if (endpoint !== undefined && endpoint !== this.endpoint) void release(endpoint.close());
   }
 
   private async readReply(reader: FrameReader): Promise<Frame> {
