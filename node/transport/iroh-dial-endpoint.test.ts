@@ -5,8 +5,10 @@
  * connections came from, behind the chaos hub another link's proxy session — and dialled over it
  * after a cut had closed it, so a Raft-over-Iroh cluster never elected again.
  */
+
 import type { Endpoint } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { release } from '../lib/index.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
 import { ServiceRegistry } from './registry.ts';
@@ -29,7 +31,7 @@ describe('Iroh channel dialling from an endpoint per dial', () => {
   afterAll(async () => {
     await server?.stop();
     await serving?.close();
-    await Promise.all(bound.map((e) => e.close().catch(() => {})));
+    await Promise.all(bound.map((e) => release(e.close())));
   });
 
   it('binds a fresh endpoint with the same identity for each dial and closes the one before', async () => {

@@ -6,8 +6,10 @@
  * same endpoint, or on the very connection that holds the stalled streams.
  * Every bound here is a multiple of the configured read deadline.
  */
+
 import type { BiStream, Connection, Endpoint } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { release } from '../lib/index.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
 import { encodeFrame, FrameType, HEADER_BYTES } from './frame.ts';
@@ -130,7 +132,7 @@ describe('stalled streams on the Iroh RPC port', () => {
         sameConn = 'waiting for the reply';
         await bi.send.writeAll(toNumberArray(full));
         sameConn = await answer(bi);
-        await bi.send.finish().catch(() => {});
+        await release(bi.send.finish());
         if (!sameConn.startsWith('RESOURCE_EXHAUSTED')) return sameConn;
         await new Promise((resolve) => setTimeout(resolve, READ_DEADLINE_MS / 20));
       }
