@@ -5,6 +5,7 @@
  */
 
 import { join } from 'node:path';
+import type { Endpoint } from '@number0/iroh';
 import {
   AddressBook,
   PeerOutbox,
@@ -61,6 +62,8 @@ export class BlixardNode {
   private images: ImageStore | undefined;
   private blobServer: BlobServer | undefined;
   private p2p: P2pService | undefined;
+  /** Binds an endpoint for one outgoing Iroh dial (RPC and blobs alike): the node's key, a new port. */
+  private dialEndpoint: (() => Promise<Endpoint>) | undefined;
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
@@ -161,6 +164,15 @@ export class BlixardNode {
       },
     });
     const serving = this.runner.endpoint;
+    const dialEndpoint = serving
+      ? () =>
+          bindIrohEndpoint({
+            bindAddress: withPortZero(t.iroh.bind_address),
+            secretKey: serving.secretKey(),
+            relay: t.iroh.relay,
+          })
+      : undefined;
+    this.dialEndpoint = dialEndpoint;
     this.factory = new ClientFactory({
       strategy: strategyFromFile(cfg.transport.migration),
       irohEndpoint: serving,
@@ -169,16 +181,7 @@ export class BlixardNode {
       // from the serving endpoint: that one learns, from every incoming connection, an address of the
       // caller that is only the far end of the caller's link (a session of the hub's proxy), and would
       // dial back over it — over the wrong link, and after a cut over a session that no longer exists.
-      ...(serving
-        ? {
-            irohDialEndpoint: () =>
-              bindIrohEndpoint({
-                bindAddress: withPortZero(t.iroh.bind_address),
-                secretKey: serving.secretKey(),
-                relay: t.iroh.relay,
-              }),
-          }
-        : {}),
+      ...(dialEndpoint ? { irohDialEndpoint: dialEndpoint } : {}),
       observer: {
         onCall: (e) => {
           const labels = {
@@ -275,6 +278,7 @@ export class BlixardNode {
       driver: () => this.driver,
       book: this.book,
       endpoint: this.runner.endpoint,
+      ...(this.dialEndpoint && { dialEndpoint: this.dialEndpoint }),
       irohNodeId: this.runner.irohNodeId,
       irohAddrs: this.runner.irohAddress ? [this.runner.irohAddress] : [],
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,

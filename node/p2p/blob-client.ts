@@ -26,6 +26,12 @@ import { decodeManifest, type ImageManifest } from './manifest.ts';
 
 export interface BlobClientOptions {
   connectTimeoutMs: number;
+  /**
+   * Binds an endpoint for one dial, as the node's RPC channels do (IrohChannelOptions.dialEndpoint):
+   * a serving endpoint would dial back over addresses it learnt from incoming connections, and two
+   * endpoints with one node id (the serving one and the RPC dials') confuse a peer's path to it.
+   */
+  dialEndpoint?: () => Promise<Endpoint>;
 }
 
 export class BlobClient {
@@ -33,6 +39,8 @@ export class BlobClient {
   private readonly endpoint: Endpoint;
   private readonly opts: BlobClientOptions;
   private connection: Promise<Connection> | undefined;
+  /** The endpoint of the current dial, when each dial binds its own. */
+  private dialing: Endpoint | undefined;
   bytesReceived = 0;
 
   constructor(
@@ -67,9 +75,25 @@ export class BlobClient {
   close(): void {
     void this.connection?.then(
       (c) => c.close(0n, []),
-      () => {},
+      () => undefined, // a dial that failed has nothing to close
     );
     this.connection = undefined;
+    this.retire();
+  }
+
+  /** Closes the last dial's own endpoint (and the connection it still carries). */
+  private retire(): void {
+    const dialing = this.dialing;
+    this.dialing = undefined;
+    if (dialing !== undefined && dialing !== this.endpoint) void release(dialing.close());
+  }
+
+  private async dialFrom(): Promise<Endpoint> {
+    if (this.opts.dialEndpoint === undefined) return this.endpoint;
+    this.retire();
+    const endpoint = await this.opts.dialEndpoint();
+    this.dialing = endpoint;
+    return endpoint;
   }
 
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
@@ -147,7 +171,8 @@ export class BlobClient {
         );
       });
       try {
-        return await Promise.race([this.endpoint.connect(addr, alpnBytes(BLOBS_ALPN)), expired]);
+        const from = await Promise.race([this.dialFrom(), expired]);
+        return await Promise.race([from.connect(addr, alpnBytes(BLOBS_ALPN)), expired]);
       } finally {
         clearTimeout(timer);
       }

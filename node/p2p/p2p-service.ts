@@ -31,6 +31,8 @@ export interface P2pServiceDeps {
   driver: () => RaftDriver;
   book: AddressBook;
   endpoint: Endpoint | undefined;
+  /** Binds an endpoint for one blob dial (the node's identity, a new port); see BlobClientOptions. */
+  dialEndpoint?: () => Promise<Endpoint>;
   irohNodeId: string | undefined;
   irohAddrs: string[];
   proposalTimeoutMs: number;
@@ -260,7 +262,10 @@ export class P2pService {
     if (!client) {
       const iroh = this.d.book.target(peer)?.iroh;
       if (!iroh) return undefined;
-      client = new BlobClient(endpoint, iroh, { connectTimeoutMs: 2000 });
+      client = new BlobClient(endpoint, iroh, {
+        connectTimeoutMs: 2000,
+        ...(this.d.dialEndpoint && { dialEndpoint: this.d.dialEndpoint }),
+      });
       this.blobClients.set(peer, client);
     }
     return client;
