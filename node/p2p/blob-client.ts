@@ -6,7 +6,7 @@
  */
 
 import type { Connection, Endpoint } from '@number0/iroh';
-import { orAbsent, release } from '../lib/index.ts';
+import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import {
   alpnBytes,
   BLOBS_ALPN,
@@ -98,16 +98,9 @@ export class BlobClient {
 
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
     const conn = await this.connect();
-    let timer: NodeJS.Timeout | undefined;
     let bi: Awaited<ReturnType<Connection['openBi']>> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([
+      return await withTimeout(
         (async () => {
           bi = await conn.openBi();
           const id = newRequestId();
@@ -121,8 +114,9 @@ export class BlobClient {
           this.bytesReceived += frame.payload.length;
           return frame.payload;
         })(),
-        expired,
-      ]);
+        timeoutMs,
+        () => new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`),
+      );
     } catch (err) {
       if (bi) void release(bi.recv.stop(1n));
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
@@ -130,8 +124,6 @@ export class BlobClient {
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.
       this.drop(conn);
       throw err instanceof RpcError ? err : new RpcError(Code.UNAVAILABLE, firstLine(err));
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -163,19 +155,9 @@ export class BlobClient {
     if (this.connection !== previous && this.connection !== undefined) return this.connection;
     const attempt = (async () => {
       const addr = await toEndpointAddr(this.peer);
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no handshake within ${this.opts.connectTimeoutMs} ms`)),
-          this.opts.connectTimeoutMs,
-        );
-      });
-      try {
-        const from = await Promise.race([this.dialFrom(), expired]);
-        return await Promise.race([from.connect(addr, alpnBytes(BLOBS_ALPN)), expired]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const dial = async () => (await this.dialFrom()).connect(addr, alpnBytes(BLOBS_ALPN));
+      const ms = this.opts.connectTimeoutMs;
+      return withTimeout(dial(), ms, () => new Error(`no handshake within ${ms} ms`));
     })().catch((err: unknown) => {
       if (this.connection === attempt) this.connection = undefined;
       throw new RpcError(
