@@ -3,12 +3,14 @@
  * lab up [--nodes N] [--runtime docker|process] [--mode grpc|dual|iroh] [--config FILE]
  * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
  * lab chaos partition|latency|loss|heal|kill|pause|resume|restart|mode|self-check|run ... · lab replay RUN
+ * lab call NODE Service/Method [JSON] [--transport grpc|iroh] [--deadline 2s] · lab call --list
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
  */
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/runtime/index.ts';
+import { callCommand } from './call/index.ts';
 import { registerChaosCommands } from './chaos/index.ts';
 import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
 
@@ -59,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
     .description('run a command in a node (its container, or its data dir for the process runtime)')
     .passThroughOptions()
     .action((node, command) => run(() => exec(node, command, io))());
+  program
+    .command('call [node] [method] [json]')
+    .description('any RPC to a node of the running lab, JSON in and out (method: <Service>/<Method>)')
+    .option('-t, --transport <t>', 'grpc | iroh (default: the first the node serves)')
+    .option('-d, --deadline <duration>', 'e.g. 2s, 500ms (default 10s)')
+    .option('--list', 'list the services and methods')
+    .action((node, method, json, opts) => run(() => callCommand(node, method, json, opts, io))());
   registerChaosCommands(program, io, run);
   try {
     await program.parseAsync(argv);
