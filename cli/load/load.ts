@@ -146,6 +146,9 @@ export function renderLoadReport(r: LoadReport): string {
       `${kind.padEnd(10)} ${String(t.sent).padEnd(7)} ${String(t.ok).padEnd(7)} ${String(t.errors).padEnd(7)} ${f(t.latencyMs.p50)}${f(t.latencyMs.p90)}${f(t.latencyMs.p99)}${f(t.latencyMs.p999)} ${f(t.latencyMs.max)} ${t.achievedRate.toFixed(1)}`,
     );
     const kinds = Object.entries(t.errorsByKind);
+    lines.push(
+      `           from the actual send: p50 ${t.serviceMs.p50.toFixed(2)} ms, p99 ${t.serviceMs.p99.toFixed(2)} ms`,
+    );
     if (kinds.length > 0) lines.push(`           errors: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
   if (r.slo.length > 0) {
