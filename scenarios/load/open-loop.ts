@@ -54,11 +54,14 @@ export interface OpenLoopResult {
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   if (!(o.rate > 0)) throw new Error(`rate must be above 0 (got ${o.rate})`);
-  const histogram = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  const build = () =>
+    hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3_600_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
+  const histogram = build();
+  const service = build();
   const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
   const maxInFlight = o.maxInFlight ?? 10_000;
   const errorsByKind: Record<string, number> = {};
@@ -132,14 +135,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     errors,
     shed,
     errorsByKind,
-    latencyMs: {
-      p50: at(50),
-      p90: at(90),
-      p99: at(99),
-      p999: at(99.9),
-      max: histogram.maxValue / 1000,
-      mean: histogram.mean / 1000,
-    },
+    latencyMs: percentiles(histogram),
+    serviceMs: percentiles(service),
     achievedRate: ((ok + errors - shed) * 1000) / elapsed,
     histogram,
   };
