@@ -10,18 +10,21 @@
  *   through its client link. A call that does not answer within its deadline is a sample with
  *   `ok: false` and the error.
  * - `guests` (every ≤ 500 ms per node): the VM guest processes that run inside the node — docker:
- *   /proc inside its container, read with `docker exec`; process runtime: the host's /proc, each
- *   guest attributed by its `--node=` argument. A guest is a process whose command line has
- *   `--name=<vm>` and `--node=<node>` (node/vm/process-backend.ts).
+ *   /proc inside its container, scanned by one long-lived `docker exec` loop per node that prints a
+ *   frame every 300 ms (a new exec per sample would cost more CPU than the nodes have); a frame
+ *   that does not come within two periods (a paused or stopped container) is a sample with
+ *   `ok: false`, and the loop is started again once the container runs. Process runtime: the host's
+ *   /proc, each guest attributed by its `--node=` argument. A guest is a process whose command line
+ *   has `--name=<vm>` and `--node=<node>` (node/vm/process-backend.ts).
  *
  * Every sample carries `t` (ms on the run's clock, when it was asked) and `ms` (how long it took).
  */
 
 import { readdir, readFile } from 'node:fs/promises';
-import type { Cluster } from '../../lab/runtime/index.ts';
+import { type Cluster, demuxStream, dockerClient } from '../../lab/runtime/index.ts';
 import { readNodeConfig } from '../../lab/topology/index.ts';
 import { NodeRole, ReadConsistency } from '../../node/gen/blixard_pb.js';
-import { orAbsent, release, sleep, withTimeout } from '../../node/lib/index.ts';
+import { orAbsent, release, sleep } from '../../node/lib/index.ts';
 import {
   BlixardService,
   ClusterService,
@@ -116,11 +119,24 @@ export function parseGuests(text: string): Guest[] {
   return guests.sort((a, b) => a.pid - b.pid);
 }
 
-/** Run inside a container: every process whose command line names a VM (`--name=`) and a node. */
-const GUEST_SCRIPT =
-  'for d in /proc/[0-9]*; do c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue; ' +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
-  'case "$c" in *--name=*--node=*) echo "${d#/proc/} $c";; esac; done';
+/** The end of one frame of the in-container loop. */
+const FRAME_END = '@@';
+/** Frames one in-container loop prints at most (about two hours); the loop also ends with its pipe. */
+const MAX_FRAMES = 24_000;
+
+/**
+ * Run inside a container: every `sleepS` seconds, every process whose command line names a VM
+ * (`--name=`) and a node, then a FRAME_END line.
+ */
+function guestLoop(sleepS: number): string {
+  return (
+    `n=0; while [ $n -lt ${MAX_FRAMES} ]; do n=$((n+1)); ` +
+    'for d in /proc/[0-9]*; do c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue; ' +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+    'case "$c" in *--name=*--node=*) echo "${d#/proc/} $c";; esac; done; ' +
+    `echo ${FRAME_END} || exit 0; sleep ${sleepS}; done`
+  );
+}
 
 /** The host's /proc, as the same lines (process runtime). */
 async function hostGuestLines(): Promise<string> {
@@ -153,7 +169,11 @@ export class Samplers {
     const guestEvery = this.#o.guestEveryMs ?? 500;
     for (const node of this.#cluster.nodes) {
       this.#loops.push(this.#every(raftEvery, 3, () => this.#sampleRaft(node.id, raftEvery * 4)));
-      this.#loops.push(this.#every(guestEvery, 1, () => this.#sampleGuests(node.id, guestEvery * 4)));
+      this.#loops.push(
+        node.state.container
+          ? this.#streamGuests(node.id, guestEvery)
+          : this.#every(guestEvery, 1, () => this.#sampleHostGuests(node.id)),
+      );
     }
   }
 
@@ -265,35 +285,84 @@ export class Samplers {
     }
   }
 
-  async #sampleGuests(nodeId: string, deadlineMs: number): Promise<void> {
+  /** Process runtime: the host's /proc. */
+  async #sampleHostGuests(nodeId: string): Promise<void> {
     const t = this.#o.now();
     try {
-      const node = this.#cluster.node(nodeId);
-      let guests: Guest[];
-      if (node.state.container) {
-        const r = await withTimeout(
-          node.exec(['sh', '-c', GUEST_SCRIPT]),
-          deadlineMs,
-          `docker exec in ${nodeId}`,
-        );
-        if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
-        guests = parseGuests(r.stdout);
-      } else {
-        guests = parseGuests(await hostGuestLines()).filter((g) => g.owner === nodeId);
-      }
-      this.counts.guests++;
-      this.#o.write({ kind: 'guests', t, node: nodeId, ms: this.#o.now() - t, ok: true, guests });
+      const guests = parseGuests(await hostGuestLines()).filter((g) => g.owner === nodeId);
+      this.#guests(t, nodeId, guests);
     } catch (err) {
-      this.counts.guestsFailed++;
-      this.#o.write({
-        kind: 'guests',
-        t,
-        node: nodeId,
-        ms: this.#o.now() - t,
-        ok: false,
-        error: firstLine(err),
-      });
+      this.#guestError(t, nodeId, firstLine(err));
     }
+  }
+
+  /** Docker: one in-container loop at a time per node, started again whenever it ends. */
+  async #streamGuests(nodeId: string, periodMs: number): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      const t = this.#o.now();
+      try {
+        await this.#guestStream(nodeId, periodMs, signal);
+      } catch (err) {
+        this.#guestError(t, nodeId, `guest loop: ${firstLine(err)}`);
+      }
+      await sleep(periodMs, signal);
+    }
+  }
+
+  async #guestStream(nodeId: string, periodMs: number, signal: AbortSignal): Promise<void> {
+    const container = dockerClient().getContainer(this.#cluster.node(nodeId).state.container as string);
+    const exec = await container.exec({
+      Cmd: ['sh', '-c', guestLoop(Math.max(0.05, (periodMs * 0.6) / 1000))],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    let lastFrame = performance.now();
+    let text = '';
+    // A frame overdue by two periods: the container is paused or gone; say so every period.
+    const watchdog = setInterval(() => {
+      const silent = performance.now() - lastFrame;
+      if (silent > 2 * periodMs)
+        this.#guestError(
+          this.#o.now(),
+          nodeId,
+          `no guest frame for ${Math.round(silent)} ms (paused or stopped?)`,
+        );
+    }, periodMs);
+    try {
+      const ended = demuxStream(
+        stream,
+        (chunk) => {
+          text += chunk;
+          let at = text.indexOf(`${FRAME_END}\n`);
+          while (at >= 0) {
+            const frame = text.slice(0, at);
+            text = text.slice(at + FRAME_END.length + 1);
+            lastFrame = performance.now();
+            this.#guests(this.#o.now(), nodeId, parseGuests(frame));
+            at = text.indexOf(`${FRAME_END}\n`);
+          }
+        },
+        signal,
+      );
+      const { stderr } = await ended;
+      if (!signal.aborted)
+        throw new Error(`ended${stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''}`);
+    } finally {
+      clearInterval(watchdog);
+      (stream as { destroy?: () => void }).destroy?.();
+    }
+  }
+
+  #guests(t: number, node: string, guests: Guest[]): void {
+    this.counts.guests++;
+    this.#o.write({ kind: 'guests', t, node, ms: this.#o.now() - t, ok: true, guests });
+  }
+
+  #guestError(t: number, node: string, error: string): void {
+    this.counts.guestsFailed++;
+    this.#o.write({ kind: 'guests', t, node, ms: this.#o.now() - t, ok: false, error });
   }
 }
 

@@ -61,7 +61,7 @@ export const WorkloadSchema = z
     /** The one workload to run when there is no `mix` (with `clients` clients). */
     type: z.enum(WORKLOADS).default('register'),
     /** Concurrent client workers (of `type`, when there is no `mix`). */
-    clients: z.number().int().min(1).max(64).default(16),
+    clients: z.number().int().min(1).max(64).default(32),
     /**
      * Workloads and their clients, e.g. { register: 12, set: 2, vm: 1, task: 1, image: 1 }; replaces
      * `type` and `clients`.
@@ -76,7 +76,7 @@ export const WorkloadSchema = z
       })
       .optional(),
     /** Register keys (the set workload uses half as many sets). */
-    keys: z.number().int().min(1).max(100).default(8),
+    keys: z.number().int().min(1).max(100).default(16),
     /** VM names each VM client drives. */
     vm_names: z.number().int().min(1).max(8).default(2),
     duration: duration.default(10_000),

@@ -8,6 +8,7 @@
 
 import { VmState } from '../../node/gen/blixard_pb.js';
 import { pick, type Random } from '../../node/lib/index.ts';
+import { Code, RpcError } from '../../node/transport/index.ts';
 import type { VmFn } from './history.ts';
 import type { PlannedOp, WorkloadClient, WorkloadSpec } from './runner.ts';
 
@@ -192,7 +193,11 @@ function vmOp(p: VmPlan, planner: VmPlanner): PlannedOp {
       });
     case 'vm-status':
       return op(async (s, opts) => {
-        const r = await s.cluster.getVmStatus({ name }, opts);
+        // The node answers NOT_FOUND for a VM it has no record of: a read of its absence.
+        const r = await s.cluster.getVmStatus({ name }, opts).catch((err: unknown) => {
+          if (err instanceof RpcError && err.code === Code.NOT_FOUND) return { found: false, vm: undefined };
+          throw err;
+        });
         const vm = r.vm;
         seen = r.found && vm ? { state: beliefOf(vm.state), node: vm.nodeId } : { state: 'absent', node: '' };
         return {
