@@ -4,7 +4,8 @@
  * only), recorded as invoke then ok / fail / info. Bounded by a shared op count and by time. A
  * worker whose op ended `info` continues as a new process id (its old process may still have that
  * op in flight, as far as a checker can tell). Workloads that need a last look (the set's final
- * read) get it after `healed` resolves, retried until it answers or `finalMs` runs out.
+ * read) get it once every worker's main phase has ended and `healed` has resolved, retried until it
+ * answers or `finalMs` runs out.
  */
 
 import type { Cluster } from '../../lab/runtime/index.ts';
@@ -185,14 +186,17 @@ export async function runWorkloads(
       if (o.thinkMs > 0) await sleep(o.thinkMs);
     }
     mainEnded = Math.max(mainEnded, o.now());
-    const finals = client.final?.() ?? [];
-    if (finals.length === 0) return;
-    await (o.healed?.() ?? Promise.resolve());
+    return { index, process, finals: client.final?.() ?? [] };
+  };
+
+  /** A worker's last looks, once every worker's main phase is over and the faults are healed. */
+  const finish = async (spec: WorkloadSpec, w: { index: number; process: number; finals: PlannedOp[] }) => {
+    let process = w.process;
     const until = o.now() + (o.finalMs ?? 20_000);
-    for (const op of finals) {
+    for (const op of w.finals) {
       // Every node in turn, over the transports it serves, until one answers.
       for (let attempt = 0; o.now() < until && !o.signal?.aborted; attempt++) {
-        const node = op.node ?? (nodeIds[(index + attempt) % nodeIds.length] as string);
+        const node = op.node ?? (nodeIds[(w.index + attempt) % nodeIds.length] as string);
         const served = o.transports.filter((t) => clients.serves(node, t));
         const transport = served[attempt % Math.max(served.length, 1)];
         if (transport === undefined) {
@@ -209,9 +213,15 @@ export async function runWorkloads(
 
   try {
     let global = 0;
-    const workers: Promise<void>[] = [];
-    for (const spec of specs) for (let i = 0; i < spec.clients; i++) workers.push(worker(spec, i, global++));
-    await Promise.all(workers);
+    const workers: Promise<{ spec: WorkloadSpec; w: Awaited<ReturnType<typeof worker>> }>[] = [];
+    for (const spec of specs)
+      for (let i = 0; i < spec.clients; i++)
+        workers.push(worker(spec, i, global++).then((w) => ({ spec, w })));
+    const ended = await Promise.all(workers);
+    if (ended.some((e) => e.w.finals.length > 0)) {
+      await (o.healed?.() ?? Promise.resolve());
+      await Promise.all(ended.map((e) => finish(e.spec, e.w)));
+    }
   } finally {
     await clients.close();
   }

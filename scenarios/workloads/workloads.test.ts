@@ -13,7 +13,7 @@ import { registerOps } from './history.ts';
 import { ImagePlanner, sha256 } from './image.ts';
 import { specsOf } from './mix.ts';
 import { RegisterPlanner } from './register.ts';
-import { runWorkloads, type WorkloadSpec } from './runner.ts';
+import { type PlannedOp, runWorkloads, type WorkloadSpec } from './runner.ts';
 import { ADD_ATTEMPTS, AddRejected, addElement, elementsOf, SetPlanner } from './set.ts';
 import { TaskPlanner } from './task.ts';
 import { VmPlanner } from './vm.ts';
@@ -267,5 +267,50 @@ describe('runner', () => {
       }
     }
     expect(registerOps(history)).toHaveLength(180);
+  });
+
+  it("final reads come after every worker's main phase and after the heal", async () => {
+    const history: WorkloadEntry[] = [];
+    let healedAt = -1;
+    let t = 0;
+    const op = (f: 'write' | 'read', key: string): PlannedOp => ({
+      f,
+      key,
+      readOnly: f === 'read',
+      call: async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        return {};
+      },
+    });
+    const spec = (name: 'register' | 'set', withFinal: boolean): WorkloadSpec => ({
+      name,
+      clients: 2,
+      make: (i) => ({
+        next: () => op('write', `${name}${i}`),
+        ...(withFinal && { final: () => [op('read', `${name}${i}`)] }),
+      }),
+    });
+    await runWorkloads(fakeCluster(), [spec('register', false), spec('set', true)], {
+      seed: 2,
+      durationMs: 60_000,
+      transports: ['grpc'],
+      timeoutMs: 100,
+      maxOps: 40,
+      thinkMs: 0,
+      prefix: 'p',
+      now: () => t++,
+      record: (e) => history.push(e),
+      healed: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        healedAt = t;
+      },
+    });
+    const reads = history.filter((e) => e.f === 'read' && e.type === 'invoke');
+    expect(reads).toHaveLength(2);
+    const lastWrite = Math.max(...history.filter((e) => e.f === 'write').map((e) => e.time));
+    for (const r of reads) {
+      expect(r.time).toBeGreaterThan(lastWrite);
+      expect(r.time).toBeGreaterThanOrEqual(healedAt);
+    }
   });
 });
