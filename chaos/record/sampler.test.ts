@@ -13,8 +13,8 @@ describe('parseGuests', () => {
       '99 sh -c echo --name=x',
     ].join('\n');
     expect(parseGuests(text)).toEqual([
-      { pid: 12, vm: 'run.vm1-0', owner: 'n2' },
-      { pid: 57, vm: 'run.vm0-1', owner: 'n2' },
+      { pid: 12, vm: 'run.vm1-0', owner: 'n2', vcpus: 0, memoryMb: 0 },
+      { pid: 57, vm: 'run.vm0-1', owner: 'n2', vcpus: 1, memoryMb: 0 },
     ]);
   });
 

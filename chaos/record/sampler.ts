@@ -61,6 +61,9 @@ export interface Guest {
   vm: string;
   /** The node the guest's command line names. */
   owner: string;
+  /** The VM's size as its command line gives it (0 when absent). */
+  vcpus: number;
+  memoryMb: number;
 }
 
 export type Sample =
@@ -114,7 +117,13 @@ export function parseGuests(text: string): Guest[] {
     const vm = arg('name');
     const owner = arg('node');
     if (vm === undefined || owner === undefined) continue;
-    guests.push({ pid: Number(m[1]), vm, owner });
+    guests.push({
+      pid: Number(m[1]),
+      vm,
+      owner,
+      vcpus: Number(arg('vcpus') ?? 0) || 0,
+      memoryMb: Number(arg('memory-mb') ?? 0) || 0,
+    });
   }
   return guests.sort((a, b) => a.pid - b.pid);
 }
