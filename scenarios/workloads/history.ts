@@ -49,10 +49,30 @@ export interface WorkloadEntry extends Omit<HistoryEntry, 'f'> {
   result?: Record<string, unknown> | undefined;
 }
 
-/** The register ops of a history (what the register linearizability checker reads). */
+/**
+ * The register ops of a history, as the register linearizability checker reads them. A failed CAS
+ * that reported the register's current value changed nothing and saw that value at its place in the
+ * log: it is given to the checker as a read of that value (same id, process and times), which
+ * history.jsonl keeps as what it was (`cas`, `fail`, `current`).
+ */
 export function registerOps(history: readonly WorkloadEntry[]): HistoryEntry[] {
-  return history.filter(
-    (e): e is HistoryEntry & WorkloadEntry =>
-      e.workload === undefined && (e.f === 'read' || e.f === 'write' || e.f === 'cas'),
-  );
+  const reads = new Set<number>();
+  for (const e of history)
+    if (e.workload === undefined && e.f === 'cas' && e.type === 'fail' && e.current !== undefined)
+      reads.add(e.id);
+  const out: HistoryEntry[] = [];
+  for (const e of history) {
+    if (e.workload !== undefined || (e.f !== 'read' && e.f !== 'write' && e.f !== 'cas')) continue;
+    const { current, workload: _w, elements: _e, final: _f, result: _r, ...entry } = e;
+    if (!reads.has(e.id)) {
+      out.push({ ...entry, f: e.f });
+      continue;
+    }
+    out.push(
+      e.type === 'invoke'
+        ? { ...entry, f: 'read', value: undefined, expected: undefined }
+        : { ...entry, f: 'read', type: 'ok', value: current, error: undefined },
+    );
+  }
+  return out;
 }

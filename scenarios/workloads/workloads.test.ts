@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { seededRandom } from '../../node/lib/index.ts';
 import { Code, RpcError } from '../../node/transport/index.ts';
+import { checkLinearizable } from '../checkers/index.ts';
 import type { NodeServices } from './clients.ts';
 import type { WorkloadEntry } from './history.ts';
 import { registerOps } from './history.ts';
@@ -312,5 +313,48 @@ describe('runner', () => {
       expect(r.time).toBeGreaterThan(lastWrite);
       expect(r.time).toBeGreaterThanOrEqual(healedAt);
     }
+  });
+});
+
+describe('register ops for the checker', () => {
+  const op = (e: Partial<WorkloadEntry>): WorkloadEntry =>
+    ({ process: 0, key: 'k', node: 'n1', transport: 'grpc', ...e }) as WorkloadEntry;
+
+  it('a failed CAS that reported the current value is a read of it; other workloads are left out', () => {
+    const history = [
+      op({ id: 1, type: 'invoke', f: 'cas', value: 'b', expected: 'x', time: 1 }),
+      op({ id: 1, type: 'fail', f: 'cas', value: 'b', current: 'a', error: 'FAILED_PRECONDITION', time: 2 }),
+      op({ id: 2, type: 'invoke', f: 'set-add', workload: 'set', value: 'e', time: 3 }),
+      op({ id: 2, type: 'ok', f: 'set-add', workload: 'set', value: 'e', time: 4 }),
+      op({ id: 3, type: 'invoke', f: 'cas', value: 'c', expected: 'y', time: 5 }),
+      op({ id: 3, type: 'fail', f: 'cas', value: 'c', error: 'UNAVAILABLE: refused', time: 6 }),
+    ];
+    expect(registerOps(history)).toEqual([
+      { id: 1, process: 0, key: 'k', node: 'n1', transport: 'grpc', type: 'invoke', f: 'read', time: 1 },
+      {
+        id: 1,
+        process: 0,
+        key: 'k',
+        node: 'n1',
+        transport: 'grpc',
+        type: 'ok',
+        f: 'read',
+        value: 'a',
+        time: 2,
+      },
+      { ...history[4] },
+      { ...history[5] },
+    ]);
+  });
+
+  it('so the checker sees a stale value behind a failed CAS', () => {
+    const history = [
+      op({ id: 1, type: 'invoke', f: 'write', value: 'a', time: 1 }),
+      op({ id: 1, type: 'ok', f: 'write', value: 'a', time: 2 }),
+      op({ id: 2, type: 'invoke', f: 'cas', value: 'c', expected: 'x', time: 3 }),
+      op({ id: 2, type: 'fail', f: 'cas', value: 'c', current: '', error: 'FAILED_PRECONDITION', time: 4 }),
+    ];
+    expect(checkLinearizable(registerOps(history)).valid).toBe(false);
+    expect(checkLinearizable(registerOps(history.slice(0, 2))).valid).toBe(true);
   });
 });
