@@ -84,6 +84,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   let cluster = options.cluster;
   const owned = cluster === undefined;
   const verdict: RunVerdict = { status: 'fail', nemesisErrors: [] };
+  // Whatever ends the run, the workload and the samplers stop with it.
+  let samplers: Samplers | undefined;
+  let workloadDone: Promise<unknown> | undefined;
+  let markHealed = () => {};
+  const stopWorkload = new AbortController();
   try {
     if (!cluster) {
       progress(
@@ -161,9 +166,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const w = incident.workload;
     const mix = mixOf(w);
     rec.event('workload-start', { detail: { ...w, mix } });
-    const samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
+    samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
     samplers.start();
-    let markHealed = () => {};
     const healed = new Promise<void>((resolve) => {
       markHealed = resolve;
     });
@@ -182,8 +186,10 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         now: () => rec.now(),
         record: (e) => rec.history(e),
         healed: () => healed,
+        signal: stopWorkload.signal,
       },
     );
+    workloadDone = workload.catch(() => undefined);
     // The schedule runs on the run's clock; an op that fails is recorded and the run goes on.
     for (const step of schedule) {
       const wait = t0 + step.at - rec.now();
@@ -199,9 +205,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     }
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
     markHealed();
-    const summary = await workload.finally(async () => {
-      verdict.samples = await samplers.stop();
-    });
+    const summary = await workload;
+    verdict.samples = await samplers.stop();
     rec.event('workload-end', { detail: { ...summary } });
     verdict.workload = summary;
 
@@ -223,6 +228,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     verdict.reason ??= err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    stopWorkload.abort();
+    markHealed();
+    // In-flight ops end within their deadline; nothing is recorded after the record closes.
+    await workloadDone;
+    await samplers?.stop();
     rec.event('run-end', { detail: { status: verdict.status } });
     // A verdict that cannot be written must not pass unseen: the run's error (or this one) is thrown.
     const verdictWritten = rec.writeJson('verdict.json', verdict);
