@@ -85,7 +85,10 @@ export interface SamplerOptions {
   /** ms on the run's clock. */
   now: () => number;
   write: (sample: Sample) => void;
-  /** Period of the raft sampler per node (default 250 ms; also each call's deadline ×4). */
+  /**
+   * Period of the raft sampler per node (default 250 ms). Each call may take four periods, with up
+   * to four in flight, so a node that does not answer still gives a sample (its error) every period.
+   */
   raftEveryMs?: number | undefined;
   /** Period of the guest sampler per node (default 500 ms). */
   guestEveryMs?: number | undefined;
@@ -177,7 +180,7 @@ export class Samplers {
     const raftEvery = this.#o.raftEveryMs ?? 250;
     const guestEvery = this.#o.guestEveryMs ?? 500;
     for (const node of this.#cluster.nodes) {
-      this.#loops.push(this.#every(raftEvery, 3, () => this.#sampleRaft(node.id, raftEvery * 4)));
+      this.#loops.push(this.#every(raftEvery, 4, () => this.#sampleRaft(node.id, raftEvery * 4)));
       this.#loops.push(
         node.state.container
           ? this.#streamGuests(node.id, guestEvery)
