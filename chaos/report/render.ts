@@ -219,7 +219,7 @@ function evidenceHtml(e: unknown): string {
 function verdictPanel(m: ReportModel): string {
   const head = `<p>Run <b>${escapeHtml(m.status)}</b>${m.reason ? `: ${escapeHtml(m.reason)}` : ''}</p>`;
   if (isMissing(m.checkers))
-    return `<section class="panel" data-panel="verdict" data-state="missing" data-verdict="${escapeHtml(m.status)}" data-checkers="0"><h2>Verdict</h2>${head}<div class="missing">${escapeHtml(m.checkers.missing)}</div></section>`;
+    return `<section class="panel" data-panel="verdict" data-state="missing" data-verdict="${escapeHtml(m.status)}" data-checkers="0"><h2>Verdict</h2>${head}<div class="missing">Not recorded: ${escapeHtml(m.checkers.missing)}</div></section>`;
   const rows = m.checkers
     .map(
       (c) =>

@@ -66,37 +66,40 @@ export async function checkReport(
       .then(() => true)
       .catch(() => false);
     if (!drawn) problems.push('the page script never finished drawing (body[data-drawn] not set)');
-    const panels: PanelSeen[] = await page.$$eval('section[data-panel]', (els) =>
+    const attrs = await page.$$eval('section[data-panel]', (els) =>
       els.map((el) => ({
         name: el.getAttribute('data-panel') ?? '',
         state: el.getAttribute('data-state') ?? '',
         points: Number(el.getAttribute('data-points') ?? 'NaN'),
-        text: (el.textContent ?? '').slice(0, 300),
+        verdict: el.getAttribute('data-verdict') ?? undefined,
+        checkers: Number(el.getAttribute('data-checkers') ?? '0'),
       })),
     );
+    // What a person sees (innerText: collapsed details are left out).
+    const texts = await page.locator('section[data-panel]').allInnerTexts();
+    const panels: PanelSeen[] = attrs.map((a, i) => ({
+      name: a.name,
+      state: a.state,
+      points: a.points,
+      text: (texts[i] ?? '').replace(/\s+/g, ' ').trim(),
+    }));
     for (const p of panels) {
       if (p.name === 'verdict') continue;
-      if (p.state === 'missing')
-        problems.push(`panel ${p.name}: no data (${p.text.replace(/\s+/g, ' ').trim()})`);
+      if (p.state === 'missing') problems.push(`panel ${p.name}: no data (${p.text})`);
       else if (!(p.points > 0))
         problems.push(`panel ${p.name}: ${Number.isNaN(p.points) ? 'not drawn' : `${p.points} data points`}`);
     }
-    const v = panels.find((p) => p.name === 'verdict');
-    const verdict = await page
-      .getAttribute('section[data-panel="verdict"]', 'data-verdict')
-      .catch(() => null);
-    const checkers = Number(
-      (await page.getAttribute('section[data-panel="verdict"]', 'data-checkers').catch(() => null)) ?? 0,
-    );
+    const v = attrs.find((p) => p.name === 'verdict');
+    const verdict = v?.verdict;
     if (!v) problems.push('no verdict panel');
-    else if (v.state !== 'ok' || !(checkers > 0))
-      problems.push(`verdict missing: ${v.text.replace(/\s+/g, ' ').trim()}`);
-    else if (!(await page.isVisible('section[data-panel="verdict"] table')))
+    else if (v.state !== 'ok' || !(v.checkers > 0))
+      problems.push(`verdict missing: ${panels.find((p) => p.name === 'verdict')?.text}`);
+    else if (!(await page.locator('section[data-panel="verdict"] table').isVisible()))
       problems.push('the verdict table is not visible');
     for (const e of consoleErrors) problems.push(`console error: ${e}`);
     for (const r of requests) problems.push(`fetched from outside the file: ${r}`);
     if (options.screenshot) await page.screenshot({ path: options.screenshot, fullPage: true });
-    return { problems, panels, verdict: verdict ?? undefined, consoleErrors };
+    return { problems, panels, verdict, consoleErrors };
   } finally {
     await page.close();
   }
