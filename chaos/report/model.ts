@@ -705,9 +705,13 @@ function linearizability(
       // The stuck op and everything concurrent with it, widened by the ops those overlap.
       const st = stuck;
       const end = (o: Operation) => (Number.isFinite(o.ret) ? o.ret : Math.max(o.call, st.call));
-      const concurrent = keyOps.filter((o) => o.call <= end(st) && end(o) >= st.call);
-      lo = Math.min(...concurrent.map((o) => o.call));
-      hi = Math.max(...concurrent.map(end));
+      // Ops of unknown outcome are open to the end and would stretch the window back to their
+      // invoke: only completed ones widen it (the others are drawn from the window's start).
+      const concurrent = keyOps.filter(
+        (o) => o.call <= end(st) && end(o) >= st.call && Number.isFinite(o.ret),
+      );
+      lo = Math.min(st.call, ...concurrent.map((o) => o.call));
+      hi = Math.max(end(st), ...concurrent.map(end));
       source = `key '${key}': the ops concurrent with op ${stuck.id}, the one no order can place`;
     } else {
       lo = Math.min(...keyOps.map((o) => o.call));
@@ -724,7 +728,8 @@ function linearizability(
     source += ` (the ${MAX_BARS} nearest)`;
   }
   if (chosen.length === 0) return { missing: `no ops of ${source}` };
-  const start = Math.min(...chosen.map((o) => o.call));
+  const finite = chosen.filter((o) => Number.isFinite(o.ret));
+  const start = Math.min(...(finite.length > 0 ? finite : chosen).map((o) => o.call));
   const end = Math.max(...chosen.map((o) => (Number.isFinite(o.ret) ? o.ret : o.call)));
   const bars = chosen
     .sort((a, b) => a.call - b.call)
@@ -733,7 +738,7 @@ function linearizability(
         id: o.id,
         process: o.process,
         label: describeOperation(o),
-        call: s(o.call),
+        call: s(Math.max(o.call, start)),
         ret: Number.isFinite(o.ret) ? s(o.ret) : null,
         state: stuck?.id === o.id ? 'stuck' : prefix.has(o.id) ? 'linearized' : 'other',
       }),

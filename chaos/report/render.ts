@@ -119,7 +119,7 @@ const CLIENT = `
     const data = [x];
     for (const b of bars) {
       series.push({ label: b.label, stroke: KIND[b.kind] || '#555', width: opts.barWidth || 12, spanGaps: false,
-        points: { show: false } });
+        dash: b.open ? [8, 5] : undefined, points: { show: false } });
       data.push(x.map((t) => (t >= b.start && t <= b.end ? row(b.lane) : null)));
     }
     const groups = new Map();
@@ -169,7 +169,7 @@ const CLIENT = `
     const rows = p.processes;
     const lanes = rows.map((r) => 'client ' + r);
     const items = p.ops.map((o) => ({ lane: 'client ' + o.process, start: o.call, end: o.ret == null ? p.window.end : o.ret,
-      label: o.label, kind: o.state }));
+      label: o.label, kind: o.state, open: o.ret == null }));
     const pad = Math.max(0.01, (p.window.end - p.window.start) * 0.05);
     laneChart(name, { lanes, items }, { barWidth: 9, range: [p.window.start - pad, p.window.end + pad] });
   }
@@ -216,14 +216,20 @@ function evidenceHtml(e: unknown): string {
   return `<details><summary>evidence</summary><pre>${escapeHtml(short)}</pre></details>`;
 }
 
+/** Long text (a failed check's longest order lists every op) cut short, the whole of it one click away. */
+function clipped(text: string, max = 400): string {
+  if (text.length <= max) return escapeHtml(text);
+  return `${escapeHtml(text.slice(0, max))}…<details><summary>all ${text.length} characters</summary><pre>${escapeHtml(text)}</pre></details>`;
+}
+
 function verdictPanel(m: ReportModel): string {
-  const head = `<p>Run <b>${escapeHtml(m.status)}</b>${m.reason ? `: ${escapeHtml(m.reason)}` : ''}</p>`;
+  const head = `<p>Run <b>${escapeHtml(m.status)}</b>${m.reason ? `: ${clipped(m.reason, 200)}` : ''}</p>`;
   if (isMissing(m.checkers))
     return `<section class="panel" data-panel="verdict" data-state="missing" data-verdict="${escapeHtml(m.status)}" data-checkers="0"><h2>Verdict</h2>${head}<div class="missing">Not recorded: ${escapeHtml(m.checkers.missing)}</div></section>`;
   const rows = m.checkers
     .map(
       (c) =>
-        `<tr data-checker="${escapeHtml(c.name)}" data-valid="${String(c.valid)}"><td>${escapeHtml(c.name)}</td><td><span class="pill v-${String(c.valid)}">${validText(c.valid)}</span></td><td>${escapeHtml(c.explanation)}${evidenceHtml(c.evidence)}</td></tr>`,
+        `<tr data-checker="${escapeHtml(c.name)}" data-valid="${String(c.valid)}"><td>${escapeHtml(c.name)}</td><td><span class="pill v-${String(c.valid)}">${validText(c.valid)}</span></td><td>${clipped(c.explanation)}${evidenceHtml(c.evidence)}</td></tr>`,
     )
     .join('');
   return `<section class="panel" data-panel="verdict" data-state="ok" data-verdict="${escapeHtml(m.status)}" data-checkers="${m.checkers.length}"><h2>Verdict</h2>${head}<table><tr><th>checker</th><th>verdict</th><th>explanation and evidence</th></tr>${rows}</table></section>`;
@@ -265,7 +271,7 @@ export function renderReport(m: ReportModel, lib: ChartLibrary): string {
             : `${LEGEND([
                 ['#d64545', 'the op no order can place'],
                 ['#1f9d55', 'in the longest valid order'],
-                ['#8a94a6', 'other ops (to the window end: outcome unknown)'],
+                ['#8a94a6', 'other ops; dashed: outcome unknown, open to the window end'],
               ])}<details><summary>${m.linearizability.ops.length} ops</summary><table><tr><th>op</th><th>state</th></tr>${m.linearizability.ops
                 .map((o) => `<tr><td>${escapeHtml(o.label)}</td><td>${o.state}</td></tr>`)
                 .join('')}</table></details>`,
