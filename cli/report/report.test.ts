@@ -73,12 +73,14 @@ async function writeVariant(name: string, change: (m: ReportModel) => void): Pro
 
 describe('lab report', () => {
   let browser: Browser;
+  let made: { code: number; stdout: string; stderr: string };
 
   beforeAll(async () => {
     await rm(OUT, { recursive: true, force: true });
     await mkdir(OUT, { recursive: true });
     await cp(FIXTURE, PASSED, { recursive: true });
     await makeBrokenRun();
+    made = await lab('report', PASSED, FAILED);
     browser = await launchChromium();
   });
 
@@ -87,7 +89,7 @@ describe('lab report', () => {
   });
 
   it('writes report.html for each run named and the index of the runs beside them', async () => {
-    const r = await lab('report', PASSED, FAILED);
+    const r = made;
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect(r.stdout).toContain(`${join(PASSED, 'report.html')}  (pass)`);
     expect(r.stdout).toContain(`${join(FAILED, 'report.html')}  (fail)`);
