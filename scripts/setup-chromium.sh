@@ -4,6 +4,9 @@
 # Idempotent and silent when a chromium is already on PATH; a clear error when it cannot install.
 set -euo pipefail
 
+if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then
+  exit 0
+fi
 for name in chromium chromium-browser; do
   if command -v "$name" >/dev/null 2>&1; then
     exit 0
