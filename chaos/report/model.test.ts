@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable, type HistoryEntry } from '../../scenarios/checkers/index.ts';
+import type { RunEvent } from '../record/index.ts';
 import {
   buildReportModel,
   histogramQuantile,
@@ -193,6 +194,61 @@ describe('buildReportModel on other inputs', async () => {
       ['n1', 1, 2, 'leader'],
       ['n2', 2, m.duration, 'leader'],
     ]);
+  });
+
+  it('draws node faults until the node starts again, and a rolling mode change with its steps', () => {
+    const ev = (seq: number, t: number, kind: RunEvent['kind'], op?: object, detail?: object): RunEvent =>
+      ({
+        seq,
+        t,
+        wall: new Date(Date.parse('2026-11-30T05:21:07.285Z') + t).toISOString(),
+        kind,
+        op,
+        detail,
+      }) as RunEvent;
+    const events: RunEvent[] = [
+      ev(0, 0, 'run-start', undefined, { incident: 'x', seed: 1 }),
+      ev(1, 1000, 'fault', { do: 'kill', node: 'n2' }, { node: 'n2' }),
+      ev(2, 1500, 'fault', { do: 'pause', node: 'n3' }, { node: 'n3' }),
+      ev(3, 2000, 'heal', { do: 'resume', node: 'n3' }, { node: 'n3', healthy: true }),
+      ev(4, 3000, 'restart', { do: 'start', node: 'n2' }, { node: 'n2', healthy: true }),
+      ev(5, 5000, 'restart', { do: 'mode-change', mode: 'iroh' }, { node: 'n3', mode: 'iroh', from: 'dual' }),
+      ev(6, 6000, 'restart', { do: 'mode-change', mode: 'iroh' }, { node: 'n1', mode: 'iroh', from: 'dual' }),
+      ev(
+        7,
+        6000,
+        'mode-change',
+        { do: 'mode-change', mode: 'iroh' },
+        {
+          nodes: ['n3', 'n1'],
+          mode: 'iroh',
+          steps: [
+            { node: 'n3', from: 'dual', ms: 1500 },
+            { node: 'n1', from: 'dual', ms: 1000 },
+          ],
+        },
+      ),
+      ev(8, 7000, 'run-end', undefined, { status: 'pass' }),
+    ];
+    const m = buildReportModel({ ...real, events });
+    expect(m.faultWindows).toEqual([
+      { start: 1, end: 3, label: 'kill n2' },
+      { start: 1.5, end: 2, label: 'pause n3' },
+    ]);
+    const tl = ok(m.timeline);
+    const rows = (kind: string) =>
+      tl.items.filter((i) => i.kind === kind).map((i) => [i.lane, i.start, i.end, i.label]);
+    expect(rows('node-fault')).toEqual([
+      ['n2', 1, 3, 'kill n2'],
+      ['n3', 1.5, 2, 'pause n3'],
+    ]);
+    expect(rows('restart')).toEqual([['n2', 3, undefined, 'start n2']]);
+    expect(rows('rollout')).toEqual([
+      ['rollout', 5, undefined, 'n3 restarted in iroh mode'],
+      ['rollout', 6, undefined, 'n1 restarted in iroh mode'],
+      ['rollout', 3.5, 6, 'mode → iroh'],
+    ]);
+    expect(tl.lanes.slice(0, 2)).toEqual(['run', 'rollout']);
   });
 
   it('says a panel is not recorded rather than leaving it empty', () => {
