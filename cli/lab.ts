@@ -4,6 +4,7 @@
  * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
  * lab chaos partition|latency|loss|heal|kill|pause|resume|restart|mode|self-check|run ... · lab replay RUN
  * lab call NODE Service/Method [JSON] [--transport grpc|iroh] [--deadline 2s] · lab call --list
+ * lab report [RUN...] [--json]   (runs/<id>/report.html and runs/index.html)
  * lab load [NODE] --rate 100 --duration 10s [--transport both] [--mix ...] [--slo 'p99<50ms,errors<1%'] [--json]
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
@@ -15,6 +16,7 @@ import { callCommand } from './call/index.ts';
 import { registerChaosCommands } from './chaos/index.ts';
 import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
 import { loadCommand } from './load/index.ts';
+import { reportCommand } from './report/index.ts';
 
 const io: Io = {
   out: (t) => process.stdout.write(t),
@@ -85,6 +87,13 @@ async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', "the mix's draws (default 1)")
     .option('--json', 'machine-readable output')
     .action((node, opts) => run(() => loadCommand(node, opts, io))());
+  program
+    .command('report [runs...]')
+    .description(
+      "a run's HTML report made again (runs/<id>/report.html), and runs/index.html; every run when none is named",
+    )
+    .option('--json', 'machine-readable output')
+    .action((runs, opts) => run(() => reportCommand(runs, opts, io))());
   registerChaosCommands(program, io, run);
   try {
     await program.parseAsync(argv);

@@ -22,6 +22,7 @@ import {
   selfCheck,
 } from '../nemesis/index.ts';
 import { RunRecorder, type SamplerCounts, Samplers } from '../record/index.ts';
+import { reportRun } from '../report/index.ts';
 import {
   type Incident,
   incidentToYaml,
@@ -239,6 +240,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     await rec.close();
     if (owned) await cluster?.stop();
     await verdictWritten;
+    await reportRun(dir, progress);
   }
   return { id, dir, seed, verdict, schedule };
 }
