@@ -17,6 +17,8 @@ export interface HistoryEntry {
   value?: string | undefined;
   /** cas: the value expected. */
   expected?: string | undefined;
+  /** A cas that failed on another value: the register's value the node reported (a read). */
+  current?: string | undefined;
   node: string;
   transport: 'grpc' | 'iroh';
   /** ms since the run started (monotonic clock). */

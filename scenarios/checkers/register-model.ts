@@ -1,0 +1,113 @@
+/**
+ * The register/CAS model: one string register per key (unset reads as ''). A read returns the
+ * value; a write sets it; a cas sets it when it holds the expected value, and a cas refused because
+ * the register held another value reports that value (`current`), which is checked as a read.
+ */
+import type { HistoryEntry } from './history.ts';
+import { type Model, type Operation, partitionByKey, span } from './model.ts';
+
+/** Registers start empty; the node reads an unset key as ''. */
+export const INITIAL_VALUE = '';
+
+export type RegisterInput =
+  | { f: 'read' }
+  | { f: 'write'; value: string }
+  | { f: 'cas'; expected: string; value: string };
+
+export type RegisterOutput =
+  | { f: 'read'; value: string }
+  | { f: 'write' }
+  | { f: 'cas'; swapped: true }
+  | { f: 'cas'; swapped: false; current: string };
+
+export type RegisterOp = Operation<RegisterInput, RegisterOutput>;
+
+export const registerModel: Model<string, RegisterInput, RegisterOutput> = {
+  name: 'register',
+  init: () => INITIAL_VALUE,
+  step(state, input, output) {
+    switch (input.f) {
+      case 'read':
+        if (output === undefined) return state;
+        return output.f === 'read' && output.value === state ? state : undefined;
+      case 'write':
+        return input.value;
+      case 'cas':
+        if (output === undefined) return state === input.expected ? input.value : state;
+        if (output.f !== 'cas') return undefined;
+        if (output.swapped) return state === input.expected ? input.value : undefined;
+        return state !== input.expected && state === output.current ? state : undefined;
+    }
+  },
+  partition: partitionByKey,
+  describeOperation: describeRegisterOp,
+  describeState: (s) => `'${s}'`,
+};
+
+export function describeRegisterOp(op: RegisterOp): string {
+  const head = `op ${op.id} p${op.process}`;
+  const s = span(op);
+  const i = op.input;
+  const o = op.output;
+  switch (i.f) {
+    case 'read':
+      return `${head} read ${op.key} → '${o?.f === 'read' ? o.value : '?'}' ${s}`;
+    case 'write':
+      return `${head} write ${op.key} := '${i.value}'${o ? '' : ' (unknown)'} ${s}`;
+    case 'cas': {
+      const result =
+        o === undefined ? ' (unknown)' : o.f === 'cas' && !o.swapped ? ` refused, held '${o.current}'` : '';
+      return `${head} cas ${op.key} '${i.expected}' → '${i.value}'${result} ${s}`;
+    }
+  }
+}
+
+/**
+ * Pairs invokes with completions into register ops. Dropped: failed ops (they did not happen) except
+ * a cas refused with the register's current value (kept as a read), and reads whose outcome is
+ * unknown (they change nothing). An op invoked and never completed (the run ended) is open.
+ */
+export function registerOperations(history: readonly HistoryEntry[]): RegisterOp[] {
+  const open = new Map<number, HistoryEntry>();
+  const ops: RegisterOp[] = [];
+  for (const e of history) {
+    if (e.type === 'invoke') {
+      if (open.has(e.id)) throw new Error(`history: op ${e.id} invoked twice`);
+      open.set(e.id, e);
+      continue;
+    }
+    const inv = open.get(e.id);
+    if (!inv) throw new Error(`history: op ${e.id} completes (${e.type}) without an invoke`);
+    open.delete(e.id);
+    if (e.type === 'fail') {
+      if (inv.f === 'cas' && e.current !== undefined) {
+        ops.push(toOp(inv, e.time, { f: 'cas', swapped: false, current: e.current }));
+      }
+      continue;
+    }
+    if (e.type === 'info') {
+      if (inv.f !== 'read') ops.push(toOp(inv, Number.POSITIVE_INFINITY, undefined));
+      continue;
+    }
+    const output: RegisterOutput =
+      inv.f === 'read'
+        ? { f: 'read', value: e.value ?? INITIAL_VALUE }
+        : inv.f === 'write'
+          ? { f: 'write' }
+          : { f: 'cas', swapped: true };
+    ops.push(toOp(inv, e.time, output));
+  }
+  for (const inv of open.values())
+    if (inv.f !== 'read') ops.push(toOp(inv, Number.POSITIVE_INFINITY, undefined));
+  return ops;
+}
+
+function toOp(inv: HistoryEntry, ret: number, output: RegisterOutput | undefined): RegisterOp {
+  const input: RegisterInput =
+    inv.f === 'read'
+      ? { f: 'read' }
+      : inv.f === 'write'
+        ? { f: 'write', value: inv.value ?? INITIAL_VALUE }
+        : { f: 'cas', expected: inv.expected ?? INITIAL_VALUE, value: inv.value ?? INITIAL_VALUE };
+  return { id: inv.id, process: inv.process, key: inv.key, input, output, call: inv.time, ret };
+}
