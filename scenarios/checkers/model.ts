@@ -34,6 +34,11 @@ export interface Model<S, I, O> {
   step(state: S, input: I, output: O | undefined): S | undefined;
   /** Splits the ops into independent histories (P-compositionality); default: by `key`. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  /**
+   * Drops open ops no verdict can depend on (sound for this model only: the pruned partition is
+   * linearizable iff the whole one is). Default: none dropped.
+   */
+  prune?(ops: readonly Operation<I, O>[]): Operation<I, O>[];
   equal?(a: S, b: S): boolean;
   /** A hash consistent with `equal` (default: none, states share a cache bucket per linearized set). */
   hash?(state: S): number;

@@ -40,9 +40,34 @@ export const registerModel: Model<string, RegisterInput, RegisterOutput> = {
     }
   },
   partition: partitionByKey,
+  prune: pruneUnseenWrites,
   describeOperation: describeRegisterOp,
   describeState: (s) => `'${s}'`,
 };
+
+/**
+ * Drops open writes and cas whose value no op ever mentions (no read returned it, no cas expected it
+ * or was refused with it). Placing such an op sets a value that no completed op can then observe, so
+ * until the next write only writes and open ops can follow it; leaving it (and the open cas in that
+ * gap) out keeps every such order valid. Repeated until nothing more goes (an open cas dropped no
+ * longer mentions its expected value).
+ */
+export function pruneUnseenWrites(ops: readonly RegisterOp[]): RegisterOp[] {
+  let kept = [...ops];
+  for (;;) {
+    const mentioned = new Set<string>();
+    for (const o of kept) {
+      if (o.input.f === 'cas') mentioned.add(o.input.expected);
+      if (o.output?.f === 'read') mentioned.add(o.output.value);
+      if (o.output?.f === 'cas' && !o.output.swapped) mentioned.add(o.output.current);
+    }
+    const next = kept.filter(
+      (o) => o.output !== undefined || o.input.f === 'read' || mentioned.has(o.input.value),
+    );
+    if (next.length === kept.length) return kept;
+    kept = next;
+  }
+}
 
 export function describeRegisterOp(op: RegisterOp): string {
   const head = `op ${op.id} p${op.process}`;

@@ -63,6 +63,8 @@ export interface PartitionVerdict {
   /** Ops in this partition, and how many of them have an unknown outcome. */
   ops: number;
   open: number;
+  /** Open ops the model showed no verdict can depend on, left out of the search. */
+  pruned: number;
   steps: number;
   counterexample?: Counterexample | undefined;
 }
@@ -102,11 +104,6 @@ function zobristWords(n: number): { a: Int32Array; b: Int32Array } {
     zobrist = { size, a, b };
   }
   return zobrist;
-}
-
-interface CacheEntry<S> {
-  snap: Uint32Array;
-  state: S;
 }
 
 /**
@@ -164,7 +161,13 @@ function searchPartition<S, I, O>(
   const equal = model.equal ?? ((x: S, y: S) => x === y);
   const stateHash =
     model.hash ?? ((s: S) => (typeof s === 'string' ? hashString(s) : typeof s === 'number' ? s | 0 : 0));
-  const cache = new Map<number, CacheEntry<S>[]>();
+  // The cache: key → first entry; entries chained, their snapshots packed in one growing arena.
+  const cache = new Map<number, number>();
+  let arena = new Uint32Array(1 << 12);
+  let arenaUsed = 0;
+  let entryOffset = new Int32Array(1 << 10);
+  let entryNext = new Int32Array(1 << 10);
+  const entryState: S[] = [];
   let h1 = 0;
   let h2 = 0;
   // First completed word not full, last completed word not empty.
@@ -194,21 +197,49 @@ function searchPartition<S, I, O>(
     }
   };
   const snapLength = () => 2 + Math.max(0, hi - lo + 1) + iw;
-  const sameSnap = (snap: Uint32Array) => {
-    if (snap.length !== snapLength() || snap[0] !== lo || snap[1] !== hi + 1) return false;
-    let j = 2;
-    for (let w = lo; w <= hi; w++) if (snap[j++] !== bits[w]) return false;
-    for (let w = cw; w < cw + iw; w++) if (snap[j++] !== bits[w]) return false;
+  /** Whether the snapshot at `off` is the current linearized set. */
+  const sameSnap = (off: number) => {
+    const len = snapLength();
+    if (arena[off] !== len || arena[off + 1] !== lo || arena[off + 2] !== hi + 1) return false;
+    let j = off + 3;
+    for (let w = lo; w <= hi; w++) if (arena[j++] !== bits[w]) return false;
+    for (let w = cw; w < cw + iw; w++) if (arena[j++] !== bits[w]) return false;
     return true;
   };
-  const takeSnap = () => {
-    const snap = new Uint32Array(snapLength());
-    snap[0] = lo;
-    snap[1] = hi + 1;
-    let j = 2;
-    for (let w = lo; w <= hi; w++) snap[j++] = bits[w] as number;
-    for (let w = cw; w < cw + iw; w++) snap[j++] = bits[w] as number;
-    return snap;
+  /** Records the current linearized set with `after` under `key`. */
+  const remember = (key: number, after: S) => {
+    const len = snapLength();
+    if (arenaUsed + len + 1 > arena.length) {
+      const bigger = new Uint32Array(Math.max(arena.length * 2, arenaUsed + len + 1));
+      bigger.set(arena);
+      arena = bigger;
+    }
+    const e = entryState.length;
+    if (e === entryOffset.length) {
+      const offsets = new Int32Array(e * 2);
+      offsets.set(entryOffset);
+      entryOffset = offsets;
+      const chain = new Int32Array(e * 2);
+      chain.set(entryNext);
+      entryNext = chain;
+    }
+    const off = arenaUsed;
+    arena[off] = len;
+    arena[off + 1] = lo;
+    arena[off + 2] = hi + 1;
+    let j = off + 3;
+    for (let w = lo; w <= hi; w++) arena[j++] = bits[w] as number;
+    for (let w = cw; w < cw + iw; w++) arena[j++] = bits[w] as number;
+    arenaUsed = j;
+    entryOffset[e] = off;
+    entryNext[e] = cache.get(key) ?? -1;
+    entryState.push(after);
+    cache.set(key, e);
+  };
+  const seen = (key: number, after: S) => {
+    for (let e = cache.get(key) ?? -1; e !== -1; e = entryNext[e] as number)
+      if (equal(entryState[e] as S, after) && sameSnap(entryOffset[e] as number)) return true;
+    return false;
   };
 
   const stackOp = new Int32Array(n);
@@ -230,23 +261,10 @@ function searchPartition<S, I, O>(
         const savedLo = lo;
         const savedHi = hi;
         setBit(entry);
-        const key = ((h1 ^ stateHash(after)) >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff);
-        let bucket = cache.get(key);
-        let seen = false;
-        if (bucket) {
-          for (const c of bucket) {
-            if (equal(c.state, after) && sameSnap(c.snap)) {
-              seen = true;
-              break;
-            }
-          }
-        }
-        if (!seen) {
-          if (!bucket) {
-            bucket = [];
-            cache.set(key, bucket);
-          }
-          bucket.push({ snap: takeSnap(), state: after });
+        // A small-integer key (fast in a Map); the chain check tells colliding sets apart.
+        const key = (h1 ^ stateHash(after) ^ (h2 << 7)) & 0x3fffffff;
+        if (!seen(key, after)) {
+          remember(key, after);
           stackOp[depth] = entry;
           stackState[depth] = state;
           depth++;
@@ -393,12 +411,20 @@ export function checkOperations<S, I, O>(
   let valid: Validity = true;
   for (const part of parts) {
     const key = part[0]?.key ?? '';
-    const r = searchPartition(model, part, maxSteps, false);
+    const checked = model.prune ? model.prune(part) : part;
+    const r = searchPartition(model, checked, maxSteps, false);
     const open = part.filter((o) => o.ret === INF || o.output === undefined).length;
-    const verdict: PartitionVerdict = { key, valid: r.valid, ops: part.length, open, steps: r.steps };
+    const verdict: PartitionVerdict = {
+      key,
+      valid: r.valid,
+      ops: part.length,
+      open,
+      pruned: part.length - checked.length,
+      steps: r.steps,
+    };
     if (r.valid === false && counterexamples > 0) {
       counterexamples--;
-      verdict.counterexample = counterexample(model, key, part, maxSteps);
+      verdict.counterexample = counterexample(model, key, checked, maxSteps);
     }
     partitions.push(verdict);
     valid = worst(valid, r.valid);

@@ -1,0 +1,252 @@
+/**
+ * bench/checker: the lab's linearizability checker beside Porcupine (v1.3.1, built by `make setup`
+ * into .tools/bin/porcupine-check) on the same register histories, in one run:
+ *
+ * - agreement: seeded histories from a simulated register (concurrent clients, ops of unknown
+ *   outcome that take effect late or never), half of them mutated into (mostly) invalid ones; every
+ *   verdict compared, and any disagreement's history printed;
+ * - speed: valid histories of 1k, 10k and 100k ops, each checker's own check time (parsing excluded),
+ *   and their ratio.
+ *
+ * Ends with one line `BENCH_JSON {...}`: the figures and each goal as {name, goal, value, met}.
+ *
+ *   node bench/checker/main.ts [--quick] [--histories N] [--seed N]
+ *   PORCUPINE_CHECK=/path/to/porcupine-check overrides the binary.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Table from 'cli-table3';
+import { seededRandom } from '../../node/lib/index.ts';
+import {
+  checkOperations,
+  mutateRegister,
+  type RegisterOp,
+  registerModel,
+  simulateRegister,
+  type Validity,
+} from '../../scenarios/checkers/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const argValue = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`bench/checker: ${name} takes a whole number, not '${args[i + 1] ?? ''}'`);
+    process.exit(2);
+  }
+  return v;
+};
+const HISTORIES = argValue('--histories', 1000);
+const SEED = argValue('--seed', 1);
+const SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const REPEATS = quick ? 1 : 3;
+/** Porcupine's limit per history: one it cannot decide in this time is unknown (and so is ours past its step budget). */
+const PORCUPINE_TIMEOUT_S = 20;
+
+const porcupine = process.env.PORCUPINE_CHECK ?? join(root, '.tools', 'bin', 'porcupine-check');
+if (!existsSync(porcupine)) {
+  console.error(
+    `bench/checker: ${porcupine} is missing; \`make setup\` builds it (scripts/setup-porcupine.sh)`,
+  );
+  process.exit(1);
+}
+
+interface PorcupineLine {
+  index: number;
+  valid: 'true' | 'false' | 'unknown';
+  ms: number;
+  ops: number;
+}
+
+/** The ops as porcupine-check reads them (an open op's ret is null). */
+function wire(ops: readonly RegisterOp[]) {
+  return {
+    ops: ops.map((o) => ({
+      process: o.process,
+      key: o.key,
+      input: o.input,
+      output: o.output ?? null,
+      call: o.call,
+      ret: o.ret === Number.POSITIVE_INFINITY ? null : o.ret,
+    })),
+  };
+}
+
+function runPorcupine(histories: readonly RegisterOp[][], env: NodeJS.ProcessEnv = {}): PorcupineLine[] {
+  const r = spawnSync(porcupine, ['-timeout', `${PORCUPINE_TIMEOUT_S}s`], {
+    input: JSON.stringify({ histories: histories.map(wire) }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, ...env },
+  });
+  if (r.status !== 0) throw new Error(`porcupine-check exited ${r.status}: ${r.stderr || r.error?.message}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as PorcupineLine);
+}
+
+function runLab(ops: readonly RegisterOp[]): { valid: Validity; ms: number } {
+  const start = performance.now();
+  const result = checkOperations(registerModel, ops, { counterexample: false });
+  return { valid: result.valid, ms: performance.now() - start };
+}
+
+const asText = (v: Validity) => String(v) as 'true' | 'false' | 'unknown';
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+};
+
+// --- agreement -------------------------------------------------------------------------------------
+const shapes = seededRandom(SEED, 'bench-checker', 'shapes');
+const histories: { ops: RegisterOp[]; change?: string }[] = [];
+for (let i = 0; i < HISTORIES; i++) {
+  const ops = simulateRegister({
+    seed: SEED * 1_000_003 + i,
+    ops: 20 + Math.floor(shapes() * 280),
+    keys: 1 + Math.floor(shapes() * 3),
+    processes: 2 + Math.floor(shapes() * 6),
+    infoRate: shapes() * 0.05,
+  });
+  if (i % 2 === 1) {
+    const m = mutateRegister(ops, seededRandom(SEED, 'bench-checker', 'mutate', String(i)));
+    histories.push({ ops: m.ops, change: m.change });
+  } else histories.push({ ops });
+}
+process.stdout.write(`agreement: ${histories.length} histories (half mutated) … `);
+const theirs = runPorcupine(histories.map((h) => h.ops));
+let agreed = 0;
+let invalid = 0;
+let labUnknown = 0;
+let porcupineUnknown = 0;
+const disagreements: string[] = [];
+histories.forEach((h, i) => {
+  const ours = asText(runLab(h.ops).valid);
+  const ref = theirs[i]?.valid;
+  if (ours === 'false') invalid++;
+  if (ours === 'unknown') labUnknown++;
+  if (ref === 'unknown') porcupineUnknown++;
+  if (ours === ref) agreed++;
+  else if (ours !== 'unknown' && ref !== 'unknown')
+    disagreements.push(
+      `history ${i} (${h.change ?? 'valid as simulated'}): lab ${ours}, porcupine ${ref}\n${JSON.stringify(wire(h.ops))}`,
+    );
+  else
+    console.log(
+      `undecided: history ${i} (${h.change ?? 'valid as simulated'}): lab ${ours}, porcupine ${ref}`,
+    );
+});
+console.log(
+  `${agreed} agree (${invalid} found invalid), ${disagreements.length} disagree; undecided: lab ${labUnknown}, Porcupine ${porcupineUnknown} (in ${PORCUPINE_TIMEOUT_S} s)`,
+);
+for (const d of disagreements) console.log(`DISAGREEMENT ${d}`);
+
+// --- speed -----------------------------------------------------------------------------------------
+interface SizeRow {
+  ops: number;
+  keys: number;
+  processes: number;
+  open: number;
+  labMs: number;
+  porcupineMs: number;
+  porcupineOneCoreMs: number;
+  ratio: number;
+  labValid: string;
+  porcupineValid: string;
+}
+const rows: SizeRow[] = [];
+for (const size of SIZES) {
+  const shape = { ops: size, keys: 10, processes: 8, infoRate: 0.02 };
+  const ops = simulateRegister({ seed: SEED, ...shape });
+  const labRuns: { valid: Validity; ms: number }[] = [];
+  for (let r = 0; r < REPEATS; r++) labRuns.push(runLab(ops));
+  const batch = Array.from({ length: REPEATS }, () => ops);
+  const ref = runPorcupine(batch);
+  const refOne = runPorcupine(batch, { GOMAXPROCS: '1' });
+  const labMs = median(labRuns.map((r) => r.ms));
+  const porcupineMs = median(ref.map((r) => r.ms));
+  rows.push({
+    ops: size,
+    keys: shape.keys,
+    processes: shape.processes,
+    open: ops.filter((o) => o.ret === Number.POSITIVE_INFINITY).length,
+    labMs,
+    porcupineMs,
+    porcupineOneCoreMs: median(refOne.map((r) => r.ms)),
+    ratio: labMs / porcupineMs,
+    labValid: asText((labRuns[0] as { valid: Validity }).valid),
+    porcupineValid: ref[0]?.valid ?? '?',
+  });
+}
+
+const table = new Table({
+  head: [
+    'ops',
+    'keys × clients',
+    'open ops',
+    'lab (ms)',
+    'Porcupine (ms)',
+    'Porcupine 1 core (ms)',
+    'lab / Porcupine',
+    'verdicts',
+  ],
+});
+for (const r of rows)
+  table.push([
+    r.ops,
+    `${r.keys} × ${r.processes}`,
+    r.open,
+    r.labMs.toFixed(1),
+    r.porcupineMs.toFixed(1),
+    r.porcupineOneCoreMs.toFixed(1),
+    `${r.ratio.toFixed(2)}×`,
+    `${r.labValid} / ${r.porcupineValid}`,
+  ]);
+console.log(`check time, median of ${REPEATS} (each checker's own clock, parsing excluded):`);
+console.log(table.toString());
+
+const goals = [
+  {
+    name: 'agreement',
+    goal: '100 % of ≥ 1000 histories',
+    value: `${agreed}/${histories.length}`,
+    met: agreed === histories.length && histories.length >= 1000,
+  },
+  ...rows.map((r) => ({
+    name: `ratio-${r.ops}`,
+    goal: 'lab within 2× of Porcupine',
+    value: Number(r.ratio.toFixed(3)),
+    met: r.ratio <= 2 && r.labValid === r.porcupineValid,
+  })),
+];
+const big = rows.find((r) => r.ops === 100_000);
+if (big)
+  goals.push({
+    name: 'time-100k',
+    goal: '100k ops in under 10 s',
+    value: Math.round(big.labMs),
+    met: big.labMs < 10_000,
+  });
+for (const g of goals)
+  console.log(`${g.met ? 'met    ' : 'NOT MET'} ${g.name}: ${g.value} (goal: ${g.goal})`);
+console.log(
+  `BENCH_JSON ${JSON.stringify({
+    bench: 'checker',
+    seed: SEED,
+    agreement: {
+      histories: histories.length,
+      agreed,
+      invalid,
+      labUnknown,
+      disagreements: disagreements.length,
+    },
+    sizes: rows.map((r) => ({ ...r, labMs: Number(r.labMs.toFixed(2)) })),
+    goals,
+  })}`,
+);
