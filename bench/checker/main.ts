@@ -4,7 +4,9 @@
  *
  * - agreement: seeded histories from a simulated register (concurrent clients, ops of unknown
  *   outcome that take effect late or never), half of them mutated into (mostly) invalid ones; every
- *   verdict compared, and any disagreement's history printed;
+ *   verdict compared, and any disagreement's history printed. A history Porcupine cannot decide in
+ *   its time limit is given to it again without the open writes nobody observed (the register
+ *   model's pruning, sound by construction), and counted as agreed only if it then agrees;
  * - speed: valid histories of 1k, 10k and 100k ops, each checker's own check time (parsing excluded),
  *   and their ratio.
  *
@@ -22,6 +24,7 @@ import { seededRandom } from '../../node/lib/index.ts';
 import {
   checkOperations,
   mutateRegister,
+  partitionByKey,
   type RegisterOp,
   registerModel,
   simulateRegister,
@@ -122,28 +125,43 @@ for (let i = 0; i < HISTORIES; i++) {
 process.stdout.write(`agreement: ${histories.length} histories (half mutated) … `);
 const theirs = runPorcupine(histories.map((h) => h.ops));
 let agreed = 0;
+let agreedPruned = 0;
 let invalid = 0;
 let labUnknown = 0;
 let porcupineUnknown = 0;
 const disagreements: string[] = [];
-histories.forEach((h, i) => {
-  const ours = asText(runLab(h.ops).valid);
+const undecided: number[] = [];
+const verdicts = histories.map((h) => asText(runLab(h.ops).valid));
+const report = (i: number, ours: string, ref: string | undefined) =>
+  `history ${i} (${histories[i]?.change ?? 'valid as simulated'}): lab ${ours}, porcupine ${ref}`;
+verdicts.forEach((ours, i) => {
   const ref = theirs[i]?.valid;
   if (ours === 'false') invalid++;
   if (ours === 'unknown') labUnknown++;
   if (ref === 'unknown') porcupineUnknown++;
   if (ours === ref) agreed++;
   else if (ours !== 'unknown' && ref !== 'unknown')
-    disagreements.push(
-      `history ${i} (${h.change ?? 'valid as simulated'}): lab ${ours}, porcupine ${ref}\n${JSON.stringify(wire(h.ops))}`,
-    );
-  else
-    console.log(
-      `undecided: history ${i} (${h.change ?? 'valid as simulated'}): lab ${ours}, porcupine ${ref}`,
-    );
+    disagreements.push(`${report(i, ours, ref)}\n${JSON.stringify(wire(histories[i]?.ops ?? []))}`);
+  else undecided.push(i);
+});
+// A history Porcupine cannot decide in time is given to it again without the open writes nobody
+// observed (the register model's pruning, which keeps a history linearizable iff it was).
+const pruned = (ops: RegisterOp[]) =>
+  partitionByKey(ops).flatMap((part) => registerModel.prune?.(part) ?? part);
+const retried =
+  undecided.length > 0 ? runPorcupine(undecided.map((i) => pruned(histories[i]?.ops ?? []))) : [];
+undecided.forEach((i, j) => {
+  const ours = verdicts[i] as string;
+  const ref = retried[j]?.valid;
+  if (ours === ref) agreedPruned++;
+  else if (ours !== 'unknown' && ref !== 'unknown')
+    disagreements.push(`${report(i, ours, ref)} (pruned)\n${JSON.stringify(wire(histories[i]?.ops ?? []))}`);
+  console.log(
+    `undecided by one checker: ${report(i, ours, theirs[i]?.valid)}; Porcupine on the pruned history: ${ref}`,
+  );
 });
 console.log(
-  `${agreed} agree (${invalid} found invalid), ${disagreements.length} disagree; undecided: lab ${labUnknown}, Porcupine ${porcupineUnknown} (in ${PORCUPINE_TIMEOUT_S} s)`,
+  `${agreed} agree (${invalid} found invalid by the lab), ${agreedPruned} more once pruned for Porcupine, ${disagreements.length} disagree; undecided: lab ${labUnknown}, Porcupine ${porcupineUnknown} (in ${PORCUPINE_TIMEOUT_S} s)`,
 );
 for (const d of disagreements) console.log(`DISAGREEMENT ${d}`);
 
@@ -215,8 +233,8 @@ const goals = [
   {
     name: 'agreement',
     goal: '100 % of ≥ 1000 histories',
-    value: `${agreed}/${histories.length}`,
-    met: agreed === histories.length && histories.length >= 1000,
+    value: `${agreed + agreedPruned}/${histories.length}`,
+    met: agreed + agreedPruned === histories.length && histories.length >= 1000,
   },
   ...rows.map((r) => ({
     name: `ratio-${r.ops}`,
@@ -242,6 +260,7 @@ console.log(
     agreement: {
       histories: histories.length,
       agreed,
+      agreedPruned,
       invalid,
       labUnknown,
       disagreements: disagreements.length,

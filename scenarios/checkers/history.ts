@@ -26,3 +26,48 @@ export interface HistoryEntry {
   /** Why it failed or is unknown (status code and message). */
   error?: string | undefined;
 }
+
+/**
+ * Any workload's record (registers, sets, VMs): HistoryEntry's fields with the workload's own `f`.
+ * A value that is not a string (a set read's elements, a VM's status) is JSON in `value`.
+ */
+export interface OpRecord {
+  id: number;
+  process: number;
+  type: OpType;
+  f: string;
+  key: string;
+  value?: string | undefined;
+  error?: string | undefined;
+  time: number;
+}
+
+/** An op's invoke and its completion (undefined: still open when the history ended). */
+export interface OpPair<R extends OpRecord> {
+  invoke: R;
+  done: R | undefined;
+}
+
+/** Pairs each invoke with its completion, in completion order (open ops last), refusing a malformed history. */
+export function pairOps<R extends OpRecord>(history: readonly R[]): OpPair<R>[] {
+  const open = new Map<number, R>();
+  const pairs: OpPair<R>[] = [];
+  for (const e of history) {
+    if (e.type === 'invoke') {
+      if (open.has(e.id)) throw new Error(`history: op ${e.id} invoked twice`);
+      open.set(e.id, e);
+      continue;
+    }
+    const invoke = open.get(e.id);
+    if (!invoke) throw new Error(`history: op ${e.id} completes (${e.type}) without an invoke`);
+    open.delete(e.id);
+    pairs.push({ invoke, done: e });
+  }
+  for (const invoke of open.values()) pairs.push({ invoke, done: undefined });
+  return pairs;
+}
+
+/** The status code a recorded error starts with ("FAILED_PRECONDITION: ..."), if any. */
+export function errorCode(error: string | undefined): string | undefined {
+  return /^([A-Z_]+):/.exec(error ?? '')?.[1];
+}

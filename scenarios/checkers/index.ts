@@ -1,7 +1,14 @@
 /** Checkers: pure functions over recorded client histories. */
 
 export { type Mutation, mutateRegister, type RegisterSimOptions, simulateRegister } from './generate.ts';
-export type { HistoryEntry, OpType, RegisterFn } from './history.ts';
+export {
+  errorCode,
+  type HistoryEntry,
+  type OpRecord,
+  type OpType,
+  pairOps,
+  type RegisterFn,
+} from './history.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
@@ -22,3 +29,24 @@ export {
   type Validity,
   worst,
 } from './search.ts';
+export {
+  checkSet,
+  type SetCheck,
+  type SetInput,
+  type SetOp,
+  type SetOutput,
+  setModel,
+  setOperations,
+} from './set-model.ts';
+export {
+  type CheckerResult,
+  type ComposedVerdict,
+  composeVerdicts,
+  registerLinearizability,
+  runChecker,
+  searchEvidence,
+  setCompleteness,
+  setLinearizability,
+  vmLinearizability,
+} from './verdict.ts';
+export { type VmInput, type VmOp, type VmOutput, vmModel, vmOperations } from './vm-model.ts';

@@ -90,12 +90,14 @@ export function describeRegisterOp(op: RegisterOp): string {
 /**
  * Pairs invokes with completions into register ops. Dropped: failed ops (they did not happen) except
  * a cas refused with the register's current value (kept as a read), and reads whose outcome is
- * unknown (they change nothing). An op invoked and never completed (the run ended) is open.
+ * unknown (they change nothing). An op invoked and never completed (the run ended) is open. Records
+ * of other workloads (another `f`) are skipped.
  */
 export function registerOperations(history: readonly HistoryEntry[]): RegisterOp[] {
   const open = new Map<number, HistoryEntry>();
   const ops: RegisterOp[] = [];
   for (const e of history) {
+    if (e.f !== 'read' && e.f !== 'write' && e.f !== 'cas') continue;
     if (e.type === 'invoke') {
       if (open.has(e.id)) throw new Error(`history: op ${e.id} invoked twice`);
       open.set(e.id, e);
