@@ -31,6 +31,7 @@ export {
 } from './search.ts';
 export {
   checkSet,
+  makeSetModel,
   type SetCheck,
   type SetInput,
   type SetOp,

@@ -18,30 +18,64 @@ export type SetInput = { f: 'add'; element: string } | { f: 'read' };
 export type SetOutput = { f: 'add' } | { f: 'read'; elements: string[] };
 export type SetOp = Operation<SetInput, SetOutput>;
 
-/** A state is the sorted elements as JSON: canonical, so equal sets are equal strings. */
-export const setModel: Model<string, SetInput, SetOutput> = {
-  name: 'set',
-  init: () => '[]',
-  step(state, input, output) {
-    if (input.f === 'add') {
-      const elements = JSON.parse(state) as string[];
-      if (elements.includes(input.element)) return state;
-      return JSON.stringify([...elements, input.element].sort());
+/**
+ * A state is a bitmask over the elements, each interned once (in this model's table) on first sight:
+ * equal sets are equal bigints, and a step costs a few word operations.
+ */
+export function makeSetModel(): Model<bigint, SetInput, SetOutput> {
+  const index = new Map<string, bigint>();
+  const names: string[] = [];
+  const bit = (element: string) => {
+    let b = index.get(element);
+    if (b === undefined) {
+      b = 1n << BigInt(names.length);
+      index.set(element, b);
+      names.push(element);
     }
-    if (output === undefined) return state;
-    if (output.f !== 'read') return undefined;
-    return JSON.stringify([...new Set(output.elements)].sort()) === state ? state : undefined;
-  },
-  partition: partitionByKey,
-  describeOperation(op) {
-    const head = `op ${op.id} p${op.process}`;
-    if (op.input.f === 'add')
-      return `${head} add ${op.key} ${op.input.element}${op.output ? '' : ' (unknown)'} ${span(op)}`;
-    const els = op.output?.f === 'read' ? `{${op.output.elements.join(', ')}}` : '?';
-    return `${head} read ${op.key} → ${els} ${span(op)}`;
-  },
-  describeState: (s) => `{${(JSON.parse(s) as string[]).join(', ')}}`,
-};
+    return b;
+  };
+  const readMasks = new WeakMap<SetOutput, bigint>();
+  const maskOf = (output: SetOutput & { f: 'read' }) => {
+    let m = readMasks.get(output);
+    if (m === undefined) {
+      m = 0n;
+      for (const e of output.elements) m |= bit(e);
+      readMasks.set(output, m);
+    }
+    return m;
+  };
+  const addBits = new WeakMap<SetInput, bigint>();
+  return {
+    name: 'set',
+    init: () => 0n,
+    step(state, input, output) {
+      if (input.f === 'add') {
+        let b = addBits.get(input);
+        if (b === undefined) {
+          b = bit(input.element);
+          addBits.set(input, b);
+        }
+        return state | b;
+      }
+      if (output === undefined) return state;
+      if (output.f !== 'read') return undefined;
+      return maskOf(output) === state ? state : undefined;
+    },
+    partition: partitionByKey,
+    hash: (s) => Number(BigInt.asUintN(30, s ^ (s >> 30n) ^ (s >> 60n) ^ (s >> 90n))),
+    describeOperation(op) {
+      const head = `op ${op.id} p${op.process}`;
+      if (op.input.f === 'add')
+        return `${head} add ${op.key} ${op.input.element}${op.output ? '' : ' (unknown)'} ${span(op)}`;
+      const els = op.output?.f === 'read' ? `{${op.output.elements.join(', ')}}` : '?';
+      return `${head} read ${op.key} → ${els} ${span(op)}`;
+    },
+    describeState: (s) => `{${names.filter((_, i) => (s >> BigInt(i)) & 1n).join(', ')}}`,
+  };
+}
+
+/** The set model with a table of its own, for one check (`makeSetModel` for another). */
+export const setModel = makeSetModel();
 
 function readElements(record: OpRecord): string[] {
   let parsed: unknown;

@@ -6,7 +6,7 @@
 import type { HistoryEntry, OpRecord } from './history.ts';
 import { registerModel, registerOperations } from './register-model.ts';
 import { checkOperations, type SearchOptions, type SearchResult, type Validity, worst } from './search.ts';
-import { checkSet, setModel, setOperations } from './set-model.ts';
+import { checkSet, makeSetModel, setOperations } from './set-model.ts';
 import { vmModel, vmOperations } from './vm-model.ts';
 
 export interface CheckerResult {
@@ -95,7 +95,7 @@ export function setLinearizability(
   history: readonly OpRecord[],
   options: SearchOptions = {},
 ): Omit<CheckerResult, 'name'> {
-  return fromSearch(checkOperations(setModel, setOperations(history), options));
+  return fromSearch(checkOperations(makeSetModel(), setOperations(history), options));
 }
 
 /** Lost acknowledged adds and unexpected elements of the history's sets. */
