@@ -44,6 +44,7 @@ export {
   type ComposedVerdict,
   composeVerdicts,
   registerLinearizability,
+  renderVerdict,
   runChecker,
   searchEvidence,
   setCompleteness,

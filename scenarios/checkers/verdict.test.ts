@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from './history.ts';
-import { type CheckerResult, composeVerdicts, registerLinearizability, runChecker } from './verdict.ts';
+import {
+  type CheckerResult,
+  composeVerdicts,
+  registerLinearizability,
+  renderVerdict,
+  runChecker,
+} from './verdict.ts';
 
 const result = (name: string, valid: CheckerResult['valid']): CheckerResult => ({
   name,
@@ -57,5 +63,13 @@ describe("a run's verdict is the worst of its checkers' (false < unknown < true)
     };
     expect(evidence.failed[0]?.key).toBe('x');
     expect(evidence.failed[0]?.counterexample.breaking.id).toBe(2);
+    const text = renderVerdict(composeVerdicts([r, result('sets', true)]));
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      "verdict: FAIL — failed: register: key 'x' is not linearizable: op 2 p1 read x → 'b' [3, 4] cannot be placed; the window that cannot be ordered is op 1 p0 write x := 'a' [1, 2]; op 2 p1 read x → 'b' [3, 4]",
+      "  FAIL    linearizable-registers: register: key 'x' is not linearizable: op 2 p1 read x → 'b' [3, 4] cannot be placed; the window that cannot be ordered is op 1 p0 write x := 'a' [1, 2]; op 2 p1 read x → 'b' [3, 4]",
+      "      partition 'x': linearizable until op 2 p1 read x → 'b' [3, 4] completed (a prefix of 2 ops)",
+      '        ops that cannot be ordered (2):',
+    ]);
+    expect(text).toContain('  pass    sets: sets says true');
   });
 });

@@ -5,7 +5,15 @@
  */
 import type { HistoryEntry, OpRecord } from './history.ts';
 import { registerModel, registerOperations } from './register-model.ts';
-import { checkOperations, type SearchOptions, type SearchResult, type Validity, worst } from './search.ts';
+import {
+  type Counterexample,
+  checkOperations,
+  renderCounterexample,
+  type SearchOptions,
+  type SearchResult,
+  type Validity,
+  worst,
+} from './search.ts';
 import { checkSet, makeSetModel, setOperations } from './set-model.ts';
 import { vmModel, vmOperations } from './vm-model.ts';
 
@@ -111,4 +119,25 @@ export function vmLinearizability(
   options: SearchOptions = {},
 ): Omit<CheckerResult, 'name'> {
   return fromSearch(checkOperations(vmModel, vmOperations(history), options));
+}
+
+/**
+ * A verdict in readable form (what `lab verdict` prints): the run's verdict, then each checker's, with
+ * the counterexamples of failed linearizability checks.
+ */
+export function renderVerdict(verdict: ComposedVerdict): string {
+  const mark = (v: Validity) => (v === true ? 'pass   ' : v === false ? 'FAIL   ' : 'UNKNOWN');
+  const lines = [`verdict: ${mark(verdict.valid).trim()} — ${verdict.explanation}`];
+  for (const r of verdict.results) {
+    lines.push(`  ${mark(r.valid)} ${r.name}: ${r.explanation}`);
+    const failed = (r.evidence as { failed?: { counterexample?: Counterexample | null }[] } | null)?.failed;
+    for (const f of Array.isArray(failed) ? failed : [])
+      if (f.counterexample)
+        lines.push(
+          ...renderCounterexample(f.counterexample)
+            .split('\n')
+            .map((line) => `      ${line}`),
+        );
+  }
+  return lines.join('\n');
 }
