@@ -28,8 +28,9 @@ export interface HistoryEntry {
 }
 
 /**
- * Any workload's record (registers, sets, VMs): HistoryEntry's fields with the workload's own `f`.
- * A value that is not a string (a set read's elements, a VM's status) is JSON in `value`.
+ * Any workload's record (registers, sets, VMs): HistoryEntry's fields with the workload's own `f`
+ * (plain, e.g. `add`, or prefixed with its workload, e.g. `set-add`). A result that is not a string
+ * (a set read's elements, a VM's status) is in `elements` or `result`, or else JSON in `value`.
  */
 export interface OpRecord {
   id: number;
@@ -38,6 +39,10 @@ export interface OpRecord {
   f: string;
   key: string;
   value?: string | undefined;
+  /** A set read's elements. */
+  elements?: readonly string[] | undefined;
+  /** A structured reply (a VM's status, a list, where a create was placed). */
+  result?: unknown;
   error?: string | undefined;
   time: number;
 }

@@ -210,3 +210,18 @@ describe('set linearizability: every read is the set as of one point in its inte
     expect(() => setOperations(bad)).toThrow(/set read op 1 has no JSON array of elements/);
   });
 });
+
+describe('records named by workload (set-…) with the elements in their own field', () => {
+  it('are read like the plain ones, and plain reads beside them are left to the registers', () => {
+    const history: OpRecord[] = [
+      { id: 1, process: 0, type: 'invoke', f: 'set-add', key: 's', value: 'a', time: 1 },
+      { id: 1, process: 0, type: 'ok', f: 'set-add', key: 's', value: 'a', time: 2 },
+      { id: 9, process: 2, type: 'invoke', f: 'read', key: 'k0', time: 3 },
+      { id: 9, process: 2, type: 'ok', f: 'read', key: 'k0', value: 'not a set', time: 4 },
+      { id: 2, process: 1, type: 'invoke', f: 'set-read', key: 's', time: 5 },
+      { id: 2, process: 1, type: 'ok', f: 'set-read', key: 's', value: 'a', elements: [], time: 6 },
+    ];
+    expect(setOperations(history).map((o) => o.id)).toEqual([1, 2]);
+    expect(checkSet(history).keys[0]?.lost).toEqual(['a']);
+  });
+});

@@ -6,8 +6,8 @@
  * - `checkSet`, Jepsen's set checker: every acknowledged add is in the final read (no lost writes),
  *   nothing read was never added (no phantom elements). It sees only the final read and the adds.
  *
- * Records (`OpRecord`): `add` with the element in `value`; `read` whose ok carries the elements as a
- * JSON array of strings in `value`. A failed add did not happen; an add with unknown outcome may
+ * Records (`OpRecord`): `add` (or `set-add`) with the element in `value`; `read` (or `set-read`) whose
+ * ok carries the elements in `elements`, or as a JSON array of strings in `value`. A failed add did not happen; an add with unknown outcome may
  * have happened any time after its invoke, or never.
  */
 import { type OpRecord, pairOps } from './history.ts';
@@ -78,6 +78,11 @@ export function makeSetModel(): Model<bigint, SetInput, SetOutput> {
 export const setModel = makeSetModel();
 
 function readElements(record: OpRecord): string[] {
+  if (record.elements !== undefined) {
+    if (!Array.isArray(record.elements) || !record.elements.every((x) => typeof x === 'string'))
+      throw new Error(`history: set read op ${record.id}: elements must be an array of strings`);
+    return [...record.elements];
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(record.value ?? '');
@@ -91,15 +96,22 @@ function readElements(record: OpRecord): string[] {
   return parsed;
 }
 
-/** The set ops of a history: failed ops and reads of unknown outcome dropped. */
+const SET_FNS = new Set(['add', 'read', 'set-add', 'set-read']);
+
+/**
+ * The set ops of a history (f add/read, or set-add/set-read): failed ops and reads of unknown outcome
+ * dropped. When any record is named set-…, only those are set ops (a plain `read` is then a register's).
+ */
 export function setOperations(history: readonly OpRecord[]): SetOp[] {
   const ops: SetOp[] = [];
-  for (const { invoke, done } of pairOps(history)) {
-    if (invoke.f !== 'add' && invoke.f !== 'read') continue;
+  const prefixed = history.some((r) => r.f.startsWith('set-'));
+  const mine = history.filter((r) => SET_FNS.has(r.f) && r.f.startsWith('set-') === prefixed);
+  for (const { invoke, done } of pairOps(mine)) {
+    const f = invoke.f.replace(/^set-/, '');
     if (done?.type === 'fail') continue;
     const known = done?.type === 'ok';
-    if (invoke.f === 'read' && !known) continue;
-    const input: SetInput = invoke.f === 'add' ? { f: 'add', element: invoke.value ?? '' } : { f: 'read' };
+    if (f === 'read' && !known) continue;
+    const input: SetInput = f === 'add' ? { f: 'add', element: invoke.value ?? '' } : { f: 'read' };
     const output: SetOutput | undefined = !known
       ? undefined
       : input.f === 'add'

@@ -290,3 +290,53 @@ describe('generated VM runs (seeded)', () => {
     expect(planted).toBeGreaterThanOrEqual(10);
   });
 });
+
+describe('records named by workload (vm-…) with structured replies in result', () => {
+  it('are read like the plain ones, beside register records in one history', () => {
+    const at = (
+      time: number,
+      r: Omit<OpRecord, 'time' | 'process' | 'key'> & { key?: string },
+    ): OpRecord => ({
+      process: 0,
+      key: 'vm1',
+      ...r,
+      time,
+    });
+    const history: OpRecord[] = [
+      at(1, { id: 1, type: 'invoke', f: 'vm-create' }),
+      at(2, { id: 1, type: 'ok', f: 'vm-create', result: { node: 'n1', message: 'created' } }),
+      at(3, { id: 9, type: 'invoke', f: 'read', key: 'k0' }),
+      at(4, { id: 9, type: 'ok', f: 'read', key: 'k0', value: '' }),
+      at(5, { id: 2, type: 'invoke', f: 'vm-migrate', value: 'n2' }),
+      at(6, {
+        id: 2,
+        type: 'ok',
+        f: 'vm-migrate',
+        result: { source: 'n1', target: 'n2', status: 'MIGRATING' },
+      }),
+      at(7, { id: 3, type: 'invoke', f: 'vm-list', key: 'vm' }),
+      at(8, {
+        id: 3,
+        type: 'ok',
+        f: 'vm-list',
+        key: 'vm',
+        result: { vms: [{ name: 'vm1', state: 'starting', node: 'n2', pid: 0 }] },
+      }),
+      at(9, { id: 4, type: 'invoke', f: 'vm-status' }),
+      at(10, {
+        id: 4,
+        type: 'ok',
+        f: 'vm-status',
+        result: { found: true, state: 'running', node: 'n1', pid: 7 },
+      }),
+    ];
+    const ops = vmOperations(history);
+    expect(ops.map((o) => o.input.f)).toEqual(['create', 'migrate', 'status', 'status']);
+    expect(ops[1]?.input).toEqual({ f: 'migrate', target: 'n2', force: undefined });
+    const r = checkOperations(vmModel, ops);
+    // Back on the source, running, after the list saw it handed over to n2.
+    expect(r.valid).toBe(false);
+    expect(r.partitions[0]?.counterexample?.breaking.id).toBe(4);
+    expect(check(history.slice(0, 8)).valid).toBe(true);
+  });
+});

@@ -12,12 +12,13 @@
  * it and is checked; other failures (no leader, not forwarded, bad arguments) did not happen.
  *
  * Records (`OpRecord`, key = the VM's name): f create | start | stop | delete | migrate | status |
- * list. Inputs in the invoke's `value` as JSON where there are any: create `{"node": "n2"}` (a node
- * asked for, optional), stop `{"force": true}`, migrate `{"target": "n2", "force": false}`. Ok
- * outputs in the completion's `value` as JSON: create `{"node": "n2"}` (where it was placed), status
- * `{"state": "running", "node": "n2"}`, migrate `{"status": "MIGRATING"}`, list
- * `[{"name": "vm1", "state": "running", "node": "n2"}, ...]` (the invoke's key is ignored). Failures:
- * the status code leads `error` ("FAILED_PRECONDITION: ...").
+ * list (or vm-create … vm-list). Inputs in the invoke's `value` as JSON where there are any: create
+ * `{"node": "n2"}` (a node asked for, optional), stop `{"force": true}`, migrate `{"target": "n2",
+ * "force": false}` or just the target. Ok replies in the completion's `result` (or as JSON in
+ * `value`): create `{"node": "n2"}` (where it was placed), status `{"found": true, "state":
+ * "running", "node": "n2"}`, migrate `{"status": "MIGRATING"}`, list `{"vms": [{"name": "vm1",
+ * "state": "running", "node": "n2"}, ...]}` or the array alone (the invoke's key is ignored).
+ * Failures: the status code leads `error` ("FAILED_PRECONDITION: ...").
  */
 import { VM_STATES, type VmStateName } from '../../node/state/index.ts';
 import { errorCode, type OpRecord, pairOps } from './history.ts';
@@ -217,32 +218,57 @@ function stateName(x: unknown, what: string): VmStateName {
   return x as VmStateName;
 }
 
+/** A completion's structured reply: `result` when recorded, else JSON in `value`. */
+function replyOf(done: OpRecord, what: string): Record<string, unknown> | unknown[] {
+  const reply = done.result !== undefined ? done.result : parseJson(done.value, what);
+  if (reply === null || typeof reply !== 'object')
+    throw new Error(`history: ${what}: the reply is not an object`);
+  return reply as Record<string, unknown> | unknown[];
+}
+
+/** An invoke's arguments: JSON in `value`, or (a migrate) the target node as plain text. */
+function argsOf(
+  invoke: OpRecord,
+  f: string,
+  what: string,
+): { node?: string; force?: boolean; target?: string } {
+  const text = invoke.value;
+  if (f === 'migrate' && text !== undefined && !text.trimStart().startsWith('{')) return { target: text };
+  return parseJson(text, what) as { node?: string; force?: boolean; target?: string };
+}
+
 /**
- * The VM ops of a history. A list becomes one status read per name the history mentions (listed:
- * its state and node; not listed: NOT_FOUND), each at the list's interval. Failures that are not
- * refusals by the record are dropped; reads with unknown outcome are dropped.
+ * The VM ops of a history (f create … list, or vm-create … vm-list). A list becomes one status read
+ * per name the history mentions (listed: its state and node; not listed: NOT_FOUND), each at the
+ * list's interval. Failures that are not refusals by the record are dropped; reads with unknown
+ * outcome are dropped.
  */
 export function vmOperations(history: readonly OpRecord[]): VmOp[] {
-  const pairs = pairOps(history).filter((p) => VM_FNS.has(p.invoke.f));
-  const names = [...new Set(pairs.filter((p) => p.invoke.f !== 'list').map((p) => p.invoke.key))].sort();
+  const prefixed = history.some((r) => r.f.startsWith('vm-'));
+  const fn = (r: OpRecord) => (prefixed ? (r.f.startsWith('vm-') ? r.f.slice(3) : '') : r.f);
+  const pairs = pairOps(history.filter((r) => VM_FNS.has(fn(r))));
+  const names = [...new Set(pairs.filter((p) => fn(p.invoke) !== 'list').map((p) => p.invoke.key))].sort();
   const ops: VmOp[] = [];
   for (const { invoke, done } of pairs) {
-    const what = `vm op ${invoke.id} (${invoke.f})`;
+    const f = fn(invoke);
+    const what = `vm op ${invoke.id} (${f})`;
     const base = { id: invoke.id, process: invoke.process, call: invoke.time };
     const known = done !== undefined && done.type !== 'info';
-    const read = invoke.f === 'status' || invoke.f === 'list';
+    const read = f === 'status' || f === 'list';
     let output: VmOutput | undefined;
     if (done?.type === 'fail') {
       const code = errorCode(done.error);
       if (!(VM_REFUSALS as readonly string[]).includes(code ?? '')) continue;
-      if (invoke.f === 'list') continue;
+      if (f === 'list') continue;
       output = { ok: false, code: code as VmRefusal };
     }
     if (read && !known) continue;
     const ret = known ? (done as OpRecord).time : Number.POSITIVE_INFINITY;
-    if (invoke.f === 'list') {
-      const listed = parseJson((done as OpRecord).value, what);
-      if (!Array.isArray(listed)) throw new Error(`history: ${what}: a list's value must be a JSON array`);
+    if (f === 'list') {
+      const reply = replyOf(done as OpRecord, what);
+      const listed = Array.isArray(reply) ? reply : (reply as { vms?: unknown }).vms;
+      if (!Array.isArray(listed))
+        throw new Error(`history: ${what}: a list's reply must be an array of VMs (or { vms: [...] })`);
       const byName = new Map<string, { state: VmStateName; node: string }>();
       for (const v of listed as { name?: unknown; state?: unknown; node?: unknown }[])
         byName.set(String(v.name), { state: stateName(v.state, what), node: String(v.node ?? '') });
@@ -258,27 +284,31 @@ export function vmOperations(history: readonly OpRecord[]): VmOp[] {
       }
       continue;
     }
-    const args = parseJson(invoke.value, what) as { node?: string; force?: boolean; target?: string };
+    const args = argsOf(invoke, f, what);
     const input: VmInput =
-      invoke.f === 'create'
+      f === 'create'
         ? { f: 'create', node: args.node || undefined }
-        : invoke.f === 'stop'
+        : f === 'stop'
           ? { f: 'stop', force: args.force }
-          : invoke.f === 'migrate'
+          : f === 'migrate'
             ? { f: 'migrate', target: String(args.target ?? ''), force: args.force }
-            : { f: invoke.f as 'start' | 'delete' | 'status' };
+            : { f: f as 'start' | 'delete' | 'status' };
     if (output === undefined && known) {
-      const v = parseJson((done as OpRecord).value, what) as {
+      const v = replyOf(done as OpRecord, what) as {
         node?: string;
         state?: unknown;
         status?: string;
+        found?: boolean;
       };
-      output = {
-        ok: true,
-        node: v.node || undefined,
-        state: v.state === undefined ? undefined : stateName(v.state, what),
-        status: v.status || undefined,
-      };
+      output =
+        f === 'status' && v.found === false
+          ? { ok: false, code: 'NOT_FOUND' }
+          : {
+              ok: true,
+              node: f === 'create' || f === 'status' ? v.node || undefined : undefined,
+              state: f === 'status' && v.state !== undefined ? stateName(v.state, what) : undefined,
+              status: f === 'migrate' ? v.status || undefined : undefined,
+            };
     }
     ops.push({ ...base, key: invoke.key, input, output, ret });
   }
