@@ -58,6 +58,8 @@ export function pairOps<R extends OpRecord>(history: readonly R[]): OpPair<R>[] 
   const open = new Map<number, R>();
   const pairs: OpPair<R>[] = [];
   for (const e of history) {
+    if (typeof e.time !== 'number' || !Number.isFinite(e.time))
+      throw new Error(`history: op ${e.id} (${e.type}) has no time (${String(e.time)})`);
     if (e.type === 'invoke') {
       if (open.has(e.id)) throw new Error(`history: op ${e.id} invoked twice`);
       open.set(e.id, e);
@@ -65,6 +67,10 @@ export function pairOps<R extends OpRecord>(history: readonly R[]): OpPair<R>[] 
     }
     const invoke = open.get(e.id);
     if (!invoke) throw new Error(`history: op ${e.id} completes (${e.type}) without an invoke`);
+    if (e.time < invoke.time)
+      throw new Error(
+        `history: op ${e.id} completes (${e.type}) at ${e.time}, before its invoke at ${invoke.time}`,
+      );
     open.delete(e.id);
     pairs.push({ invoke, done: e });
   }

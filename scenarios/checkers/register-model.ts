@@ -3,7 +3,7 @@
  * value; a write sets it; a cas sets it when it holds the expected value, and a cas refused because
  * the register held another value reports that value (`current`), which is checked as a read.
  */
-import type { HistoryEntry } from './history.ts';
+import { type HistoryEntry, pairOps } from './history.ts';
 import { type Model, type Operation, partitionByKey, span } from './model.ts';
 
 /** Registers start empty; the node reads an unset key as ''. */
@@ -94,26 +94,17 @@ export function describeRegisterOp(op: RegisterOp): string {
  * of other workloads (another `f`) are skipped.
  */
 export function registerOperations(history: readonly HistoryEntry[]): RegisterOp[] {
-  const open = new Map<number, HistoryEntry>();
   const ops: RegisterOp[] = [];
-  for (const e of history) {
-    if (e.f !== 'read' && e.f !== 'write' && e.f !== 'cas') continue;
-    if (e.type === 'invoke') {
-      if (open.has(e.id)) throw new Error(`history: op ${e.id} invoked twice`);
-      open.set(e.id, e);
-      continue;
-    }
-    const inv = open.get(e.id);
-    if (!inv) throw new Error(`history: op ${e.id} completes (${e.type}) without an invoke`);
-    open.delete(e.id);
-    if (e.type === 'fail') {
-      if (inv.f === 'cas' && e.current !== undefined) {
-        ops.push(toOp(inv, e.time, { f: 'cas', swapped: false, current: e.current }));
-      }
-      continue;
-    }
-    if (e.type === 'info') {
+  const mine = history.filter((e) => e.f === 'read' || e.f === 'write' || e.f === 'cas');
+  for (const { invoke: inv, done: e } of pairOps(mine)) {
+    if (e === undefined || e.type === 'info') {
+      // Unknown outcome (or still running when the history ended): a read changes nothing.
       if (inv.f !== 'read') ops.push(toOp(inv, Number.POSITIVE_INFINITY, undefined));
+      continue;
+    }
+    if (e.type === 'fail') {
+      if (inv.f === 'cas' && e.current !== undefined)
+        ops.push(toOp(inv, e.time, { f: 'cas', swapped: false, current: e.current }));
       continue;
     }
     const output: RegisterOutput =
@@ -124,8 +115,6 @@ export function registerOperations(history: readonly HistoryEntry[]): RegisterOp
           : { f: 'cas', swapped: true };
     ops.push(toOp(inv, e.time, output));
   }
-  for (const inv of open.values())
-    if (inv.f !== 'read') ops.push(toOp(inv, Number.POSITIVE_INFINITY, undefined));
   return ops;
 }
 

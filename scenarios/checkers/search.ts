@@ -107,8 +107,8 @@ function zobristWords(n: number): { a: Int32Array; b: Int32Array } {
 }
 
 /**
- * Searches one partition. `ops` must list the completed ops first (any order) — the function sorts
- * its own copy. With `track`, records the longest order found (for counterexamples).
+ * Searches one partition (any order of ops: it sorts its own copy, completed ops first). With
+ * `track`, records the longest order found (for counterexamples).
  */
 function searchPartition<S, I, O>(
   model: Model<S, I, O>,
@@ -406,6 +406,9 @@ export function checkOperations<S, I, O>(
 ): SearchResult {
   const maxSteps = options.maxSteps ?? 5_000_000;
   let counterexamples = options.counterexample === false ? 0 : (options.maxCounterexamples ?? 3);
+  for (const op of ops)
+    if (!(Number.isFinite(op.call) && op.call <= op.ret))
+      throw new Error(`history: op ${op.id} (${model.describeOperation(op)}) returns before it is called`);
   const parts = model.partition ? model.partition(ops) : partitionByKey(ops);
   const partitions: PartitionVerdict[] = [];
   let valid: Validity = true;
