@@ -41,6 +41,8 @@ export interface OpRecord {
   value?: string | undefined;
   /** A set read's elements. */
   elements?: readonly string[] | undefined;
+  /** A set read made after every fault was healed and every add ended (the final read). */
+  final?: boolean | undefined;
   /** A structured reply (a VM's status, a list, where a create was placed). */
   result?: unknown;
   error?: string | undefined;

@@ -225,3 +225,18 @@ describe('records named by workload (set-…) with the elements in their own fie
     expect(checkSet(history).keys[0]?.lost).toEqual(['a']);
   });
 });
+
+describe('the final read', () => {
+  it('is the read the workload marked final when there is one, even if an add ended after its invoke', () => {
+    const history: OpRecord[] = [
+      { id: 1, process: 0, type: 'invoke', f: 'set-add', key: 's', value: 'a', time: 1 },
+      { id: 2, process: 1, type: 'invoke', f: 'set-read', key: 's', time: 2 },
+      { id: 1, process: 0, type: 'ok', f: 'set-add', key: 's', value: 'a', time: 3 },
+      { id: 2, process: 1, type: 'ok', f: 'set-read', key: 's', elements: [], final: true, time: 4 },
+    ];
+    const r = checkSet(history);
+    expect(r.keys[0]?.finalRead?.id).toBe(2);
+    expect(r.valid).toBe(false);
+    expect(r.keys[0]?.lost).toEqual(['a']);
+  });
+});

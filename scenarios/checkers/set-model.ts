@@ -134,7 +134,10 @@ export interface SetKeyEvidence {
   key: string;
   attempted: number;
   acknowledged: number;
-  /** The final read: the last ok read invoked after every add of its key had completed or been given up. */
+  /**
+   * The final read: the last ok read marked `final` (made after the heal), or else the last ok read
+   * invoked after every acknowledged add of its key had completed.
+   */
   finalRead?: { id: number; time: number; size: number } | undefined;
   /** Acknowledged adds missing from the final read. */
   lost: string[];
@@ -157,6 +160,7 @@ export interface SetCheck {
  */
 export function checkSet(history: readonly OpRecord[]): SetCheck {
   const ops = setOperations(history);
+  const finalIds = new Set(history.filter((r) => r.final === true && r.type === 'ok').map((r) => r.id));
   const keys: SetKeyEvidence[] = [];
   for (const part of partitionByKey(ops)) {
     const key = (part[0] as SetOp).key;
@@ -166,7 +170,11 @@ export function checkSet(history: readonly OpRecord[]): SetCheck {
     const acked = adds.filter((o) => o.output !== undefined);
     const lastAdd = Math.max(Number.NEGATIVE_INFINITY, ...acked.map((o) => o.ret));
     const reads = part.filter((o) => o.input.f === 'read' && o.output?.f === 'read');
-    const finals = reads.filter((o) => o.call > lastAdd).sort((a, b) => a.ret - b.ret);
+    // The reads marked final when the workload made them; else those invoked after the last acknowledged add.
+    const marked = reads.filter((o) => finalIds.has(o.id));
+    const finals = (marked.length > 0 ? marked : reads.filter((o) => o.call > lastAdd)).sort(
+      (a, b) => a.ret - b.ret,
+    );
     const final = finals[finals.length - 1];
     const unexpected = new Set<string>();
     for (const r of reads)
