@@ -12,6 +12,13 @@ export {
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
+  type CheckResult,
+  checkRaftSafety,
+  type RaftSafetyOptions,
+  type RaftSampleLike,
+  type RunEventLike,
+} from './raft-safety.ts';
+export {
   describeRegisterOp,
   type RegisterInput,
   type RegisterOp,
@@ -52,4 +59,5 @@ export {
   setLinearizability,
   vmLinearizability,
 } from './verdict.ts';
+export { checkCapacity, checkSingleRun, type GuestLike, type GuestSampleLike } from './vm-invariants.ts';
 export { type VmInput, type VmOp, type VmOutput, vmModel, vmOperations } from './vm-model.ts';
