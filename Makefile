@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 BENCH ?=
 
-.PHONY: setup test lint format gen gen-check bench images
+.PHONY: setup test lint format gen gen-check bench images nightly chaos-smoke
 .DEFAULT_GOAL := help
 
 help:
@@ -34,6 +34,16 @@ gen: setup
 # Fails when node/gen/ is not what `make gen` would write from proto/.
 gen-check: setup
 	@scripts/gen-check.sh
+
+# The chaos matrix: every incident × NIGHTLY_SEEDS seeds on docker within NIGHTLY_BUDGET (runs/nightly-<date>/).
+NIGHTLY_BUDGET ?= 60m
+NIGHTLY_SEEDS ?= 3
+nightly: setup
+	node cli/lab.ts nightly --budget $(NIGHTLY_BUDGET) --seeds $(NIGHTLY_SEEDS)
+
+# A short subset of it (one incident, one seed, at most 5 minutes); `make test` runs it as a test.
+chaos-smoke: setup
+	node cli/lab.ts nightly --budget 5m --seeds 1 --only leader-isolated --out runs/chaos-smoke
 
 bench: setup
 	@scripts/bench.sh $(BENCH)

@@ -16,6 +16,7 @@ import { callCommand } from './call/index.ts';
 import { registerChaosCommands } from './chaos/index.ts';
 import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
 import { loadCommand } from './load/index.ts';
+import { nightlyCommand } from './nightly/index.ts';
 import { reportCommand } from './report/index.ts';
 
 const io: Io = {
@@ -94,6 +95,21 @@ async function main(argv: string[]): Promise<number> {
     )
     .option('--json', 'machine-readable output')
     .action((runs, opts) => run(() => reportCommand(runs, opts, io))());
+  program
+    .command('nightly')
+    .description(
+      'the chaos matrix: every incident × seeds on docker within a budget; JUnit XML, summary, replays',
+    )
+    .option('--budget <duration>', 'total time, e.g. 60m (default $NIGHTLY_BUDGET or 60m)')
+    .option('--seeds <n>', 'seeds per incident (default 3)')
+    .option('--only <incident>', 'only this incident (repeat for more)', (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ])
+    .option('--out <dir>', 'where to write (default runs/nightly-<date>)')
+    .option('--runtime <runtime>', 'docker (default) | process')
+    .option('--json', 'machine-readable output')
+    .action((opts) => run(() => nightlyCommand(opts, io))());
   registerChaosCommands(program, io, run);
   try {
     await program.parseAsync(argv);
