@@ -9,9 +9,10 @@ BENCH ?=
 help:
 	@echo "make lab up | make lab status | make lab down | make test | make lint | make bench [BENCH=name] | make gen"
 
-# Node 24 and npm packages; the Toxiproxy server (go install); a running Docker engine.
+# Node 24 and npm packages; the Iroh binding (cargo); the Toxiproxy server (go install); a running Docker engine.
 setup:
 	@scripts/setup.sh
+	@scripts/setup-native.sh
 	@scripts/setup-toxiproxy.sh
 	@scripts/setup-docker.sh
 
