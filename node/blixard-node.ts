@@ -29,6 +29,7 @@ import {
 import { ClusterState } from './state/index.ts';
 import {
   BlixardService,
+  bindIrohEndpoint,
   ClientFactory,
   ClusterService,
   Code,
@@ -47,7 +48,7 @@ export const NODE_VERSION = '0.1.0';
 export class BlixardNode {
   readonly config: NodeConfig;
   readonly registry = new ServiceRegistry();
-  readonly health = new HealthState();
+  readonly health = new HealthState(() => this.registry.services().map((s) => s.typeName));
   readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
   private factory: ClientFactory | undefined;
@@ -150,12 +151,34 @@ export class BlixardNode {
         relay: t.iroh.relay,
         admit: (remote) => admittedClients.has(remote) || (this.book?.irohIds().has(remote) ?? false),
         protocols: [this.blobServer],
+        streams: {
+          requestReadTimeoutMs: t.iroh.request_read_timeout_ms,
+          maxStreamsPerConnection: t.iroh.max_streams_per_connection,
+          maxStreamsPerPeer: t.iroh.max_streams_per_peer,
+          onRequestReadTimeout: () => this.metrics.irohRequestReadTimeouts.inc(),
+          onStreamLimited: (limit) => this.metrics.irohStreamsLimited.inc({ limit }),
+        },
       },
     });
+    const serving = this.runner.endpoint;
     this.factory = new ClientFactory({
       strategy: strategyFromFile(cfg.transport.migration),
-      irohEndpoint: this.runner.endpoint,
+      irohEndpoint: serving,
       irohConnectTimeoutMs: 2000,
+      // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
+      // from the serving endpoint: that one learns, from every incoming connection, an address of the
+      // caller that is only the far end of the caller's link (a session of the hub's proxy), and would
+      // dial back over it — over the wrong link, and after a cut over a session that no longer exists.
+      ...(serving
+        ? {
+            irohDialEndpoint: () =>
+              bindIrohEndpoint({
+                bindAddress: withPortZero(t.iroh.bind_address),
+                secretKey: serving.secretKey(),
+                relay: t.iroh.relay,
+              }),
+          }
+        : {}),
       observer: {
         onCall: (e) => {
           const labels = {
@@ -478,4 +501,9 @@ function advertised(bind: string, bound: string | undefined): string {
   if (host === '0.0.0.0' || host === '[::]')
     return bound?.replace(/^0\.0\.0\.0|^\[::\]/, '127.0.0.1') ?? bind;
   return bound ?? bind;
+}
+
+/** The same host with port 0: a dial endpoint binds wherever the serving one does, on a free port. */
+function withPortZero(hostPort: string): string {
+  return `${hostPort.slice(0, hostPort.lastIndexOf(':'))}:0`;
 }

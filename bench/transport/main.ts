@@ -15,14 +15,15 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import Table from 'cli-table3';
 import { HealthCheckRequestSchema, ShareVmImageRequestSchema } from '../../node/gen/blixard_pb.js';
 import {
+  alpnBytes,
   bindIrohEndpoint,
   ClusterService,
   createClient,
   GrpcChannel,
   IrohChannel,
   type RpcChannel,
+  toEndpointAddr,
 } from '../../node/transport/index.ts';
-import { alpnBytes, toEndpointAddr } from '../../node/transport/iroh-endpoint.ts';
 import { median, printBenchJson, ratioGoal, runLoad, startChild, stopChild } from '../lib/index.ts';
 import { MUX_ALPN } from './mux-alpn.ts';
 import { MuxClient } from './mux-client.ts';

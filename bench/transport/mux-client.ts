@@ -4,9 +4,10 @@
  * stream-per-call layout costs; it has no per-call cancellation, which is why
  * the node does not use it.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
-import { FrameType, newRequestId } from '../../node/transport/frame.ts';
-import { FrameReader, writeFrame } from '../../node/transport/iroh-stream.ts';
+import { orAbsent, release } from '../../node/lib/index.ts';
+import { FrameReader, FrameType, newRequestId, writeFrame } from '../../node/transport/index.ts';
 
 export class MuxClient {
   private readonly pending = new Map<string, (payload: Uint8Array) => void>();
@@ -33,13 +34,13 @@ export class MuxClient {
 
   async close(): Promise<void> {
     await this.writing;
-    await this.bi.send.finish().catch(() => {});
+    await release(this.bi.send.finish());
   }
 
   private async readLoop(): Promise<void> {
     const reader = new FrameReader(this.bi.recv);
     for (;;) {
-      const frame = await reader.next().catch(() => undefined);
+      const frame = await orAbsent(reader.next());
       if (frame === undefined) return;
       const key = Buffer.from(frame.requestId).toString('hex');
       this.pending.get(key)?.(frame.payload);

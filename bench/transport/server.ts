@@ -4,18 +4,21 @@
  * calls, 1 MiB uploads and downloads, and a raw multiplexed-stream echo used
  * to measure the alternative Iroh call layout.
  */
+
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '@number0/iroh';
-import { FrameType } from '../../node/transport/frame.ts';
+import { orAbsent, release } from '../../node/lib/index.ts';
 import {
   ClusterService,
+  FrameReader,
+  FrameType,
   type IrohProtocol,
   ServiceRegistry,
   TransportRunner,
+  writeFrame,
 } from '../../node/transport/index.ts';
-import { FrameReader, writeFrame } from '../../node/transport/iroh-stream.ts';
 
 import { MUX_ALPN } from './mux-alpn.ts';
 
@@ -33,16 +36,16 @@ const mux: IrohProtocol = {
   handle(conn: Connection) {
     void (async () => {
       for (;;) {
-        const bi = await conn.acceptBi().catch(() => undefined);
+        const bi = await orAbsent(conn.acceptBi());
         if (bi === undefined) return;
         void (async () => {
           const reader = new FrameReader(bi.recv);
           for (;;) {
-            const frame = await reader.next().catch(() => undefined);
+            const frame = await orAbsent(reader.next());
             if (frame === undefined) break;
             await writeFrame(bi.send, FrameType.Response, frame.requestId, frame.payload);
           }
-          await bi.send.finish().catch(() => {});
+          await release(bi.send.finish());
         })();
       }
     })();

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 const t = await import('/app/node/transport/index.ts');
+const { release } = await import('/app/node/lib/index.ts');
 const [transport, address, irohId, keyFile] = process.argv.slice(1);
 const at = address.lastIndexOf(':');
 const resolved = (await lookup(address.slice(0, at))).address + address.slice(at);
@@ -24,7 +25,7 @@ const irohChannel = (addr, connectTimeoutMs) =>
 let channel;
 async function open() {
   // Closing a channel (and its endpoint) can wait for its peer; the old one is let go without waiting.
-  void channel?.close().catch(() => {});
+  void release(channel?.close());
   channel = transport === 'tcp' ? new t.GrpcChannel(address) : irohChannel(address, 3000);
 }
 await open();
@@ -46,7 +47,7 @@ for await (const line of createInterface({ input: process.stdin })) {
         await t.createClient(t.ClusterService, ch).healthCheck({}, { timeoutMs: 1500 });
         out({ ok: true, reached: true });
       } catch { out({ ok: true, reached: false }); }
-      void ch.close().catch(() => {});
+      void release(ch.close());
     }
     else if (cmd === 'paths') {
       const conn = await channel.connect();

@@ -1,7 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IncidentError, incidentToYaml, loadIncident, parseIncident, scheduleOf } from './incident.ts';
+import {
+  IncidentError,
+  incidentToYaml,
+  loadIncident,
+  parseIncident,
+  scheduleOf,
+  strategyOf,
+} from './incident.ts';
 
 const INCIDENTS = join(import.meta.dirname, '..', '..', 'scenarios', 'incidents');
 
@@ -45,6 +52,32 @@ describe('incident files', () => {
       { at: 1500, op: { do: 'kill', node: 'n1' } },
       { at: 3000, op: { do: 'heal' } },
     ]);
+  });
+
+  it("names the cluster's transport strategy; iroh-only-loss runs Raft over Iroh", async () => {
+    const i = await loadIncident(join(INCIDENTS, 'iroh-only-loss.yaml'));
+    expect(strategyOf(i)).toEqual({
+      preferIroh: ['health', 'status', 'vm_ops', 'tasks', 'cluster'],
+      raftTransport: 'iroh',
+      fallbackToGrpc: true,
+    });
+    const adaptive = parseIncident(
+      'name: a\ncluster: { strategy: { raft_transport: { adaptive: { latency_threshold_ms: 5 } } } }\nschedule: [{ at: 1s, do: heal }]\n',
+    );
+    expect(strategyOf(adaptive)).toEqual({
+      preferIroh: [],
+      raftTransport: { adaptive: { latencyThresholdMs: 5 } },
+      fallbackToGrpc: true,
+    });
+    expect(strategyOf(parseIncident('name: d\nschedule: [{ at: 1s, do: heal }]\n'))).toBeUndefined();
+    expect(
+      problems(
+        'name: g\ncluster: { mode: grpc, strategy: { raft_transport: iroh } }\nschedule: [{ at: 1s, do: heal }]\n',
+      ),
+    ).toEqual([expect.stringMatching(/cluster\.strategy: mode grpc serves no Iroh/)]);
+    expect(
+      problems('name: g\ncluster: { strategy: { prefer_iroh: [nope] } }\nschedule: [{ at: 1s, do: heal }]\n'),
+    ).toEqual([expect.stringMatching(/cluster\.strategy\.prefer_iroh\[0\]/)]);
   });
 
   it('a generated schedule follows the seed; --seed draws another', () => {

@@ -4,7 +4,7 @@
  *
  *   name: leader isolated under writes
  *   seed: 42
- *   cluster: { nodes: 3, mode: dual }
+ *   cluster: { nodes: 3, mode: dual }   # strategy: { raft_transport: iroh, prefer_iroh: [health] }
  *   workload: { type: register, clients: 4, keys: 3, duration: 20s }
  *   schedule:
  *     - { at: 2s, do: partition, kind: leader }
@@ -16,6 +16,13 @@ import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../../hub/links/index.ts';
+import {
+  MigrationFileSchema,
+  type MigrationStrategy,
+  strategyConflict,
+  strategyFromFile,
+  TransportModeSchema,
+} from '../../node/transport/index.ts';
 import {
   GENERATED_FAULTS,
   generateSchedule,
@@ -74,9 +81,11 @@ export const IncidentSchema = z
     cluster: z
       .strictObject({
         nodes: z.number().int().min(1).max(32).default(3),
-        mode: z.enum(['grpc', 'dual', 'iroh']).default('dual'),
+        mode: TransportModeSchema.default('dual'),
         /** As `make lab up`: docker, where nodes cannot reach each other around the hub. */
         runtime: z.enum(['process', 'docker']).default('docker'),
+        /** The nodes' transport strategy, in the words of `lab up --config` (default: all gRPC). */
+        strategy: MigrationFileSchema.optional(),
       })
       .default({ nodes: 3, mode: 'dual', runtime: 'docker' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
@@ -97,6 +106,9 @@ export const IncidentSchema = z
     if ((v.schedule === undefined) === (v.generate === undefined)) {
       ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of `schedule` or `generate`' });
     }
+    const st = v.cluster.strategy;
+    const conflict = st && strategyConflict(v.cluster.mode, strategyFromFile(st));
+    if (conflict) ctx.addIssue({ code: 'custom', path: ['cluster', 'strategy'], message: conflict });
     const ids = new Set(Array.from({ length: v.cluster.nodes }, (_, i) => `n${i + 1}`));
     v.schedule?.forEach((step, i) => {
       const op = step.op;
@@ -232,6 +244,12 @@ function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | numb
 function fieldName(path: (string | number)[]): string {
   if (path.length === 0) return '(top level)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The cluster's transport strategy as `Cluster.start` takes it, when the incident names one. */
+export function strategyOf(incident: Incident): MigrationStrategy | undefined {
+  const st = incident.cluster.strategy;
+  return st === undefined ? undefined : strategyFromFile(st);
 }
 
 /** The incident's fault schedule: as written, or generated from `seed` (the file's unless given). */

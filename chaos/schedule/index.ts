@@ -7,5 +7,6 @@ export {
   loadIncident,
   parseIncident,
   scheduleOf,
+  strategyOf,
   type Workload,
 } from './incident.ts';

@@ -22,7 +22,14 @@ import {
   selfCheck,
 } from '../nemesis/index.ts';
 import { RunRecorder } from '../record/index.ts';
-import { type Incident, incidentToYaml, loadIncident, parseIncident, scheduleOf } from '../schedule/index.ts';
+import {
+  type Incident,
+  incidentToYaml,
+  loadIncident,
+  parseIncident,
+  scheduleOf,
+  strategyOf,
+} from '../schedule/index.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -79,10 +86,12 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       progress(
         `starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`,
       );
+      const strategy = strategyOf(incident);
       cluster = await Cluster.start({
         nodes: incident.cluster.nodes,
         runtime: incident.cluster.runtime,
         mode: incident.cluster.mode,
+        ...(strategy && { strategy }),
         seed,
         workDir: join(dir, 'cluster'),
         runId: `lab-${id}`,
@@ -96,6 +105,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         runId: c.runId,
         runtime: c.runtime,
         mode: c.state.mode,
+        strategy: c.state.strategy ?? 'default (gRPC)',
         nodes: c.state.nodes.map((n) => ({ id: n.id, mode: n.mode, irohId: n.irohId, metrics: n.metrics })),
         links: c.state.links.map((l) => l.name),
         hub: { tcpAdmin: c.state.hub.tcpAdmin, udpAdmin: c.state.hub.udpAdmin },
@@ -105,6 +115,12 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       detail: { incident: incident.name, seed, cluster: c.runId, ops: schedule.length },
     });
     for (const step of schedule) checkNodes(step.op, c);
+    const asked = strategyOf(incident);
+    if (!owned && asked && JSON.stringify(asked) !== JSON.stringify(c.state.strategy)) {
+      progress(
+        `note: the incident asks for strategy ${JSON.stringify(asked)}; the running lab's applies: ${JSON.stringify(c.state.strategy ?? 'default (gRPC)')}`,
+      );
+    }
 
     if (incident.self_check) {
       progress('self-check: every link, every transport: a cut stops traffic, a delay shows in the RTT');

@@ -2,40 +2,35 @@
  * The lab CLI as a user runs it: `lab up` on the process runtime leaves a cluster running after it
  * exits, `lab status --json` finds it, `lab down` removes it; bad flags start nothing.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type ClusterState, dockerClient, isOurs, LABEL_RUN, readState } from '../../lab/runtime/index.ts';
+import {
+  CLI_START_MS,
+  type ClusterState,
+  dockerClient,
+  ELECTION_TIMEOUT_MAX_MS,
+  isOurs,
+  LABEL_RUN,
+  readState,
+  waitUntil,
+} from '../../lab/runtime/index.ts';
+import { type LabRun, runLab } from '../run-lab.ts';
 import type { StatusReport } from './status-table.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 
-function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return labWith({}, ...args);
+function lab(...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args);
 }
-
-function labWith(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, LAB_STATE_FILE: stateFile, ...env } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function labWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args, env);
 }
 
 function procs(state: ClusterState) {
@@ -122,14 +117,15 @@ describe('lab CLI', () => {
     // A killed node is reported as such.
     const n3 = state?.nodes.find((n) => n.id === 'n3');
     process.kill(-(n3?.proc?.pid as number), 'SIGKILL');
-    for (;;) {
-      const after = JSON.parse((await lab('status', '--json')).stdout) as StatusReport;
-      const reported = after.nodes.find((n) => n.id === 'n3');
-      if (reported && !reported.running) {
-        expect(reported.health).toBe('down');
-        break;
-      }
-    }
+    const reported = await waitUntil({
+      what: 'status to report the killed n3 not running',
+      // One status command: the CLI's start and its 2 s health probes.
+      boundMs: 2 * (CLI_START_MS + 2000),
+      probe: async () =>
+        (JSON.parse((await lab('status', '--json')).stdout) as StatusReport).nodes.find((n) => n.id === 'n3'),
+      holds: (n3) => n3 !== undefined && !n3.running,
+    });
+    expect(reported?.health).toBe('down');
     expect((await lab('status')).stdout).toContain('stopped');
 
     const logs = await lab('logs', 'n2', '--tail', '50');
@@ -149,11 +145,15 @@ describe('lab CLI', () => {
     const up = await lab('up', '--runtime', 'docker', '--mode', 'iroh', '--nodes', '3');
     expect(up.code, up.stderr).toBe(0);
     const state = (await readState(stateFile)) as ClusterState;
-    let report: StatusReport;
-    for (;;) {
-      report = JSON.parse((await lab('status', '--json')).stdout) as StatusReport;
-      if (report.nodes.filter((n) => n.role === 'leader').length === 1) break;
-    }
+    // `up` returned with every node healthy; an election takes a few election timeouts, and each look
+    // is one status command.
+    const report = await waitUntil({
+      what: 'status to report one leader',
+      boundMs: 5 * ELECTION_TIMEOUT_MAX_MS + 2 * (CLI_START_MS + 2000),
+      probe: async () => JSON.parse((await lab('status', '--json')).stdout) as StatusReport,
+      holds: (r) => r.nodes.filter((n) => n.role === 'leader').length === 1,
+      show: (r) => r.nodes.map((n) => `${n.id}: ${n.role}, term ${n.term}, ${n.health}`).join('; '),
+    });
     expect(report.nodes.every((n) => n.health === 'healthy' && n.mode === 'iroh')).toBe(true);
     const leader = report.nodes.find((n) => n.role === 'leader')?.id;
     expect(report.nodes.every((n) => n.leader === leader)).toBe(true);

@@ -2,7 +2,7 @@
  * `lab up` prints where to look: the run's Prometheus (scraping every node and the UDP proxy) and
  * Grafana, or that Grafana was skipped and why; `lab down` removes Prometheus with the rest.
  */
-import { execFile } from 'node:child_process';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +10,13 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findGrafanaImage, grafanaLine, PrometheusApi } from '../../lab/observability/index.ts';
 import { readState } from '../../lab/runtime/index.ts';
+import { type LabRun, runLab } from '../run-lab.ts';
 
-const CLI = join(import.meta.dirname, '..', 'lab.ts');
 let dir: string;
 let stateFile: string;
 
-function lab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, LAB_STATE_FILE: stateFile } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function lab(...args: string[]): Promise<LabRun> {
+  return runLab(stateFile, args);
 }
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@
  * configuration and the rules (and rejects broken ones), and the container runner starts Prometheus
  * on Docker networks, scraping by container name, reachable from the host.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
 import { ensureImages } from '../../images/index.ts';
+import { release } from '../../node/lib/index.ts';
 import { CONTAINER_RULES_FILE } from './lab-prometheus.ts';
 import { removePrometheusContainer, startPrometheusContainer } from './prometheus-container.ts';
 import { checkConfig, checkRules } from './promtool.ts';
@@ -76,11 +78,7 @@ describe('prometheus container on Docker networks', () => {
 
   afterAll(async () => {
     await removePrometheusContainer(name);
-    for (const n of networks)
-      await d
-        .getNetwork(n)
-        .remove()
-        .catch(() => {});
+    for (const n of networks) await release(d.getNetwork(n).remove());
   });
 
   it('joins every network, scrapes by container name and answers on a published loopback port', async () => {

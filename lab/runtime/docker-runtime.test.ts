@@ -8,12 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import { findLink } from '../topology/index.ts';
 import { docker, LABEL_RUN } from './docker/engine.ts';
 import { removeOrphans, removeRun } from './docker/index.ts';
 import { Cluster } from './index.ts';
+import { ELECTION_TIMEOUT_MAX_MS, REPLICATION_BOUND_MS, waitUntil } from './wait.ts';
+import { writeAndAwaitCommit } from './write-probe.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -66,20 +67,8 @@ afterAll(async () => {
 
 /** One leader agreed by all, a register write through it commits, and every node reaches its index. */
 async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
-  const leader = await cluster.waitForLeader();
-  const client = cluster.node(leader).clients[0];
-  if (!client) throw new Error('no client');
-  const reply = await client.blixard.proposeTask(
-    { key: 'lab', op: 1, value: 'written' },
-    { timeoutMs: 10_000 },
-  );
-  expect(reply.success, reply.message).toBe(true);
-  expect(reply.index).toBeGreaterThan(0n);
-  for (;;) {
-    const statuses = await cluster.status();
-    if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
-    await sleep(200);
-  }
+  const { index } = await writeAndAwaitCommit(cluster);
+  expect(index).toBeGreaterThan(0n);
 }
 
 describe.each<TransportMode>(['grpc', 'dual', 'iroh'])('docker runtime, %s mode', (mode) => {
@@ -155,30 +144,37 @@ describe('docker runtime topology and lifecycle', () => {
   it('starts a node killed while the others wrote again from its volume, and it catches up', async () => {
     const n3 = cluster.node('n3');
     await n3.kill();
-    let index = 0n;
-    while (index === 0n) {
-      const statuses = await Promise.all(['n1', 'n2'].map((id) => cluster.node(id).status()));
-      const leader = statuses.find((s) => s.role === 'leader');
-      const reply = leader
-        ? await cluster
-            .node(leader.id)
-            .client('grpc')
-            .blixard.proposeTask(
-              { key: 'catch-up', op: 1, value: 'while n3 was down' },
-              { timeoutMs: 10_000 },
-            )
-            .catch(() => undefined)
-        : undefined;
-      if (reply?.success) index = reply.index;
-      else await sleep(300);
-    }
+    // n1 and n2 elect (a few election timeouts) and commit a write (its own 10 s deadline).
+    const written = await waitUntil({
+      what: 'a write committed by n1 and n2 while n3 is down',
+      boundMs: 5 * ELECTION_TIMEOUT_MAX_MS + 2 * 10_000,
+      intervalMs: 300,
+      probe: async () => {
+        const statuses = await Promise.all(['n1', 'n2'].map((id) => cluster.node(id).status()));
+        const leader = statuses.find((s) => s.role === 'leader');
+        if (!leader) return { roles: statuses.map((s) => `${s.id}: ${s.role}`).join('; ') };
+        const reply = await cluster
+          .node(leader.id)
+          .client('grpc')
+          .blixard.proposeTask({ key: 'catch-up', op: 1, value: 'while n3 was down' }, { timeoutMs: 10_000 });
+        return {
+          roles: `leader ${leader.id}`,
+          reply: { success: reply.success, index: reply.index, message: reply.message },
+        };
+      },
+      holds: (r) => r.reply?.success === true,
+      show: (r) => `${r.roles}${r.reply ? `; write: ${r.reply.message || 'refused'}` : ''}`,
+    });
+    const index = written.reply?.index ?? 0n;
     await n3.start();
     await n3.waitHealthy();
-    for (;;) {
-      const s = await n3.status();
-      if (s.commit !== 'unknown' && BigInt(s.commit) >= index) break;
-      await sleep(200);
-    }
+    await waitUntil({
+      what: `n3 to catch up to index ${index}`,
+      boundMs: REPLICATION_BOUND_MS,
+      probe: () => n3.status(),
+      holds: (s) => s.commit !== 'unknown' && BigInt(s.commit) >= index,
+      show: (s) => `${s.role}, term ${s.term}, commit ${s.commit}, ${s.health}`,
+    });
   });
 
   it('kills, restarts and pauses a node container, keeping its volume and identity', async () => {

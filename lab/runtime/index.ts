@@ -1,18 +1,7 @@
 /** Cluster runtimes: start, drive and remove a lab cluster on docker or as local processes. */
 
 // The state file is lab/state's; re-exported because every user of a Cluster reads it.
-export {
-  type ClusterState,
-  DEFAULT_STATE_FILE,
-  type NodeState,
-  newRunId,
-  REPO_ROOT,
-  RUNTIMES,
-  type RuntimeKind,
-  readState,
-  removeState,
-  writeState,
-} from '../state/index.ts';
+export * from '../state/index.ts';
 export { Cluster } from './cluster.ts';
 export {
   dockerClient,
@@ -33,3 +22,13 @@ export {
   describeZodIssues,
 } from './options.ts';
 export { isOurs } from './process/detached.ts';
+// Bounded waits on real processes, with bounds from the node's own timeouts.
+export {
+  CLI_START_MS,
+  ELECTION_TIMEOUT_MAX_MS,
+  NODE_TICK_MS,
+  REPLICATION_BOUND_MS,
+  type WaitOptions,
+  WaitTimeoutError,
+  waitUntil,
+} from './wait.ts';

@@ -7,11 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
-import type { ProcRecord } from '../state/index.ts';
-import { Cluster } from './index.ts';
+import { Cluster, type ProcRecord } from './index.ts';
 import { isOurs } from './process/detached.ts';
+import { writeAndAwaitCommit } from './write-probe.ts';
 
 // Real processes and containers on a shared machine: generous limits, never a timing assertion.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -41,20 +40,8 @@ afterAll(async () => {
 
 /** One leader agreed by all, a register write through it commits, and every node reaches its index. */
 async function expectLeaderAndWrite(cluster: Cluster): Promise<void> {
-  const leader = await cluster.waitForLeader();
-  const client = cluster.node(leader).clients[0];
-  if (!client) throw new Error('no client');
-  const reply = await client.blixard.proposeTask(
-    { key: 'lab', op: 1, value: 'written' },
-    { timeoutMs: 10_000 },
-  );
-  expect(reply.success, reply.message).toBe(true);
-  expect(reply.index).toBeGreaterThan(0n);
-  for (;;) {
-    const statuses = await cluster.status();
-    if (statuses.every((s) => s.commit !== 'unknown' && BigInt(s.commit) >= reply.index)) break;
-    await sleep(200);
-  }
+  const { index } = await writeAndAwaitCommit(cluster);
+  expect(index).toBeGreaterThan(0n);
 }
 
 const MODES: TransportMode[] = ['grpc', 'dual', 'iroh'];

@@ -140,6 +140,22 @@ export class RaftDriver {
   }
 
   /** Proposes a command; resolves once it is committed and applied here, with its result. */
+  /**
+   * A report (a VM's or a task's outcome) proposed as its guarded command: applied or refused, the
+   * result is the report's answer.
+   */
+  async proposeReport(
+    cmd: Command,
+    timeoutMs: number,
+  ): Promise<{ index: number; ok: boolean; message: string }> {
+    const committed = await this.propose(cmd, timeoutMs);
+    return {
+      index: committed.index,
+      ok: committed.result.ok,
+      message: committed.result.ok ? 'applied' : committed.result.message,
+    };
+  }
+
   propose(cmd: Command, timeoutMs: number): Promise<Committed> {
     return this.track(this.core.propose(encodeCommand(cmd)), timeoutMs);
   }

@@ -51,6 +51,19 @@ describe('node config', () => {
     const minimal = parseNodeConfig('[node]\nid = "n"\ndata_dir = "/d"\n');
     expect(minimal.transport.mode).toBe('dual');
     expect(minimal.transport.iroh.relay).toBe('disabled');
+    expect(minimal.transport.iroh).toMatchObject({
+      request_read_timeout_ms: 5000,
+      max_streams_per_connection: 100,
+      max_streams_per_peer: 200,
+    });
+    const limited = parseNodeConfig(
+      valid.replace(
+        '[transport.iroh]',
+        '[transport.iroh]\nrequest_read_timeout_ms = 2500\nmax_streams_per_peer = 50',
+      ),
+    );
+    expect(limited.transport.iroh.request_read_timeout_ms).toBe(2500);
+    expect(limited.transport.iroh.max_streams_per_peer).toBe(50);
   });
 
   it('names the field and the reason for each problem', () => {
@@ -69,6 +82,9 @@ describe('node config', () => {
     expect(problems(valid.replace(`iroh_id = "${ID2}"`, 'iroh_id = "xyz"'))[0]).toMatch(
       /^cluster\.peers\.0\.iroh_id: expected an Iroh node id/,
     );
+    expect(
+      problems(valid.replace('[transport.iroh]', '[transport.iroh]\nmax_streams_per_connection = 0')),
+    ).toEqual(['transport.iroh.max_streams_per_connection: Too small: expected number to be >=1']);
     expect(problems(valid.replace('[metrics]', '[metrics]\nport = 1'))).toEqual([
       'metrics: Unrecognized key: "port"',
     ]);

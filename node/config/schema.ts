@@ -46,6 +46,12 @@ export const NodeConfigSchema = z
             relay: z.union([z.literal('disabled'), z.array(z.url()).min(1)]).default('disabled'),
             /** Node ids of clients (lab, operators) admitted besides cluster members. */
             admitted_clients: z.array(irohNodeId).default([]),
+            /** A stream's request frame must arrive whole within this (+ as much per MiB it declares). */
+            request_read_timeout_ms: z.number().int().min(10).max(600_000).default(5000),
+            /** Concurrent streams per connection (also the QUIC stream limit); more are refused. */
+            max_streams_per_connection: z.number().int().min(1).max(10_000).default(100),
+            /** Concurrent streams per peer node id over all its connections; more are refused. */
+            max_streams_per_peer: z.number().int().min(1).max(100_000).default(200),
           })
           .prefault({}),
         migration: MigrationFileSchema.prefault({}),

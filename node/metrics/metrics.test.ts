@@ -9,8 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/index.ts';
+import {
+  alpnBytes,
+  decodeResponse,
+  FrameReader,
+  FrameType,
+  RPC_ALPN,
+  toEndpointAddr,
+} from '../transport/index.ts';
 
 const LIVENESS_MS = 60_000;
+/** `[transport.iroh] request_read_timeout_ms` by default (LocalCluster leaves it unset). */
+const REQUEST_READ_DEADLINE_MS = 5000;
 const DOC = join(import.meta.dirname, '..', '..', 'docs', 'METRICS.md');
 
 /** Series names from the tables of METRICS.md: the first cell of each row. */
@@ -106,4 +116,28 @@ describe('/metrics after traffic on both transports', () => {
     expect(value(holder, 'blixard_blob_bytes_total', 'direction="sent"')).toBe(data.length);
     expect(value(holder, 'blixard_p2p_images_stored')).toBe(1);
   }, 180_000);
+
+  it(
+    'counts an Iroh stream whose request frame stalls past the read deadline',
+    async () => {
+      const spec = cluster.spec('n3');
+      const endpoint = await cluster.clientEndpoint();
+      const addr = await toEndpointAddr({ nodeId: spec.irohId, addrs: [`127.0.0.1:${spec.irohPort}`] });
+      const conn = await endpoint.connect(addr, alpnBytes(RPC_ALPN));
+      try {
+        const bi = await conn.openBi();
+        await bi.send.writeAll([1, 1, 0, 0]); // part of a header, then nothing
+        const frame = await new FrameReader(bi.recv).next();
+        expect(frame?.type).toBe(FrameType.Error);
+        expect(decodeResponse(frame?.payload ?? new Uint8Array(0)).error).toMatch(
+          new RegExp(`^DEADLINE_EXCEEDED: no complete request frame within ${REQUEST_READ_DEADLINE_MS} ms`),
+        );
+        const text = await scrape('n3');
+        expect(value(text, 'blixard_iroh_request_read_timeouts_total')).toBe(1);
+      } finally {
+        conn.close(0n, []);
+      }
+    },
+    4 * REQUEST_READ_DEADLINE_MS,
+  );
 });

@@ -54,6 +54,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly irohRequestReadTimeouts = new Counter({
+    name: 'blixard_iroh_request_read_timeouts_total',
+    help: 'Iroh RPC streams whose request frame did not arrive whole within request_read_timeout_ms',
+    registers: [this.registry],
+  });
+
+  readonly irohStreamsLimited = new Counter({
+    name: 'blixard_iroh_streams_limited_total',
+    help: 'Iroh RPC streams refused over a limit (peer, connection), and connections closed for holding too many stalled streams (stalled_connection)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly raftMessageSeconds = new Histogram({
     name: 'blixard_raft_message_duration_seconds',
     help: 'Round trip of a SendRaftMessage batch to a peer, by transport',

@@ -4,12 +4,23 @@
  * request — so parallel chunk requests share the connection's congestion
  * control instead of each paying a handshake.
  */
+
 import type { Connection, Endpoint } from '@number0/iroh';
-import { parseErrorText } from '../transport/error-text.ts';
-import { FrameType, newRequestId } from '../transport/frame.ts';
-import { BLOBS_ALPN, Code, type IrohPeerAddress, RpcError } from '../transport/index.ts';
-import { alpnBytes, firstLine, toEndpointAddr } from '../transport/iroh-endpoint.ts';
-import { FrameReader, writeFrame } from '../transport/iroh-stream.ts';
+import { orAbsent, release } from '../lib/index.ts';
+import {
+  alpnBytes,
+  BLOBS_ALPN,
+  Code,
+  FrameReader,
+  FrameType,
+  firstLine,
+  type IrohPeerAddress,
+  newRequestId,
+  parseErrorText,
+  RpcError,
+  toEndpointAddr,
+  writeFrame,
+} from '../transport/index.ts';
 import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
 import { decodeManifest, type ImageManifest } from './manifest.ts';
 
@@ -36,7 +47,7 @@ export class BlobClient {
 
   /** The current connection if one is open, for status (RTT, paths, bytes); never dials. */
   async current(): Promise<Connection | undefined> {
-    const conn = await this.connection?.catch(() => undefined);
+    const conn = this.connection && (await orAbsent(this.connection));
     return conn && conn.closeReason() === null ? conn : undefined;
   }
 
@@ -89,7 +100,7 @@ export class BlobClient {
         expired,
       ]);
     } catch (err) {
-      if (bi) void bi.recv.stop(1n).catch(() => {});
+      if (bi) void release(bi.recv.stop(1n));
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
         throw err;
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.

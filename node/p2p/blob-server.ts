@@ -4,11 +4,17 @@
  * stored; the fetcher verifies them, so a corrupt chunk on this disk is
  * caught there and fetched elsewhere.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
-import { FrameType, newRequestId } from '../transport/frame.ts';
-import { BLOBS_ALPN } from '../transport/index.ts';
-import { IrohProtocolBase } from '../transport/iroh-protocol-base.ts';
-import { readFrame, writeFrame } from '../transport/iroh-stream.ts';
+import { release } from '../lib/index.ts';
+import {
+  BLOBS_ALPN,
+  FrameType,
+  IrohProtocolBase,
+  newRequestId,
+  readFrame,
+  writeFrame,
+} from '../transport/index.ts';
 import { decodeBlobRequest } from './blob-wire.ts';
 import type { ImageStore } from './image-store.ts';
 import { encodeManifest } from './manifest.ts';
@@ -57,8 +63,8 @@ export class BlobServer extends IrohProtocolBase {
     } catch (err) {
       const text =
         err instanceof BlobError ? `${err.code}: ${err.message}` : `INTERNAL: ${(err as Error).message}`;
-      await writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text)).catch(() => {});
-      await bi.send.finish().catch(() => {});
+      await release(writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text)));
+      await release(bi.send.finish());
     }
   }
 }

@@ -10,10 +10,12 @@
  * only those that do not match are fetched again. An image becomes complete
  * by a rename, after its whole hash matched its address.
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { release } from '../lib/index.ts';
 import {
   chunkRange,
   DEFAULT_CHUNK_BYTES,
@@ -219,6 +221,6 @@ export class PartialImage {
 
   /** Leaves the partial image on disk for a later resume. */
   async close(): Promise<void> {
-    await this.fd.close().catch(() => {});
+    await release(this.fd.close());
   }
 }

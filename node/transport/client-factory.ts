@@ -47,6 +47,11 @@ export interface ClientFactoryOptions {
   observer?: CallObserver;
   /** How long an Iroh handshake may take before the peer counts as unreachable. */
   irohConnectTimeoutMs?: number;
+  /**
+   * Binds a fresh endpoint (same identity as `irohEndpoint`) for each Iroh dial to a peer; without
+   * it peers are dialled from `irohEndpoint`. See IrohChannelOptions.dialEndpoint.
+   */
+  irohDialEndpoint?: () => Promise<Endpoint>;
 }
 
 /** How often the adaptive rule refreshes its latency reading of a peer. */
@@ -98,11 +103,11 @@ export class RoutedChannel implements RpcChannel {
       throw new RpcError(Code.UNAVAILABLE, `peer ${this.target.id}: no Iroh route`);
     }
     const timeout = this.factory.irohConnectTimeoutMs;
-    this.irohChannel ??= new IrohChannel(
-      endpoint,
-      this.target.iroh,
-      timeout ? { connectTimeoutMs: timeout } : {},
-    );
+    const dial = this.factory.irohDialEndpoint;
+    this.irohChannel ??= new IrohChannel(endpoint, this.target.iroh, {
+      ...(timeout ? { connectTimeoutMs: timeout } : {}),
+      ...(dial ? { dialEndpoint: dial } : {}),
+    });
     return this.irohChannel;
   }
 

@@ -4,7 +4,7 @@
  * option is a tag byte 0 or 1, then the value), as the Rust Blixard encodes
  * them with serde + bincode 1.
  */
-import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { MAX_FRAME_PAYLOAD_BYTES } from './limits.ts';
 
 export interface RequestEnvelope {
   service: string;
@@ -79,8 +79,11 @@ class Reader {
     this.need(8, `${field} length`);
     const len = this.buf.readBigUInt64LE(this.offset);
     this.offset += 8;
-    if (len > BigInt(MAX_MESSAGE_BYTES)) {
-      throw new EnvelopeError(`${field}: length ${len} is over the ${MAX_MESSAGE_BYTES}-byte limit`);
+    // The message limit itself is the registry's (RESOURCE_EXHAUSTED on both transports).
+    if (len > BigInt(MAX_FRAME_PAYLOAD_BYTES)) {
+      throw new EnvelopeError(
+        `${field}: length ${len} is over the ${MAX_FRAME_PAYLOAD_BYTES}-byte frame limit`,
+      );
     }
     const n = Number(len);
     this.need(n, field);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeHeader, encodeFrame, FrameError, FrameType, HEADER_BYTES } from './frame.ts';
-import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { MAX_FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES } from './limits.ts';
 
 const frameType = fc.constantFrom(...Object.values(FrameType));
 const requestId = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -54,8 +54,11 @@ describe('frame codec', () => {
       expect(() => decodeHeader(bad)).toThrow(expect.objectContaining({ reason }));
     }
     const long = Buffer.from(good);
-    long.writeUInt32BE(MAX_MESSAGE_BYTES + 1, 2);
+    long.writeUInt32BE(MAX_FRAME_PAYLOAD_BYTES + 1, 2);
     expect(() => decodeHeader(long)).toThrow(expect.objectContaining({ reason: 'length' }));
+    // A message at the limit inside its envelope still fits a frame.
+    long.writeUInt32BE(MAX_MESSAGE_BYTES + 64, 2);
+    expect(decodeHeader(long).length).toBe(MAX_MESSAGE_BYTES + 64);
     expect(() => decodeHeader(good.subarray(0, 10))).toThrow(
       expect.objectContaining({ reason: 'truncated' }),
     );
@@ -64,7 +67,7 @@ describe('frame codec', () => {
 
   it('refuses to encode over the limit', () => {
     expect(() =>
-      encodeFrame(FrameType.Request, new Uint8Array(16), new Uint8Array(MAX_MESSAGE_BYTES + 1)),
+      encodeFrame(FrameType.Request, new Uint8Array(16), new Uint8Array(MAX_FRAME_PAYLOAD_BYTES + 1)),
     ).toThrow(RangeError);
   });
 });

@@ -3,13 +3,14 @@
  *
  *   0      version (1)
  *   1      type (FrameType)
- *   2..5   payload length, u32 big-endian, at most MAX_MESSAGE_BYTES
+ *   2..5   payload length, u32 big-endian, at most MAX_FRAME_PAYLOAD_BYTES
+ *          (a message at the 10 MiB limit plus room for its envelope)
  *   6..21  request id, 16 bytes (a UUID)
  *   22..23 zero padding
  *
  * This is the framing of the Rust Blixard, so the lab can speak to it.
  */
-import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { MAX_FRAME_PAYLOAD_BYTES } from './limits.ts';
 
 export const FRAME_VERSION = 1;
 export const HEADER_BYTES = 24;
@@ -56,8 +57,10 @@ export function encodeFrame(type: FrameType, requestId: Uint8Array, payload: Uin
   if (requestId.length !== REQUEST_ID_BYTES) {
     throw new RangeError(`request id must be ${REQUEST_ID_BYTES} bytes, got ${requestId.length}`);
   }
-  if (payload.length > MAX_MESSAGE_BYTES) {
-    throw new RangeError(`payload of ${payload.length} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  if (payload.length > MAX_FRAME_PAYLOAD_BYTES) {
+    throw new RangeError(
+      `frame payload of ${payload.length} bytes is over the ${MAX_FRAME_PAYLOAD_BYTES}-byte limit`,
+    );
   }
   const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
   out[0] = FRAME_VERSION;
@@ -90,10 +93,10 @@ export function decodeHeader(bytes: Uint8Array): FrameHeader {
     throw new FrameError('type', `unknown frame type ${type}`, requestId);
   }
   const length = view.readUInt32BE(2);
-  if (length > MAX_MESSAGE_BYTES) {
+  if (length > MAX_FRAME_PAYLOAD_BYTES) {
     throw new FrameError(
       'length',
-      `frame payload of ${length} bytes is over the ${MAX_MESSAGE_BYTES}-byte limit`,
+      `frame payload of ${length} bytes is over the ${MAX_FRAME_PAYLOAD_BYTES}-byte limit`,
       requestId,
     );
   }

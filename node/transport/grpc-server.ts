@@ -1,9 +1,14 @@
 /**
  * Serves a ServiceRegistry over gRPC (@grpc/grpc-js). Requests arrive as raw
  * bytes and are decoded by the registry, so a malformed message gets the same
- * INVALID_ARGUMENT here as over Iroh.
+ * INVALID_ARGUMENT here as over Iroh. Server reflection (v1 and v1alpha) is
+ * served from the registry's generated file descriptors, so grpcurl needs no
+ * proto files.
  */
+import { type DescFile, type DescService, toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
 import { MAX_MESSAGE_BYTES } from './limits.ts';
 import type { RegisteredMethod, ServiceRegistry } from './registry.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
@@ -16,6 +21,8 @@ const identity = (value: Buffer) => value;
 export interface GrpcServerOptions {
   /** host:port; port 0 picks a free one. */
   bindAddress: string;
+  /** Serve gRPC server reflection (default true). */
+  reflection?: boolean;
 }
 
 export class GrpcServer {
@@ -37,6 +44,9 @@ export class GrpcServer {
         const entry = registry.lookup(service.typeName, method.name);
         if (entry !== undefined) this.registerMethod(entry);
       }
+    }
+    if (options.reflection ?? true) {
+      new ReflectionService(reflectionPackage(registry.services())).addToServer(this.server);
     }
   }
 
@@ -132,6 +142,29 @@ export class GrpcServer {
     );
     return ctrl;
   }
+}
+
+/**
+ * The services' proto files and their imports as @grpc/reflection reads them
+ * (a proto-loader package definition, of which it uses only the serialized
+ * FileDescriptorProtos), from the descriptors protoc-gen-es generated.
+ */
+function reflectionPackage(
+  services: readonly DescService[],
+): ConstructorParameters<typeof ReflectionService>[0] {
+  const files = new Map<string, DescFile>();
+  const add = (file: DescFile) => {
+    if (files.has(file.proto.name)) return;
+    files.set(file.proto.name, file);
+    for (const dep of file.dependencies) add(dep);
+  };
+  for (const service of services) add(service.file);
+  const fileDescriptorProtos = [...files.values()].map((f) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
+  );
+  const definition: Record<string, { fileDescriptorProtos: Buffer[] }> = {};
+  for (const service of services) definition[service.typeName] = { fileDescriptorProtos };
+  return definition as unknown as ConstructorParameters<typeof ReflectionService>[0];
 }
 
 function toStatus(err: unknown): Partial<grpc.StatusObject> {

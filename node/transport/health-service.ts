@@ -1,6 +1,10 @@
 /**
  * The standard grpc.health.v1 service: Check answers at once, Watch sends the
  * current status and then every change, until the caller goes away.
+ *
+ * Every service the node serves has a status (so `grpc_health_probe
+ * -service=blixard.ClusterService` works): its own when one was set, else the
+ * server's ('').
  */
 import { EventEmitter, on } from 'node:events';
 import { HealthCheckResponse_ServingStatus as Serving } from '../gen/grpc/health/v1/health_pb.js';
@@ -13,6 +17,12 @@ export { Serving };
 export class HealthState {
   private readonly statuses = new Map<string, Serving>([['', Serving.SERVING]]);
   private readonly changes = new EventEmitter();
+  private readonly served: () => Iterable<string>;
+
+  /** `served` names the services the node serves (e.g. those of its registry). */
+  constructor(served: () => Iterable<string> = () => []) {
+    this.served = served;
+  }
 
   /** Sets the status of a service name ('' is the server as a whole). */
   set(service: string, status: Serving): void {
@@ -21,14 +31,18 @@ export class HealthState {
     this.changes.emit('change', service);
   }
 
+  /** The status of a service name, undefined for a name the node does not serve. */
   get(service: string): Serving | undefined {
-    return this.statuses.get(service);
+    const own = this.statuses.get(service);
+    if (own !== undefined) return own;
+    for (const name of this.served()) if (name === service) return this.statuses.get('');
+    return undefined;
   }
 
   impl(): ServiceImpl<typeof Health> {
     return {
       check: (req) => {
-        const status = this.statuses.get(req.service);
+        const status = this.get(req.service);
         if (status === undefined) throw new RpcError(Code.NOT_FOUND, `unknown service '${req.service}'`);
         return { status };
       },
@@ -37,12 +51,12 @@ export class HealthState {
   }
 
   private async *watch(service: string, signal: AbortSignal) {
-    let last = this.statuses.get(service) ?? Serving.SERVICE_UNKNOWN;
+    let last = this.get(service) ?? Serving.SERVICE_UNKNOWN;
     yield { status: last };
     try {
-      for await (const [changed] of on(this.changes, 'change', { signal })) {
-        if (changed !== service) continue;
-        const now = this.statuses.get(service) ?? Serving.SERVICE_UNKNOWN;
+      // Any change may be this service's: its own, or the server's that it follows.
+      for await (const _ of on(this.changes, 'change', { signal })) {
+        const now = this.get(service) ?? Serving.SERVICE_UNKNOWN;
         if (now === last) continue;
         last = now;
         yield { status: now };

@@ -2,19 +2,29 @@
 export type { CallContext } from './call-context.ts';
 export type { CallOptions, RpcChannel } from './channel.ts';
 export { ClientFactory, type PeerTarget, RoutedChannel } from './client-factory.ts';
+// The Iroh framing, for other protocols on the same format (blixard/blobs/1) and for tests and
+// benchmarks that speak it raw.
+export { decodeResponse } from './envelope.ts';
+export { parseErrorText } from './error-text.ts';
+export { FrameType, newRequestId } from './frame.ts';
 export { GrpcChannel } from './grpc-channel.ts';
 export { GrpcServer } from './grpc-server.ts';
 export { HealthState, Serving } from './health-service.ts';
 export { IrohChannel, IrohConnectError } from './iroh-channel.ts';
 export {
+  alpnBytes,
   BLOBS_ALPN,
   bindIrohEndpoint,
   boundAddress,
+  firstLine,
   type IrohPeerAddress,
   RPC_ALPN,
+  toEndpointAddr,
 } from './iroh-endpoint.ts';
 export { IrohHost, type IrohProtocol } from './iroh-host.ts';
 export { loadOrCreateSecretKey, secretKeyFromHex, secretKeyToHex } from './iroh-identity.ts';
+export { IrohProtocolBase } from './iroh-protocol-base.ts';
+export { FrameReader, readFrame, writeFrame } from './iroh-stream.ts';
 export { MAX_MESSAGE_BYTES } from './limits.ts';
 export { OwnEndpointIrohChannel, type OwnEndpointOptions } from './own-endpoint-channel.ts';
 export { type ServiceImpl, ServiceRegistry } from './registry.ts';

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
 import { encodeFrame, FrameType, HEADER_BYTES } from './frame.ts';
-import { readFrame } from './iroh-stream.ts';
-import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { readFrame, toNumberArray } from './iroh-stream.ts';
+import { MAX_FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES } from './limits.ts';
 import { ServiceRegistry } from './registry.ts';
 import { ClusterService } from './services.ts';
 import { codeName } from './status.ts';
@@ -17,9 +17,39 @@ import { type LoopbackServer, serveOnLoopback } from './testing.ts';
 let server: LoopbackServer;
 let conn: Connection;
 
+/** When set, HealthCheck replies with a message of exactly this many bytes. */
+let replyBytes: number | undefined;
 const registry = new ServiceRegistry().register(ClusterService, {
-  healthCheck: () => ({ healthy: true, nodeId: 'n1' }),
+  healthCheck: () =>
+    replyBytes === undefined
+      ? { healthy: true, nodeId: 'n1' }
+      : { message: 'x'.repeat(replyBytes - 1 - varintLength(replyBytes)) },
 });
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    len += 1;
+  }
+  return len;
+}
+
+/** An encoded HealthCheckRequest of exactly `total` bytes: one unknown bytes field (15). */
+function requestOfSize(total: number): Uint8Array {
+  let n = total - 2;
+  while (1 + varintLength(n) + n > total) n -= 1;
+  const out = new Uint8Array(total);
+  out[0] = (15 << 3) | 2;
+  let i = 1;
+  for (let v = n; ; i++) {
+    out[i] = v >= 0x80 ? (v & 0x7f) | 0x80 : v;
+    if (v < 0x80) break;
+    v = Math.floor(v / 0x80);
+  }
+  if (i + 1 + n !== total) throw new Error(`request of ${i + 1 + n} bytes, wanted ${total}`);
+  return out;
+}
 
 beforeAll(async () => {
   server = await serveOnLoopback(registry);
@@ -30,7 +60,7 @@ afterAll(() => server?.stop());
 /** Sends raw bytes on a fresh stream and returns the status the server answered with. */
 async function sendRaw(bytes: Uint8Array, finish = true): Promise<string> {
   const bi = await conn.openBi();
-  await bi.send.writeAll(Array.from(bytes));
+  await bi.send.writeAll(toNumberArray(bytes));
   if (finish) await bi.send.finish();
   try {
     const frame = await readFrame(bi.recv);
@@ -67,10 +97,12 @@ describe('the Iroh RPC port under bad input', () => {
     await stillServing();
   });
 
-  it('answers a declared length over 10 MiB with RESOURCE_EXHAUSTED without reading it', async () => {
+  it('answers a declared length over the frame limit with RESOURCE_EXHAUSTED without reading it', async () => {
     const header = encodeFrame(FrameType.Request, id, new Uint8Array(0));
-    header.writeUInt32BE(MAX_MESSAGE_BYTES + 1, 2);
-    expect(await sendRaw(header, false)).toMatch(/^RESOURCE_EXHAUSTED: .*over the 10485760-byte limit/);
+    header.writeUInt32BE(MAX_FRAME_PAYLOAD_BYTES + 1, 2);
+    expect(await sendRaw(header, false)).toMatch(
+      new RegExp(`^RESOURCE_EXHAUSTED: .*over the ${MAX_FRAME_PAYLOAD_BYTES}-byte limit`),
+    );
     await stillServing();
   });
 
@@ -144,5 +176,50 @@ describe('the Iroh RPC port under bad input', () => {
       });
     }
     await stillServing();
+  });
+
+  it('takes the 10 MiB limit on the protobuf message, at the same boundary on both transports', async () => {
+    const outcome = (p: Promise<Uint8Array>) =>
+      p.then(
+        (reply) => `OK ${reply.length}`,
+        (err: { codeName?: string }) => err.codeName ?? String(err),
+      );
+    const atLimit = requestOfSize(MAX_MESSAGE_BYTES);
+    const overLimit = requestOfSize(MAX_MESSAGE_BYTES + 1);
+    expect(atLimit.length).toBe(MAX_MESSAGE_BYTES);
+    const seen: Record<string, string[]> = {};
+    for (const channel of [server.grpc, server.iroh]) {
+      seen[channel.transport] = [
+        await outcome(channel.unary('blixard.ClusterService', 'HealthCheck', atLimit)),
+        await outcome(channel.unary('blixard.ClusterService', 'HealthCheck', overLimit)),
+      ];
+    }
+    expect(seen).toEqual({
+      grpc: [expect.stringMatching(/^OK /), 'RESOURCE_EXHAUSTED'],
+      iroh: [expect.stringMatching(/^OK /), 'RESOURCE_EXHAUSTED'],
+    });
+    // A client that does not check the size itself: the server refuses with the same code.
+    const raw = encodeFrame(
+      FrameType.Request,
+      id,
+      encodeRequest({ service: 'blixard.ClusterService', method: 'HealthCheck', payload: overLimit }),
+    );
+    expect(await sendRaw(raw)).toMatch(/^RESOURCE_EXHAUSTED: request of 10485761 bytes is over/);
+    await stillServing();
+  });
+
+  it('returns a reply of exactly 10 MiB on both transports', async () => {
+    replyBytes = MAX_MESSAGE_BYTES;
+    try {
+      for (const channel of [server.grpc, server.iroh]) {
+        const reply = await channel.unary('blixard.ClusterService', 'HealthCheck', new Uint8Array(0)).then(
+          (r) => `OK ${r.length}`,
+          (err: { codeName?: string; message?: string }) => `${err.codeName}: ${err.message}`,
+        );
+        expect(reply, channel.transport).toBe(`OK ${MAX_MESSAGE_BYTES}`);
+      }
+    } finally {
+      replyBytes = undefined;
+    }
   });
 });

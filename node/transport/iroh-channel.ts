@@ -3,7 +3,9 @@
  * bidirectional stream per call. Deadlines and cancellation reset the stream,
  * which the server sees and turns into an aborted handler.
  */
+
 import type { BiStream, Connection, Endpoint } from '@number0/iroh';
+import { orAbsent, release } from '../lib/index.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
@@ -31,17 +33,30 @@ export class IrohConnectError extends RpcError {
 export interface IrohChannelOptions {
   connectTimeoutMs?: number;
   alpn?: string;
+  /**
+   * Binds an endpoint for one dial: every (re)dial then goes out from a fresh endpoint, closed with
+   * the connection it made, instead of from the channel's `endpoint`. An endpoint keeps every
+   * address it ever learnt for a node — including where that node's own incoming connections came
+   * from, which behind a chaos hub is another link's session — and may dial a peer over such a path
+   * long after it died; a fresh one knows only `peer.addrs`.
+   */
+  dialEndpoint?: () => Promise<Endpoint>;
 }
 
 export class IrohChannel implements RpcChannel {
   readonly transport = 'iroh' as const;
   readonly peer: IrohPeerAddress;
-  private readonly endpoint: Endpoint;
+  /** The endpoint every dial goes out from, unless each dial binds its own (`dialEndpoint`). */
+  private readonly endpoint: Endpoint | undefined;
   private readonly options: IrohChannelOptions;
   private connection: Promise<Connection> | undefined;
+  /** The endpoint of the current dial, when each dial binds its own (`dialEndpoint`). */
+  private dialing: Endpoint | undefined;
   private closed = false;
 
-  constructor(endpoint: Endpoint, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
+  constructor(endpoint: Endpoint | undefined, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
+    if (endpoint === undefined && options.dialEndpoint === undefined)
+      throw new Error('an Iroh channel needs an endpoint or a dialEndpoint');
     this.endpoint = endpoint;
     this.peer = peer;
     this.options = options;
@@ -75,8 +90,8 @@ export class IrohChannel implements RpcChannel {
   }
 
   unary(service: string, method: string, request: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
+    if (request.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(request.length));
     const envelope = encodeRequest({ service, method, payload: request });
-    if (envelope.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(envelope.length));
     return this.exchange(opts, async (bi, id) => {
       await writeFrame(bi.send, FrameType.Request, id, envelope);
       const frame = await this.readReply(new FrameReader(bi.recv));
@@ -99,8 +114,8 @@ export class IrohChannel implements RpcChannel {
     request: Uint8Array,
     opts: CallOptions = {},
   ): AsyncGenerator<Uint8Array> {
+    if (request.length > MAX_MESSAGE_BYTES) throw tooLarge(request.length);
     const envelope = encodeRequest({ service, method, payload: request });
-    if (envelope.length > MAX_MESSAGE_BYTES) throw tooLarge(envelope.length);
     const { bi, id, guard, end, conn } = await this.open(opts);
     let complete = false;
     try {
@@ -127,8 +142,11 @@ export class IrohChannel implements RpcChannel {
 
   async close(): Promise<void> {
     this.closed = true;
-    const conn = await this.connection?.catch(() => undefined);
+    const conn = this.connection && (await orAbsent(this.connection));
     conn?.close(0n, []);
+    const dialing = this.dialing;
+    this.dialing = undefined;
+    if (dialing !== undefined && dialing !== this.endpoint) await release(dialing.close());
   }
 
   private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
@@ -142,7 +160,8 @@ export class IrohChannel implements RpcChannel {
         timer = setTimeout(() => reject(new Error(`no handshake within ${timeout} ms`)), timeout);
       });
       try {
-        return await Promise.race([this.endpoint.connect(addr, alpnBytes(alpn)), expired]);
+        const endpoint = await Promise.race([this.freshDialEndpoint(), expired]);
+        return await Promise.race([endpoint.connect(addr, alpnBytes(alpn)), expired]);
       } finally {
         clearTimeout(timer);
       }
@@ -152,6 +171,27 @@ export class IrohChannel implements RpcChannel {
     });
     this.connection = attempt;
     return attempt;
+  }
+
+  /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
+  private async freshDialEndpoint(): Promise<Endpoint> {
+    const bind = this.options.dialEndpoint;
+    if (bind === undefined) return this.endpoint as Endpoint;
+    this.retire(this.dialing);
+    this.dialing = undefined;
+    const endpoint = await bind();
+    if (this.closed) {
+      this.retire(endpoint);
+      throw new Error('channel closed');
+    }
+    this.retire(this.dialing);
+    this.dialing = endpoint;
+    return endpoint;
+  }
+
+  /** Closes a dial endpoint (and with it any connection it still carries). */
+  private retire(endpoint: Endpoint | undefined): void {
+    if (endpoint !== undefined && endpoint !== this.endpoint) void release(endpoint.close());
   }
 
   private async readReply(reader: FrameReader): Promise<Frame> {
@@ -224,14 +264,15 @@ export class IrohChannel implements RpcChannel {
         signal: done.signal,
       });
     });
-    interrupted.catch(() => {});
+    // Raced by every guarded step below; observed here so a call that ends first leaves no unhandled rejection.
+    interrupted.catch(() => undefined);
     const guard = <T>(work: () => Promise<T>): Promise<T> =>
       Promise.race([work().catch((err: unknown) => Promise.reject(connectionError(err, conn))), interrupted]);
     /** Ends the call: a complete exchange finishes our side; anything else resets the stream. */
     const end = (complete: boolean) => {
       clearTimeout(timer);
       done.abort();
-      if (complete) void bi.send.finish().catch(() => {});
+      if (complete) void release(bi.send.finish());
       else cancelStream(bi);
     };
     return { bi, id, guard, end, conn };
@@ -268,8 +309,8 @@ function tooLarge(bytes: number): RpcError {
 
 /** Resets both directions: the server's pending read sees it and aborts the handler. */
 function cancelStream(bi: BiStream): void {
-  void bi.send.reset(RESET_CANCELLED).catch(() => {});
-  void bi.recv.stop(RESET_CANCELLED).catch(() => {});
+  void release(bi.send.reset(RESET_CANCELLED));
+  void release(bi.recv.stop(RESET_CANCELLED));
 }
 
 function withDeadline<T>(

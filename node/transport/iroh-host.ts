@@ -16,6 +16,7 @@ export const CloseCode = {
   Normal: 0n,
   NotAdmitted: 403n,
   UnknownAlpn: 404n,
+  TooManyStalledStreams: 429n,
   ShuttingDown: 503n,
 } as const;
 

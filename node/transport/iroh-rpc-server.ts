@@ -3,15 +3,23 @@
  * stream per call, carrying a Request frame one way and a Response, an Error
  * or StreamData… StreamEnd frames back. Ping frames get a Pong on the same
  * stream. Bad input of any kind gets an Error frame and never reaches beyond
- * its own stream.
+ * its own stream. Stream limits and the request read deadline are the base
+ * class's; a refused or stalled stream gets an Error frame too.
  */
+
 import type { BiStream, Connection } from '@number0/iroh';
+import { release } from '../lib/index.ts';
 import { decodeRequest, EnvelopeError, encodeResponse } from './envelope.ts';
 import { formatErrorText } from './error-text.ts';
 import { FrameError, FrameType } from './frame.ts';
 import { RPC_ALPN } from './iroh-endpoint.ts';
-import { IrohProtocolBase } from './iroh-protocol-base.ts';
-import { readFrame, writeFrame } from './iroh-stream.ts';
+import {
+  DEFAULT_STREAM_LIMITS,
+  IrohProtocolBase,
+  type IrohStreamLimits,
+  STREAM_REFUSED_CODE,
+} from './iroh-protocol-base.ts';
+import { writeFrame } from './iroh-stream.ts';
 import type { ServiceRegistry } from './registry.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
 
@@ -22,9 +30,21 @@ export class IrohRpcServer extends IrohProtocolBase {
   readonly alpn = RPC_ALPN;
   private readonly registry: ServiceRegistry;
 
-  constructor(registry: ServiceRegistry) {
-    super();
+  constructor(registry: ServiceRegistry, limits: IrohStreamLimits = DEFAULT_STREAM_LIMITS) {
+    super(limits);
     this.registry = registry;
+  }
+
+  protected override async refuseStream(bi: BiStream, message: string): Promise<void> {
+    const payload = encodeResponse({
+      success: false,
+      payload: undefined,
+      error: formatErrorText(new RpcError(Code.RESOURCE_EXHAUSTED, message)),
+    });
+    await writeFrame(bi.send, FrameType.Error, NO_ID, payload);
+    await bi.send.finish();
+    // Nothing of the request is read, so no read holds the receive side: stop it now.
+    await bi.recv.stop(STREAM_REFUSED_CODE);
   }
 
   protected async serveStream(bi: BiStream, conn: Connection, remoteId: string): Promise<void> {
@@ -33,7 +53,7 @@ export class IrohRpcServer extends IrohProtocolBase {
     this.shutdown.addEventListener('abort', onShutdown, { once: true });
     let requestId: Uint8Array = NO_ID;
     try {
-      const frame = await readFrame(bi.recv);
+      const frame = await this.readRequest(bi, conn, remoteId);
       if (frame === undefined) throw new FrameError('truncated', 'stream ended before a frame header');
       requestId = frame.requestId;
       if (frame.type === FrameType.Ping) {
@@ -90,8 +110,9 @@ export class IrohRpcServer extends IrohProtocolBase {
     try {
       await writeFrame(bi.send, FrameType.Error, id, payload);
       await bi.send.finish();
-      // Whatever the client still sends on this stream is not going to be read.
-      await bi.recv.stop(0n);
+      // Whatever the client still sends on this stream is not going to be read. Not awaited:
+      // after a read deadline the stop waits until the binding's pending read ends.
+      void release(bi.recv.stop(0n));
     } catch {
       // The client already went away (cancelled or reset): nothing to tell it.
     }

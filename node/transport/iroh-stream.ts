@@ -7,8 +7,18 @@
  * possible — one `read` of up to READ_CHUNK bytes usually holds a whole small
  * frame; what is left over is kept for the next frame on the same stream.
  */
+
 import type { RecvStream, SendStream } from '@number0/iroh';
-import { decodeHeader, encodeFrame, type Frame, FrameError, type FrameType, HEADER_BYTES } from './frame.ts';
+import { orAbsent } from '../lib/index.ts';
+import {
+  decodeHeader,
+  encodeFrame,
+  type Frame,
+  FrameError,
+  type FrameHeader,
+  type FrameType,
+  HEADER_BYTES,
+} from './frame.ts';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -32,11 +42,13 @@ export class FrameReader {
 
   /**
    * The next frame, or undefined at a clean end of stream before any byte of
-   * it. Throws FrameError for a bad header or a frame cut short.
+   * it. Throws FrameError for a bad header or a frame cut short. `onHeader`
+   * sees the header as soon as it is in, before the payload is read.
    */
-  async next(): Promise<Frame | undefined> {
+  async next(onHeader?: (header: FrameHeader) => void): Promise<Frame | undefined> {
     while (this.buffered.length < HEADER_BYTES) {
-      const chunk = await this.recv.read(READ_CHUNK).catch(() => undefined);
+      // A stream reset by the peer reads as its end; the frame checks below say whether that was early.
+      const chunk = await orAbsent(this.recv.read(READ_CHUNK));
       if (chunk === undefined || chunk.length === 0) {
         if (this.buffered.length === 0) return undefined;
         throw new FrameError(
@@ -47,6 +59,7 @@ export class FrameReader {
       this.append(chunk);
     }
     const header = decodeHeader(this.buffered);
+    onHeader?.(header);
     const total = HEADER_BYTES + header.length;
     if (this.buffered.length < total) {
       // One exact read for the rest: a large payload crosses the binding once.

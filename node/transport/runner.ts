@@ -7,6 +7,7 @@ import { GrpcServer } from './grpc-server.ts';
 import { bindIrohEndpoint, boundAddress, RPC_ALPN } from './iroh-endpoint.ts';
 import { IrohHost, type IrohProtocol } from './iroh-host.ts';
 import { loadOrCreateSecretKey } from './iroh-identity.ts';
+import { DEFAULT_STREAM_LIMITS, type IrohStreamLimits } from './iroh-protocol-base.ts';
 import { IrohRpcServer } from './iroh-rpc-server.ts';
 import type { ServiceRegistry } from './registry.ts';
 import type { TransportMode } from './vocabulary.ts';
@@ -23,6 +24,8 @@ export interface TransportRunnerOptions {
     admit?: (remoteId: string) => boolean;
     /** More protocols on the same endpoint (e.g. blobs). */
     protocols?: IrohProtocol[];
+    /** Stream limits and request read deadline of the RPC port; defaults to DEFAULT_STREAM_LIMITS. */
+    streams?: Partial<IrohStreamLimits>;
   };
 }
 
@@ -30,7 +33,8 @@ export class TransportRunner {
   readonly mode: TransportMode;
   readonly grpcServer: GrpcServer | undefined;
   readonly irohHost: IrohHost | undefined;
-  private readonly rpcServer: IrohRpcServer | undefined;
+  /** The Iroh RPC port, when Iroh is served. */
+  readonly rpcServer: IrohRpcServer | undefined;
 
   private constructor(mode: TransportMode, grpc?: GrpcServer, host?: IrohHost, rpc?: IrohRpcServer) {
     this.mode = mode;
@@ -57,7 +61,7 @@ export class TransportRunner {
           alpns: [RPC_ALPN, ...protocols.map((p) => p.alpn)],
         });
         host = new IrohHost(endpoint, opts.iroh.admit === undefined ? {} : { admit: opts.iroh.admit });
-        rpc = new IrohRpcServer(opts.registry);
+        rpc = new IrohRpcServer(opts.registry, { ...DEFAULT_STREAM_LIMITS, ...opts.iroh.streams });
         host.add(rpc);
         for (const protocol of protocols) host.add(protocol);
         host.start();

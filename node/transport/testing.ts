@@ -9,6 +9,7 @@ import type { Endpoint } from '@number0/iroh';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
+import type { IrohStreamLimits } from './iroh-protocol-base.ts';
 import type { ServiceRegistry } from './registry.ts';
 import { TransportRunner } from './runner.ts';
 
@@ -23,7 +24,7 @@ export interface LoopbackServer {
 
 export async function serveOnLoopback(
   registry: ServiceRegistry,
-  opts: { admit?: (id: string) => boolean; client?: Endpoint } = {},
+  opts: { admit?: (id: string) => boolean; client?: Endpoint; streams?: Partial<IrohStreamLimits> } = {},
 ): Promise<LoopbackServer> {
   const dir = await mkdtemp(join(tmpdir(), 'blixard-transport-'));
   const runner = await TransportRunner.start({
@@ -34,6 +35,7 @@ export async function serveOnLoopback(
       bindAddress: '127.0.0.1:0',
       secretKeyFile: join(dir, 'iroh.key'),
       ...(opts.admit ? { admit: opts.admit } : {}),
+      ...(opts.streams ? { streams: opts.streams } : {}),
     },
   });
   const client = opts.client ?? (await bindIrohEndpoint({ bindAddress: '127.0.0.1:0' }));

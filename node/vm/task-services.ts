@@ -90,7 +90,7 @@ export function taskServices(d: TaskServicesDeps) {
   };
 
   async function applyTaskReport(r: TaskReport): Promise<{ index: number; ok: boolean; message: string }> {
-    const committed = await driver.propose(
+    return driver.proposeReport(
       {
         type: 'task.result',
         id: r.id,
@@ -102,11 +102,6 @@ export function taskServices(d: TaskServicesDeps) {
       },
       d.proposalTimeoutMs,
     );
-    return {
-      index: committed.index,
-      ok: committed.result.ok,
-      message: committed.result.ok ? 'applied' : committed.result.message,
-    };
   }
 
   const blixard: Partial<ServiceImpl<typeof BlixardService>> = {

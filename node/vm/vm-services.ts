@@ -394,7 +394,7 @@ export function vmServices(d: VmServicesDeps) {
 
   /** The leader turns a VM report into its guarded command; the result (applied or refused) is the report's answer. */
   async function applyVmReport(r: VmReport): Promise<{ index: number; ok: boolean; message: string }> {
-    const committed = await driver.propose(
+    return driver.proposeReport(
       {
         type: 'vm.state',
         name: r.name,
@@ -407,11 +407,6 @@ export function vmServices(d: VmServicesDeps) {
       },
       d.proposalTimeoutMs,
     );
-    return {
-      index: committed.index,
-      ok: committed.result.ok,
-      message: committed.result.ok ? 'applied' : committed.result.message,
-    };
   }
 
   const blixard: Partial<ServiceImpl<typeof BlixardService>> = {

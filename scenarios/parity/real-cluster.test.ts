@@ -104,6 +104,7 @@ const CASES: Record<string, Case[]> = {
   'blixard.BlixardService/ReportTaskResult': [{ request: {}, expect: 'INVALID_ARGUMENT' }],
   'grpc.health.v1.Health/Check': [
     { request: { service: '' }, expect: 'OK' },
+    { request: { service: 'blixard.ClusterService' }, expect: 'OK', view: pick('status') },
     { request: { service: 'nope' }, expect: 'NOT_FOUND' },
   ],
   // Watch never ends by itself: both transports deliver the current status, then the deadline.

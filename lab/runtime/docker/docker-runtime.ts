@@ -18,7 +18,6 @@ import {
   TOXIPROXY_API_PORT,
   UDP_PROXY_API_PORT,
 } from '../../../images/index.ts';
-import { startLabPrometheus } from '../../observability/index.ts';
 import type { ClusterState, NodeState } from '../../state/index.ts';
 import {
   CLIENT,
@@ -31,6 +30,7 @@ import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey } from '../iroh-key.ts';
 import type { ClusterOptions } from '../options.ts';
+import { attachPrometheus } from '../run-prometheus.ts';
 import { removeRun } from './cleanup.ts';
 import { docker, requireDocker, resourceName, runLabels } from './engine.ts';
 import { demux, demuxStream } from './log-stream.ts';
@@ -147,13 +147,7 @@ export class DockerDriver implements RuntimeDriver {
         if (ip) node.metrics = `${ip}:9100`;
       }
       if (opts.prometheus !== false) {
-        progress('prometheus: starting, scraping every node and the hub');
-        const prom = await startLabPrometheus(state, {
-          labels,
-          image: tags.prometheus,
-          onProgress: progress,
-        });
-        state.prometheus = { url: prom.url, container: prom.container };
+        await attachPrometheus(state, { labels, image: tags.prometheus, progress });
       }
     } catch (err) {
       await driver.teardown();

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { createLinkSet } from '../../../hub/links/index.ts';
 import { ensureToxiproxyBinary } from '../../../hub/tcp/index.ts';
 import { findFreePortBlock, portFree, sleep } from '../../../node/lib/index.ts';
-import { startLabPrometheus } from '../../observability/index.ts';
 import { type ClusterState, type NodeState, type ProcRecord, REPO_ROOT } from '../../state/index.ts';
 import {
   CLIENT,
@@ -24,6 +23,7 @@ import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey, writeIrohKeyFile } from '../iroh-key.ts';
 import type { ClusterOptions } from '../options.ts';
+import { attachPrometheus } from '../run-prometheus.ts';
 import { isOurs, signal, spawnDetached, terminate } from './detached.ts';
 import { followFile, tailFile } from './log-file.ts';
 
@@ -96,13 +96,11 @@ export class ProcessDriver implements RuntimeDriver {
       progress(`nodes: starting ${state.nodes.length} in ${opts.mode} mode`);
       for (const node of state.nodes) await driver.startNode(node);
       if (opts.prometheus === true) {
-        progress('prometheus: starting on the host network, scraping every node and the hub on loopback');
         const { runLabels } = await import('../docker/engine.ts');
-        const prom = await startLabPrometheus(state, {
+        await attachPrometheus(state, {
           labels: runLabels(opts.runId, { stateFile: opts.stateFile }),
-          onProgress: progress,
+          progress,
         });
-        state.prometheus = { url: prom.url, container: prom.container };
       }
     } catch (err) {
       await driver.teardown();

@@ -1,0 +1,41 @@
+/** Runs the real `lab` command as a child process, as a user would, for the CLI's tests. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+export const LAB_CLI = join(import.meta.dirname, 'lab.ts');
+
+export interface LabRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `lab ...args` against the lab remembered in `stateFile`; `env` adds to the environment. Past
+ * `boundMs` (when given) the command is interrupted with SIGINT — `up` then removes what it made —
+ * and its stderr says so after its output so far.
+ */
+export function runLab(
+  stateFile: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  boundMs?: number,
+): Promise<LabRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [LAB_CLI, ...args],
+      {
+        env: { ...process.env, LAB_STATE_FILE: stateFile, ...env },
+        ...(boundMs !== undefined && { timeout: boundMs, killSignal: 'SIGINT' as const }),
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        const gaveUp = err?.killed
+          ? `\n(lab ${args.join(' ')}: still running after ${boundMs} ms, interrupted; its output so far is above)`
+          : '';
+        resolve({ code, stdout, stderr: `${stderr}${gaveUp}` });
+      },
+    );
+  });
+}
