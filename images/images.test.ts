@@ -91,7 +91,7 @@ describe('node image', () => {
       'node',
       tags.node,
       '-e',
-      "import('@number0/iroh').then(() => console.log('ok', process.versions.node))",
+      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)",
     );
     expect(out.trim()).toMatch(/^ok 24\./);
   }, 60_000);

@@ -36,6 +36,7 @@ import {
   createClient,
   Health,
   HealthState,
+  SecretKey,
   ServiceRegistry,
   Serving,
   strategyFromFile,
@@ -174,7 +175,7 @@ export class BlixardNode {
             irohDialEndpoint: () =>
               bindIrohEndpoint({
                 bindAddress: withPortZero(t.iroh.bind_address),
-                secretKey: serving.secretKey(),
+                secretKey: SecretKey.fromBytes(serving.secretKey()),
                 relay: t.iroh.relay,
               }),
           }
@@ -369,16 +370,9 @@ export class BlixardNode {
     m.imagesStored.set(this.images?.list().length ?? 0);
     const endpoint = this.runner?.endpoint;
     if (endpoint && !endpoint.isClosed()) {
-      const c = endpoint.stats();
-      const sum = (...keys: string[]) => keys.reduce((n, k) => n + (c[k]?.value ?? 0), 0);
-      m.irohUdpBytes.set(
-        { direction: 'sent' },
-        sum('socket:send_ipv4', 'socket:send_ipv6', 'socket:send_relay'),
-      );
-      m.irohUdpBytes.set(
-        { direction: 'received' },
-        sum('socket:recv_data_ipv4', 'socket:recv_data_ipv6', 'socket:recv_data_relay'),
-      );
+      const udp = endpoint.udpBytes();
+      m.irohUdpBytes.set({ direction: 'sent' }, udp.sent);
+      m.irohUdpBytes.set({ direction: 'received' }, udp.received);
     }
     for (const [peer, outbox] of this.outboxes) m.raftMessagesDropped.set({ peer }, outbox.dropped);
     for (const link of this.peers?.links() ?? []) {

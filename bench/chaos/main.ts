@@ -8,10 +8,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { EndpointId } from '@number0/iroh';
 import Table from 'cli-table3';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startToxiproxyServer } from '../../hub/tcp/index.ts';
+import { parseNodeId } from '../../node/transport/index.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { type Bounds, measureIroh, measureTcp, measureUdp, type PathResult, percentile } from './measure.ts';
 
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const irohLink = await link(udpAdmin, 'bench-iroh', peer.irohAddress);
     const tcpLink = await link(toxiproxy.url, 'bench-tcp', `127.0.0.1:${peer.tcpPort}`);
     const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
-    const irohId = EndpointId.fromString(peer.irohId);
+    const irohId = parseNodeId(peer.irohId);
 
     const rows: [string, string, PathResult, PathResult][] = [];
     // Direct and proxied alternate over a few rounds, so load from elsewhere on the host hits both alike.

@@ -15,10 +15,10 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import Table from 'cli-table3';
 import { HealthCheckRequestSchema, ShareVmImageRequestSchema } from '../../node/gen/blixard_pb.js';
 import {
-  alpnBytes,
   bindIrohEndpoint,
   ClusterService,
   createClient,
+  dial,
   GrpcChannel,
   IrohChannel,
   type RpcChannel,
@@ -180,7 +180,7 @@ for (const g of goals)
 
 // The ways through the binding that were tried.
 const conn = await (channels.iroh as IrohChannel).connect();
-const muxConn = await endpoint.connect(await toEndpointAddr(peer), alpnBytes(MUX_ALPN));
+const muxConn = await dial(endpoint, await toEndpointAddr(peer), MUX_ALPN);
 const mux = await MuxClient.open(muxConn);
 const smallEnvelope = new Uint8Array(64);
 const paths = new Table({ head: ['Iroh call layout / bulk path', 'result'] });
@@ -215,15 +215,11 @@ paths.push([
   '1 MiB echo on the multiplexed stream (both directions)',
   `${fmt(muxBulk.perSecond * 2)} MiB/s moved`,
 ]);
-const convert = measureConversion(oneMiB);
-paths.push(['bytes → number[] for the binding, Array.from', `${fmt(convert.arrayFrom)} ms per MiB`]);
-paths.push(['bytes → number[] for the binding, indexed loop', `${fmt(convert.loop)} ms per MiB`]);
-paths.push(['number[] → bytes, Uint8Array.from', `${fmt(convert.back)} ms per MiB`]);
 console.log(`\nIroh binding paths (QUIC rtt ${conn.rtt() ?? '?'} ms)\n`);
 console.log(paths.toString());
 
 await mux.close();
-muxConn.close(0n, []);
+muxConn.close(0, '');
 await channels.grpc.close();
 await channels.iroh.close();
 await endpoint.close();
@@ -233,22 +229,4 @@ printBenchJson('transport', { rounds: ROUNDS, ...figures }, goals);
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
-}
-
-function measureConversion(bytes: Uint8Array) {
-  const time = (f: () => unknown, n = 5) => {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) f();
-    return (performance.now() - t) / n;
-  };
-  const asArray = Array.from(bytes);
-  return {
-    arrayFrom: time(() => Array.from(bytes)),
-    loop: time(() => {
-      const out = new Array<number>(bytes.length);
-      for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] as number;
-      return out;
-    }),
-    back: time(() => Uint8Array.from(asArray)),
-  };
 }

@@ -5,21 +5,23 @@
  * control instead of each paying a handshake.
  */
 
-import type { Connection, Endpoint } from '@number0/iroh';
-import { orAbsent, release } from '../lib/index.ts';
+import { orAbsent } from '../lib/index.ts';
 import {
-  alpnBytes,
   BLOBS_ALPN,
   Code,
-  FrameReader,
+  type Connection,
+  dial,
+  type Endpoint,
+  encodeFrame,
   FrameType,
   firstLine,
   type IrohPeerAddress,
+  MAX_FRAME_PAYLOAD_BYTES,
   newRequestId,
   parseErrorText,
+  parseFrame,
   RpcError,
   toEndpointAddr,
-  writeFrame,
 } from '../transport/index.ts';
 import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
 import { decodeManifest, type ImageManifest } from './manifest.ts';
@@ -66,48 +68,37 @@ export class BlobClient {
 
   close(): void {
     void this.connection?.then(
-      (c) => c.close(0n, []),
+      (c) => c.close(0, ''),
       () => {},
     );
     this.connection = undefined;
   }
 
+  /** One request, one reply: a single crossing of the binding (Connection.call), finished at once. */
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
     const conn = await this.connect();
-    let timer: NodeJS.Timeout | undefined;
-    let bi: Awaited<ReturnType<Connection['openBi']>> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([
-        (async () => {
-          bi = await conn.openBi();
-          const id = newRequestId();
-          await writeFrame(bi.send, FrameType.Request, id, encodeBlobRequest(req));
-          await bi.send.finish();
-          const frame = await new FrameReader(bi.recv).next();
-          if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'blob stream ended without a reply');
-          if (frame.type === FrameType.Error) throw parseErrorText(new TextDecoder().decode(frame.payload));
-          if (frame.type !== FrameType.Response)
-            throw new RpcError(Code.INTERNAL, `unexpected frame type ${frame.type}`);
-          this.bytesReceived += frame.payload.length;
-          return frame.payload;
-        })(),
-        expired,
-      ]);
+      const request = encodeFrame(FrameType.Request, newRequestId(), encodeBlobRequest(req));
+      const reply = await conn
+        .call(request, MAX_FRAME_PAYLOAD_BYTES, timeoutMs, undefined, true)
+        .catch((err: unknown) => {
+          if (err instanceof Error && err.message === 'deadline exceeded')
+            throw new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`);
+          throw err;
+        });
+      const frame = parseFrame(reply);
+      if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'blob stream ended without a reply');
+      if (frame.type === FrameType.Error) throw parseErrorText(new TextDecoder().decode(frame.payload));
+      if (frame.type !== FrameType.Response)
+        throw new RpcError(Code.INTERNAL, `unexpected frame type ${frame.type}`);
+      this.bytesReceived += frame.payload.length;
+      return frame.payload;
     } catch (err) {
-      if (bi) void release(bi.recv.stop(1n));
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
         throw err;
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.
       this.drop(conn);
       throw err instanceof RpcError ? err : new RpcError(Code.UNAVAILABLE, firstLine(err));
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -117,7 +108,7 @@ export class BlobClient {
       (c) => {
         if (c === conn && this.connection === current) {
           this.connection = undefined;
-          c.close(0n, []);
+          c.close(0, '');
         }
       },
       () => {},
@@ -147,7 +138,7 @@ export class BlobClient {
         );
       });
       try {
-        return await Promise.race([this.endpoint.connect(addr, alpnBytes(BLOBS_ALPN)), expired]);
+        return await Promise.race([dial(this.endpoint, addr, BLOBS_ALPN), expired]);
       } finally {
         clearTimeout(timer);
       }

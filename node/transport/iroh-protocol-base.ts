@@ -18,11 +18,11 @@
  * connection with more stalled streams than its limit is closed.
  */
 
-import type { BiStream, Connection } from '@number0/iroh';
 import { release } from '../lib/index.ts';
 import type { Frame } from './frame.ts';
 import { CloseCode, type IrohProtocol } from './iroh-host.ts';
 import { FrameReader } from './iroh-stream.ts';
+import type { BiStream, Connection } from './native-iroh.ts';
 import { Code, RpcError } from './status.ts';
 
 export type StreamLimitKind = 'peer' | 'connection' | 'stalled_connection';
@@ -53,7 +53,7 @@ export const DEFAULT_STREAM_LIMITS: IrohStreamLimits = {
 };
 
 /** QUIC application error code for a stream this side stopped reading. */
-export const STREAM_REFUSED_CODE = 429n;
+export const STREAM_REFUSED_CODE = 429;
 export const STALLED_REASON = 'too many stalled streams';
 const MIB = 1024 * 1024;
 
@@ -153,7 +153,7 @@ export abstract class IrohProtocolBase implements IrohProtocol {
     state.stalled += 1;
     if (state.stalled > limits.maxStreamsPerConnection) {
       limits.onStreamLimited?.('stalled_connection', remoteId);
-      conn.close(CloseCode.TooManyStalledStreams, Array.from(Buffer.from(STALLED_REASON)));
+      conn.close(CloseCode.TooManyStalledStreams, STALLED_REASON);
     } else {
       setStreamLimit(conn, limits.maxStreamsPerConnection + state.stalled);
     }
@@ -229,7 +229,7 @@ function overLimit(
 function setStreamLimit(conn: Connection, count: number): void {
   if (conn.closeReason() !== null) return;
   try {
-    conn.setMaxConcurrentBiStreams(BigInt(count));
+    conn.setMaxConcurrentBiStreams(count);
   } catch {
     // The connection closed meanwhile.
   }

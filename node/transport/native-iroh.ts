@@ -31,6 +31,10 @@ export interface EndpointInfo {
 
 export interface Endpoint {
   id(): string;
+  /** This endpoint's secret key, 32 bytes (SecretKey.fromBytes wraps it). */
+  secretKey(): Buffer;
+  /** UDP payload bytes sent and received over IPv4, IPv6 and relays. */
+  udpBytes(): { sent: number; received: number };
   boundSockets(): string[];
   addr(): EndpointInfo;
   connect(nodeId: string, addrs: string[], alpn: string, relayUrl?: string): Promise<Connection>;
@@ -53,6 +57,15 @@ export interface ConnectionStats {
   udpRxBytes: number;
   lostPackets: number;
   lostBytes: number;
+}
+
+export interface PathInfo {
+  /** ip:port, or the relay URL. */
+  remoteAddr: string;
+  isIp: boolean;
+  isRelay: boolean;
+  isSelected: boolean;
+  rttMs: number;
 }
 
 export interface SelectedPath {
@@ -96,10 +109,13 @@ export interface Connection {
   cancelCall(cancelId: number, code: number): void;
   /** Waits for at least one whole request frame; an empty batch means the connection closed. */
   acceptRequests(maxBatch: number, maxPayload: number, readTimeoutMs?: number): Promise<RequestBatch>;
+  /** How many bi streams the peer may have open at once. */
+  setMaxConcurrentBiStreams(count: number): void;
   close(code: number, reason: string): void;
   closeReason(): string | null;
   closed(): Promise<string>;
   rtt(): number | null;
+  paths(): PathInfo[];
   selectedPath(): SelectedPath | null;
   stats(): ConnectionStats;
 }
@@ -112,7 +128,8 @@ export interface BiStream {
 export interface SendStream {
   writeAll(data: Uint8Array, finish?: boolean): Promise<void>;
   finish(): Promise<void>;
-  reset(code: number): void;
+  /** Abandons the stream (the peer's reads fail with `code`), once a write in progress lets go. */
+  reset(code: number): Promise<void>;
 }
 
 export interface RecvStream {
@@ -122,7 +139,8 @@ export interface RecvStream {
   readToEnd(sizeLimit: number): Promise<Buffer>;
   /** One whole frame, or what arrived of it before the stream ended. */
   readFrame(maxPayload: number, timeoutMs?: number): Promise<Buffer>;
-  stop(code: number): void;
+  /** Asks the peer to stop sending (its writes fail with `code`), once a read in progress lets go. */
+  stop(code: number): Promise<void>;
 }
 
 interface NativeModule {

@@ -25,6 +25,8 @@ use tokio::sync::{Mutex, mpsc, watch};
 
 /// Size of the Blixard frame header (version, type, u32 BE length at byte 2, request id, padding).
 const HEADER_BYTES: usize = 24;
+/// Reset code of a call that failed or passed its deadline (the RPC core's "cancelled").
+const CALL_FAILED_CODE: u32 = 1;
 /// Chunk size for reading a frame's payload: large frames grow as bytes arrive, never up front.
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -87,6 +89,12 @@ pub struct EndpointInfo {
     pub node_id: String,
     pub addrs: Vec<String>,
     pub relay_url: Option<String>,
+}
+
+#[napi(object)]
+pub struct UdpBytes {
+    pub sent: f64,
+    pub received: f64,
 }
 
 #[napi]
@@ -199,6 +207,23 @@ impl Endpoint {
         Ok(Connection::new(conn))
     }
 
+    /// This endpoint's secret key, 32 bytes.
+    #[napi]
+    pub fn secret_key(&self) -> Buffer {
+        self.inner.secret_key().to_bytes().to_vec().into()
+    }
+
+    /// UDP payload bytes this endpoint sent and received, over IPv4, IPv6 and relays.
+    #[napi]
+    pub fn udp_bytes(&self) -> UdpBytes {
+        let m = &self.inner.metrics().socket;
+        UdpBytes {
+            sent: (m.send_ipv4.get() + m.send_ipv6.get() + m.send_relay.get()) as f64,
+            received: (m.recv_data_ipv4.get() + m.recv_data_ipv6.get() + m.recv_data_relay.get())
+                as f64,
+        }
+    }
+
     /// The next incoming connection attempt; null once the endpoint is closed.
     #[napi]
     pub async fn accept_next(&self) -> Option<Incoming> {
@@ -261,6 +286,24 @@ pub struct ConnectionStats {
     pub udp_rx_bytes: f64,
     pub lost_packets: f64,
     pub lost_bytes: f64,
+}
+
+fn addr_text(addr: &iroh::TransportAddr) -> String {
+    match addr {
+        iroh::TransportAddr::Ip(s) => s.to_string(),
+        iroh::TransportAddr::Relay(u) => u.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[napi(object)]
+pub struct PathInfo {
+    /// ip:port, or the relay URL.
+    pub remote_addr: String,
+    pub is_ip: bool,
+    pub is_relay: bool,
+    pub is_selected: bool,
+    pub rtt_ms: f64,
 }
 
 #[napi(object)]
@@ -484,6 +527,22 @@ impl Connection {
         self.selected_path().map(|p| p.rtt_ms)
     }
 
+    /// Every open path: its remote address, kind, whether it is the one in use, its RTT.
+    #[napi]
+    pub fn paths(&self) -> Vec<PathInfo> {
+        self.inner
+            .paths()
+            .iter()
+            .map(|p| PathInfo {
+                remote_addr: addr_text(p.remote_addr()),
+                is_ip: p.is_ip(),
+                is_relay: p.is_relay(),
+                is_selected: p.is_selected(),
+                rtt_ms: p.rtt().as_secs_f64() * 1000.0,
+            })
+            .collect()
+    }
+
     /// The path the connection sends on now.
     #[napi]
     pub fn selected_path(&self) -> Option<SelectedPath> {
@@ -500,6 +559,12 @@ impl Connection {
                 is_relay: p.is_relay(),
                 rtt_ms: p.rtt().as_secs_f64() * 1000.0,
             })
+    }
+
+    /// How many bi streams the peer may have open at once.
+    #[napi]
+    pub fn set_max_concurrent_bi_streams(&self, count: u32) {
+        self.inner.set_max_concurrent_bi_streams(code_of(count));
     }
 
     #[napi]
@@ -564,13 +629,14 @@ impl Connection {
                 Ok(reply)
             }
             Ok(Err(e)) => {
-                let _ = send.reset(code_of(0));
+                let _ = send.reset(code_of(CALL_FAILED_CODE));
+                let _ = recv.stop(code_of(CALL_FAILED_CODE));
                 Err(e)
             }
             Err(stop) => {
                 let code = match stop {
                     Stop::Cancelled(c) => c,
-                    Stop::Deadline => 1,
+                    Stop::Deadline => CALL_FAILED_CODE,
                 };
                 let _ = send.reset(code_of(code));
                 let _ = recv.stop(code_of(code));
@@ -752,20 +818,11 @@ impl SendStream {
         self.0.lock().await.finish().map_err(|e| fail("finish", e))
     }
 
-    /// Abandons the stream: the peer's reads fail with `code`.
+    /// Abandons the stream: the peer's reads fail with `code`. Waits for a
+    /// write in progress to let go of the stream.
     #[napi]
-    pub fn reset(&self, code: u32) -> Result<()> {
-        match self.0.try_lock() {
-            Ok(mut send) => send.reset(code_of(code)).map_err(|e| fail("reset", e)),
-            Err(_) => {
-                // A write is in progress: reset once it lets go of the stream.
-                let inner = self.0.clone();
-                napi::bindgen_prelude::spawn(async move {
-                    let _ = inner.lock().await.reset(code_of(code));
-                });
-                Ok(())
-            }
-        }
+    pub async fn reset(&self, code: u32) -> Result<()> {
+        self.0.lock().await.reset(code_of(code)).map_err(|e| fail("reset", e))
     }
 }
 
@@ -832,19 +889,10 @@ impl RecvStream {
         Ok(frame.into())
     }
 
-    /// Tells the peer to stop sending: its writes fail with `code`.
+    /// Tells the peer to stop sending: its writes fail with `code`. Waits for a
+    /// read in progress to let go of the stream.
     #[napi]
-    pub fn stop(&self, code: u32) -> Result<()> {
-        match self.0.try_lock() {
-            Ok(mut recv) => recv.stop(code_of(code)).map_err(|e| fail("stop", e)),
-            Err(_) => {
-                // A read is pending: it holds the stream; stop as soon as it lets go.
-                let inner = self.0.clone();
-                napi::bindgen_prelude::spawn(async move {
-                    let _ = inner.lock().await.stop(code_of(code));
-                });
-                Ok(())
-            }
-        }
+    pub async fn stop(&self, code: u32) -> Result<()> {
+        self.0.lock().await.stop(code_of(code)).map_err(|e| fail("stop", e))
     }
 }
