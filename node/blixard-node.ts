@@ -34,6 +34,7 @@ import {
   ClusterService,
   Code,
   createClient,
+  type Endpoint,
   Health,
   HealthState,
   SecretKey,
@@ -53,6 +54,8 @@ export class BlixardNode {
   readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
   private factory: ClientFactory | undefined;
+  /** Binds an endpoint for one dial to a peer (RPC and blobs); see start(). */
+  private dialEndpoint: (() => Promise<Endpoint>) | undefined;
   private storage: DiskStorage | undefined;
   private driverRef: RaftDriver | undefined;
   private book: AddressBook | undefined;
@@ -162,24 +165,24 @@ export class BlixardNode {
       },
     });
     const serving = this.runner.endpoint;
+    // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
+    // from the serving endpoint: that one learns, from every incoming connection, an address of the
+    // caller that is only the far end of the caller's link (a session of the hub's proxy) or of one
+    // of its own dial endpoints, and would dial back over it — over the wrong link, after a cut over
+    // a session that no longer exists, or to an endpoint that accepts nothing. RPC and blobs alike.
+    this.dialEndpoint = serving
+      ? () =>
+          bindIrohEndpoint({
+            bindAddress: withPortZero(t.iroh.bind_address),
+            secretKey: SecretKey.fromBytes(serving.secretKey()),
+            relay: t.iroh.relay,
+          })
+      : undefined;
     this.factory = new ClientFactory({
       strategy: strategyFromFile(cfg.transport.migration),
       irohEndpoint: serving,
       irohConnectTimeoutMs: 2000,
-      // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
-      // from the serving endpoint: that one learns, from every incoming connection, an address of the
-      // caller that is only the far end of the caller's link (a session of the hub's proxy), and would
-      // dial back over it — over the wrong link, and after a cut over a session that no longer exists.
-      ...(serving
-        ? {
-            irohDialEndpoint: () =>
-              bindIrohEndpoint({
-                bindAddress: withPortZero(t.iroh.bind_address),
-                secretKey: SecretKey.fromBytes(serving.secretKey()),
-                relay: t.iroh.relay,
-              }),
-          }
-        : {}),
+      ...(this.dialEndpoint ? { irohDialEndpoint: this.dialEndpoint } : {}),
       observer: {
         onCall: (e) => {
           const labels = {
@@ -276,6 +279,7 @@ export class BlixardNode {
       driver: () => this.driver,
       book: this.book,
       endpoint: this.runner.endpoint,
+      dialEndpoint: this.dialEndpoint,
       irohNodeId: this.runner.irohNodeId,
       irohAddrs: this.runner.irohAddress ? [this.runner.irohAddress] : [],
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,

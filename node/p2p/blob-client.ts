@@ -5,7 +5,7 @@
  * control instead of each paying a handshake.
  */
 
-import { orAbsent } from '../lib/index.ts';
+import { orAbsent, release } from '../lib/index.ts';
 import {
   BLOBS_ALPN,
   Code,
@@ -28,6 +28,13 @@ import { decodeManifest, type ImageManifest } from './manifest.ts';
 
 export interface BlobClientOptions {
   connectTimeoutMs: number;
+  /**
+   * Binds an endpoint for one dial (the node's identity, a new port), closed when the next dial
+   * replaces it or the client closes: the serving endpoint learns, from every incoming connection,
+   * an address of the caller that is only the far end of one of its dials (another endpoint with
+   * the same identity, which accepts nothing) and may dial over it until QUIC gives up.
+   */
+  dialEndpoint?: () => Promise<Endpoint>;
 }
 
 export class BlobClient {
@@ -35,6 +42,8 @@ export class BlobClient {
   private readonly endpoint: Endpoint;
   private readonly opts: BlobClientOptions;
   private connection: Promise<Connection> | undefined;
+  /** The endpoint of the current dial, when each dial binds its own. */
+  private dialing: Endpoint | undefined;
   bytesReceived = 0;
 
   constructor(
@@ -72,6 +81,24 @@ export class BlobClient {
       () => {},
     );
     this.connection = undefined;
+    this.retire(this.dialing);
+    this.dialing = undefined;
+  }
+
+  /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
+  private async dialFrom(): Promise<Endpoint> {
+    const bind = this.opts.dialEndpoint;
+    if (bind === undefined) return this.endpoint;
+    this.retire(this.dialing);
+    this.dialing = undefined;
+    const endpoint = await bind();
+    this.retire(this.dialing);
+    this.dialing = endpoint;
+    return endpoint;
+  }
+
+  private retire(endpoint: Endpoint | undefined): void {
+    if (endpoint !== undefined && endpoint !== this.endpoint) void release(endpoint.close());
   }
 
   /** One request, one reply: a single crossing of the binding (Connection.call), finished at once. */
@@ -138,7 +165,8 @@ export class BlobClient {
         );
       });
       try {
-        return await Promise.race([dial(this.endpoint, addr, BLOBS_ALPN), expired]);
+        const from = await Promise.race([this.dialFrom(), expired]);
+        return await Promise.race([dial(from, addr, BLOBS_ALPN), expired]);
       } finally {
         clearTimeout(timer);
       }

@@ -32,6 +32,8 @@ export interface P2pServiceDeps {
   driver: () => RaftDriver;
   book: AddressBook;
   endpoint: Endpoint | undefined;
+  /** Binds an endpoint for each blob dial (see BlobClientOptions.dialEndpoint); else blobs dial from `endpoint`. */
+  dialEndpoint?: (() => Promise<Endpoint>) | undefined;
   irohNodeId: string | undefined;
   irohAddrs: string[];
   proposalTimeoutMs: number;
@@ -261,7 +263,11 @@ export class P2pService {
     if (!client) {
       const iroh = this.d.book.target(peer)?.iroh;
       if (!iroh) return undefined;
-      client = new BlobClient(endpoint, iroh, { connectTimeoutMs: 2000 });
+      const dialEndpoint = this.d.dialEndpoint;
+      client = new BlobClient(endpoint, iroh, {
+        connectTimeoutMs: 2000,
+        ...(dialEndpoint && { dialEndpoint }),
+      });
       this.blobClients.set(peer, client);
     }
     return client;
