@@ -12,6 +12,7 @@ import Table from 'cli-table3';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startToxiproxyServer } from '../../hub/tcp/index.ts';
 import { parseNodeId } from '../../node/transport/index.ts';
+import { type BenchGoal, printBenchJson, ratioGoal } from '../lib/index.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { type Bounds, measureIroh, measureTcp, measureUdp, type PathResult, percentile } from './measure.ts';
 
@@ -131,6 +132,22 @@ async function main(): Promise<void> {
     }
     console.log(table.toString());
     console.log('goal: added p50 ≤ 0.2 ms on a pass-through link, throughput ratio ≥ 0.8×');
+    const figures: Record<string, number> = {};
+    const goals: BenchGoal[] = [];
+    for (const [label, , direct, proxied] of rows) {
+      const addedP50 = percentile(proxied.rtts, 50) - percentile(direct.rtts, 50);
+      const ratio = proxied.bytesPerSecond / direct.bytesPerSecond;
+      Object.assign(figures, {
+        [`${label}.p50DirectMs`]: percentile(direct.rtts, 50),
+        [`${label}.p50ProxiedMs`]: percentile(proxied.rtts, 50),
+        [`${label}.addedP99Ms`]: percentile(proxied.rtts, 99) - percentile(direct.rtts, 99),
+        [`${label}.bytesPerSecDirect`]: direct.bytesPerSecond,
+        [`${label}.bytesPerSecProxied`]: proxied.bytesPerSecond,
+      });
+      if (!Number.isNaN(addedP50)) goals.push(ratioGoal(`${label}: added p50 (ms)`, addedP50, '≤', 0.2));
+      goals.push(ratioGoal(`${label}: throughput proxied / direct`, ratio, '≥', 0.8, '×'));
+    }
+    printBenchJson('chaos', figures, goals);
   } finally {
     await stopAll([() => toxiproxy.close()]);
   }

@@ -20,15 +20,16 @@ export function printBenchJson(
   process.stdout.write(`BENCH_JSON ${line}\n`);
 }
 
-/** A ratio goal: `value` against `limit`, higher (≥) or lower (≤) being better. */
+/** A goal on one figure: `value` against `limit` by `op`. */
 export function ratioGoal(
   name: string,
   value: number,
-  op: '≥' | '≤' | '<',
+  op: '≥' | '>' | '≤' | '<',
   limit: number,
   unit = '',
 ): BenchGoal {
-  const met = op === '≥' ? value >= limit : op === '≤' ? value <= limit : value < limit;
+  const met =
+    op === '≥' ? value >= limit : op === '>' ? value > limit : op === '≤' ? value <= limit : value < limit;
   return {
     name,
     goal: `${op} ${limit}${unit}`,
