@@ -209,8 +209,3 @@ export class SecretKey {
     return native().nodeIdOf(this.#bytes);
   }
 }
-
-/** Error messages from the binding name their cause on the first line. */
-export function isCancelled(err: unknown): boolean {
-  return err instanceof Error && (err.message === 'call cancelled' || err.message === 'deadline exceeded');
-}
