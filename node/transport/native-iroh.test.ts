@@ -126,6 +126,24 @@ describe('native Iroh binding', () => {
     ]);
   });
 
+  it('accepts the streams already waiting in one call, no more than asked', async () => {
+    const { conn, serverConn } = await pair();
+    const sent = [];
+    for (let i = 0; i < 5; i++) {
+      const bi = await conn.openBi();
+      await bi.send.writeAll(Buffer.from(`stream ${i}`), true);
+      sent.push(bi);
+    }
+    // The first accept waits for a stream; the streams are announced to the server as data arrives.
+    const first = await serverConn.acceptBis(3);
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    expect(first.length).toBeLessThanOrEqual(3);
+    const got = [...first];
+    while (got.length < 5) got.push(...(await serverConn.acceptBis(3)));
+    const texts = await Promise.all(got.map(async (bi) => (await bi.recv.readToEnd(100)).toString()));
+    expect(texts.sort()).toEqual(Array.from({ length: 5 }, (_, i) => `stream ${i}`));
+  });
+
   it('resets a call on cancel and on its deadline, and the server sees the reset', async () => {
     const { conn, serverConn } = await pair();
     const resets: string[] = [];

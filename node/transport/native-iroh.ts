@@ -92,6 +92,8 @@ export interface Connection {
   alpn(): string;
   openBi(): Promise<BiStream>;
   acceptBi(): Promise<BiStream>;
+  /** The peer's next bi stream and every further one already waiting, up to `max`. */
+  acceptBis(max: number): Promise<BiStream[]>;
   /**
    * One call in one crossing: a stream is opened, `request` (a whole frame)
    * written, one reply frame read (payload at most `maxPayload`; a header

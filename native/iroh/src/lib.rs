@@ -411,6 +411,23 @@ impl Connection {
         Ok(BiStream::new(send, recv))
     }
 
+    /// Waits for the peer's next bi stream, then takes every further one that
+    /// is already waiting, up to `max` in all: under load one crossing carries
+    /// many streams.
+    #[napi]
+    pub async fn accept_bis(&self, max: u32) -> Result<Vec<BiStream>> {
+        let (send, recv) = self.inner.accept_bi().await.map_err(|e| fail("accept stream", e))?;
+        let mut streams = vec![BiStream::new(send, recv)];
+        while streams.len() < max.max(1) as usize {
+            match poll_once(self.inner.accept_bi()) {
+                Some(Ok((send, recv))) => streams.push(BiStream::new(send, recv)),
+                // None waiting now, or the connection is closing: the next call says which.
+                _ => break,
+            }
+        }
+        Ok(streams)
+    }
+
     /// One whole call in one crossing: opens a stream, writes `request` (a
     /// whole frame), reads one whole reply frame (at most `maxPayload` payload
     /// bytes; a header declaring more comes back alone, a stream that ends
@@ -643,6 +660,16 @@ impl Connection {
                 Err(stop_error(stop))
             }
         }
+    }
+}
+
+/// Polls a future once: its output if it is ready now.
+fn poll_once<F: std::future::Future>(fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => Some(out),
+        std::task::Poll::Pending => None,
     }
 }
 
