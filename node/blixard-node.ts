@@ -54,8 +54,6 @@ export class BlixardNode {
   readonly state = new ClusterState();
   private runner: TransportRunner | undefined;
   private factory: ClientFactory | undefined;
-  /** Binds an endpoint for one dial to a peer (RPC and blobs); see start(). */
-  private dialEndpoint: (() => Promise<Endpoint>) | undefined;
   private storage: DiskStorage | undefined;
   private driverRef: RaftDriver | undefined;
   private book: AddressBook | undefined;
@@ -65,6 +63,8 @@ export class BlixardNode {
   private images: ImageStore | undefined;
   private blobServer: BlobServer | undefined;
   private p2p: P2pService | undefined;
+  /** Binds an endpoint for one outgoing Iroh dial (RPC and blobs alike): the node's key, a new port. */
+  private dialEndpoint: (() => Promise<Endpoint>) | undefined;
   private readonly startedAt = Date.now();
   private readonly log;
   private readonly background = new AbortController();
@@ -165,12 +165,7 @@ export class BlixardNode {
       },
     });
     const serving = this.runner.endpoint;
-    // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
-    // from the serving endpoint: that one learns, from every incoming connection, an address of the
-    // caller that is only the far end of the caller's link (a session of the hub's proxy) or of one
-    // of its own dial endpoints, and would dial back over it — over the wrong link, after a cut over
-    // a session that no longer exists, or to an endpoint that accepts nothing. RPC and blobs alike.
-    this.dialEndpoint = serving
+    const dialEndpoint = serving
       ? () =>
           bindIrohEndpoint({
             bindAddress: withPortZero(t.iroh.bind_address),
@@ -178,11 +173,16 @@ export class BlixardNode {
             relay: t.iroh.relay,
           })
       : undefined;
+    this.dialEndpoint = dialEndpoint;
     this.factory = new ClientFactory({
       strategy: strategyFromFile(cfg.transport.migration),
       irohEndpoint: serving,
       irohConnectTimeoutMs: 2000,
-      ...(this.dialEndpoint ? { irohDialEndpoint: this.dialEndpoint } : {}),
+      // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
+      // from the serving endpoint: that one learns, from every incoming connection, an address of the
+      // caller that is only the far end of the caller's link (a session of the hub's proxy), and would
+      // dial back over it — over the wrong link, and after a cut over a session that no longer exists.
+      ...(dialEndpoint ? { irohDialEndpoint: dialEndpoint } : {}),
       observer: {
         onCall: (e) => {
           const labels = {
@@ -279,7 +279,7 @@ export class BlixardNode {
       driver: () => this.driver,
       book: this.book,
       endpoint: this.runner.endpoint,
-      dialEndpoint: this.dialEndpoint,
+      ...(this.dialEndpoint && { dialEndpoint: this.dialEndpoint }),
       irohNodeId: this.runner.irohNodeId,
       irohAddrs: this.runner.irohAddress ? [this.runner.irohAddress] : [],
       proposalTimeoutMs: cfg.raft.proposal_timeout_ms,

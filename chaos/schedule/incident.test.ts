@@ -74,7 +74,7 @@ describe('incident files', () => {
       problems(
         'name: g\ncluster: { mode: grpc, strategy: { raft_transport: iroh } }\nschedule: [{ at: 1s, do: heal }]\n',
       ),
-    ).toEqual([expect.stringMatching(/cluster\.strategy: mode grpc serves no Iroh/)]);
+    ).toEqual([expect.stringMatching(/cluster\.strategy: mode "grpc" serves no Iroh/)]);
     expect(
       problems('name: g\ncluster: { strategy: { prefer_iroh: [nope] } }\nschedule: [{ at: 1s, do: heal }]\n'),
     ).toEqual([expect.stringMatching(/cluster\.strategy\.prefer_iroh\[0\]/)]);

@@ -25,13 +25,14 @@ export class TimeoutError extends Error {
 }
 
 /**
- * The promise's outcome, or a TimeoutError naming `what` once `ms` passed. The promise keeps running
+ * The promise's outcome, or a TimeoutError naming `what` once `ms` passed (or the error `what`
+ * makes, where the caller's error type matters, e.g. a status code). The promise keeps running
  * (there is no general way to stop it); its later rejection is observed, so it never goes unhandled.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => Error)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    timer = setTimeout(() => reject(typeof what === 'string' ? new TimeoutError(what, ms) : what()), ms);
   });
   promise.catch(() => undefined);
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));

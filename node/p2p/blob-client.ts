@@ -5,7 +5,7 @@
  * control instead of each paying a handshake.
  */
 
-import { orAbsent, release } from '../lib/index.ts';
+import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import {
   BLOBS_ALPN,
   Code,
@@ -29,10 +29,9 @@ import { decodeManifest, type ImageManifest } from './manifest.ts';
 export interface BlobClientOptions {
   connectTimeoutMs: number;
   /**
-   * Binds an endpoint for one dial (the node's identity, a new port), closed when the next dial
-   * replaces it or the client closes: the serving endpoint learns, from every incoming connection,
-   * an address of the caller that is only the far end of one of its dials (another endpoint with
-   * the same identity, which accepts nothing) and may dial over it until QUIC gives up.
+   * Binds an endpoint for one dial, as the node's RPC channels do (IrohChannelOptions.dialEndpoint):
+   * a serving endpoint would dial back over addresses it learnt from incoming connections, and two
+   * endpoints with one node id (the serving one and the RPC dials') confuse a peer's path to it.
    */
   dialEndpoint?: () => Promise<Endpoint>;
 }
@@ -78,30 +77,31 @@ export class BlobClient {
   close(): void {
     void this.connection?.then(
       (c) => c.close(0, ''),
-      () => {},
+      () => undefined, // a dial that failed has nothing to close
     );
     this.connection = undefined;
-    this.retire(this.dialing);
-    this.dialing = undefined;
+    this.retire();
   }
 
-  /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
-  private async dialFrom(): Promise<Endpoint> {
-    const bind = this.opts.dialEndpoint;
-    if (bind === undefined) return this.endpoint;
-    this.retire(this.dialing);
+  /** Closes the last dial's own endpoint (and the connection it still carries). */
+  private retire(): void {
+    const dialing = this.dialing;
     this.dialing = undefined;
-    const endpoint = await bind();
-    this.retire(this.dialing);
+    if (dialing !== undefined && dialing !== this.endpoint) void release(dialing.close());
+  }
+
+  private async dialFrom(): Promise<Endpoint> {
+    if (this.opts.dialEndpoint === undefined) return this.endpoint;
+    this.retire();
+    const endpoint = await this.opts.dialEndpoint();
     this.dialing = endpoint;
     return endpoint;
   }
 
-  private retire(endpoint: Endpoint | undefined): void {
-    if (endpoint !== undefined && endpoint !== this.endpoint) void release(endpoint.close());
-  }
-
-  /** One request, one reply: a single crossing of the binding (Connection.call), finished at once. */
+  /**
+   * One request, one reply: a single crossing of the binding (Connection.call), the send side
+   * finished at once; the binding resets the stream when `timeoutMs` passes.
+   */
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
     const conn = await this.connect();
     try {
@@ -157,19 +157,9 @@ export class BlobClient {
     if (this.connection !== previous && this.connection !== undefined) return this.connection;
     const attempt = (async () => {
       const addr = await toEndpointAddr(this.peer);
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no handshake within ${this.opts.connectTimeoutMs} ms`)),
-          this.opts.connectTimeoutMs,
-        );
-      });
-      try {
-        const from = await Promise.race([this.dialFrom(), expired]);
-        return await Promise.race([dial(from, addr, BLOBS_ALPN), expired]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const dialing = async () => dial(await this.dialFrom(), addr, BLOBS_ALPN);
+      const ms = this.opts.connectTimeoutMs;
+      return withTimeout(dialing(), ms, () => new Error(`no handshake within ${ms} ms`));
     })().catch((err: unknown) => {
       if (this.connection === attempt) this.connection = undefined;
       throw new RpcError(

@@ -32,8 +32,8 @@ export interface P2pServiceDeps {
   driver: () => RaftDriver;
   book: AddressBook;
   endpoint: Endpoint | undefined;
-  /** Binds an endpoint for each blob dial (see BlobClientOptions.dialEndpoint); else blobs dial from `endpoint`. */
-  dialEndpoint?: (() => Promise<Endpoint>) | undefined;
+  /** Binds an endpoint for one blob dial (the node's identity, a new port); see BlobClientOptions. */
+  dialEndpoint?: () => Promise<Endpoint>;
   irohNodeId: string | undefined;
   irohAddrs: string[];
   proposalTimeoutMs: number;
@@ -263,10 +263,9 @@ export class P2pService {
     if (!client) {
       const iroh = this.d.book.target(peer)?.iroh;
       if (!iroh) return undefined;
-      const dialEndpoint = this.d.dialEndpoint;
       client = new BlobClient(endpoint, iroh, {
         connectTimeoutMs: 2000,
-        ...(dialEndpoint && { dialEndpoint }),
+        ...(this.d.dialEndpoint && { dialEndpoint: this.d.dialEndpoint }),
       });
       this.blobClients.set(peer, client);
     }

@@ -9,7 +9,7 @@
  * cancel id). A server stream reads its frames one by one.
  */
 
-import { orAbsent, release } from '../lib/index.ts';
+import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
@@ -189,16 +189,8 @@ export class IrohChannel implements RpcChannel {
     const alpn = this.options.alpn ?? RPC_ALPN;
     const attempt = (async () => {
       const addr = await toEndpointAddr(this.peer);
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no handshake within ${timeout} ms`)), timeout);
-      });
-      try {
-        const endpoint = await Promise.race([this.freshDialEndpoint(), expired]);
-        return await Promise.race([dial(endpoint, addr, alpn), expired]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const dialing = async () => dial(await this.freshDialEndpoint(), addr, alpn);
+      return withTimeout(dialing(), timeout, () => new Error(`no handshake within ${timeout} ms`));
     })().catch((err: unknown) => {
       if (this.connection === attempt) this.connection = undefined;
       throw new IrohConnectError(`Iroh connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`);

@@ -8,7 +8,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { release } from '../lib/index.ts';
+import { release, withTimeout } from '../lib/index.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
 import { encodeFrame, FrameType, HEADER_BYTES } from './frame.ts';
@@ -85,11 +85,7 @@ async function answer(bi: BiStream): Promise<string> {
 }
 
 function within<T>(ms: number, work: Promise<T>, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what()} not done within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return withTimeout(work, ms, () => new Error(`${what()} not done within ${ms} ms`));
 }
 
 describe('stalled streams on the Iroh RPC port', () => {
