@@ -49,6 +49,9 @@ export class FrameReader {
    * sees the header as soon as it is in, before the payload is read.
    */
   async next(onHeader?: (header: FrameHeader) => void): Promise<Frame | undefined> {
+    // An accepted stream's first chunk may already be here: a small request then needs no read at all.
+    const first = this.buffered.length === 0 ? this.recv.takeFirstChunk() : null;
+    if (first !== null) this.append(first);
     while (this.buffered.length < HEADER_BYTES) {
       // A stream reset by the peer reads as its end; the frame checks below say whether that was early.
       const chunk = await orAbsent(this.recv.read(READ_CHUNK));

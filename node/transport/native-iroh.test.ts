@@ -144,6 +144,28 @@ describe('native Iroh binding', () => {
     expect(texts.sort()).toEqual(Array.from({ length: 5 }, (_, i) => `stream ${i}`));
   });
 
+  it('hands over the first chunk an accept read ahead, and later reads go on after it', async () => {
+    const { conn, serverConn } = await pair();
+    const bi = await conn.openBi();
+    await bi.send.writeAll(Buffer.from('hello world'), true);
+    const [srv] = await serverConn.acceptBis(1);
+    if (srv === undefined) throw new Error('no stream accepted');
+    // Stream and data came in one packet: the accept already holds them.
+    expect(srv.recv.takeFirstChunk()?.toString()).toBe('hello world');
+    expect(srv.recv.takeFirstChunk()).toBeNull();
+    expect((await srv.recv.readToEnd(100)).length).toBe(0);
+
+    const bi2 = await conn.openBi();
+    await bi2.send.writeAll(Buffer.from('hello world'), true);
+    const [srv2] = await serverConn.acceptBis(1);
+    if (srv2 === undefined) throw new Error('no stream accepted');
+    // Read with the async calls instead: the read-ahead bytes come first, in order, then the rest.
+    expect((await srv2.recv.read(2))?.toString()).toBe('he');
+    expect((await srv2.recv.readExact(3)).toString()).toBe('llo');
+    expect((await srv2.recv.readToEnd(100)).toString()).toBe(' world');
+    expect(await srv2.recv.read(10)).toBeNull();
+  });
+
   it('resets a call on cancel and on its deadline, and the server sees the reset', async () => {
     const { conn, serverConn } = await pair();
     const resets: string[] = [];

@@ -135,6 +135,11 @@ export interface SendStream {
 }
 
 export interface RecvStream {
+  /**
+   * The stream's first chunk when `acceptBis` already read it (a synchronous call, no promise);
+   * null otherwise. Reads after it go on where it left off.
+   */
+  takeFirstChunk(): Buffer | null;
   /** Up to maxBytes as they arrive; null at the end of the stream. */
   read(maxBytes: number): Promise<Buffer | null>;
   readExact(size: number): Promise<Buffer>;

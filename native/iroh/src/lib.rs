@@ -425,6 +425,10 @@ impl Connection {
                 _ => break,
             }
         }
+        // A stream is announced with its first data: take it now, so a small request needs no read.
+        for bi in &streams {
+            bi.recv.prefetch();
+        }
         Ok(streams)
     }
 
@@ -805,7 +809,7 @@ impl BiStream {
     fn new(send: endpoint::SendStream, recv: endpoint::RecvStream) -> Self {
         BiStream {
             send: SendStream(Arc::new(Mutex::new(send))),
-            recv: RecvStream(Arc::new(Mutex::new(recv))),
+            recv: RecvStream::new(recv),
         }
     }
 }
@@ -853,52 +857,138 @@ impl SendStream {
     }
 }
 
+/// What the accept already read of a stream: its first chunk, or that it ended or failed.
+enum First {
+    Data(Vec<u8>),
+    End,
+    Failed(String),
+}
+
 #[napi]
 #[derive(Clone)]
-pub struct RecvStream(Arc<Mutex<endpoint::RecvStream>>);
+pub struct RecvStream(Arc<Mutex<endpoint::RecvStream>>, Arc<std::sync::Mutex<Option<First>>>);
+
+impl RecvStream {
+    fn new(recv: endpoint::RecvStream) -> Self {
+        RecvStream(Arc::new(Mutex::new(recv)), Arc::new(std::sync::Mutex::new(None)))
+    }
+
+    /// Reads the first chunk if it has already arrived, without waiting, and keeps it for the next read.
+    fn prefetch(&self) {
+        let Ok(mut recv) = self.0.try_lock() else { return };
+        let first = match poll_once(recv.read_chunk(READ_CHUNK)) {
+            None => return,
+            Some(Ok(Some(chunk))) => First::Data(chunk.to_vec()),
+            Some(Ok(None)) => First::End,
+            Some(Err(e)) => First::Failed(format!("read: {e}")),
+        };
+        if let Ok(mut slot) = self.1.lock() {
+            *slot = Some(first);
+        }
+    }
+
+    fn take_first(&self) -> Option<First> {
+        self.1.lock().ok().and_then(|mut slot| slot.take())
+    }
+
+    /// Bytes read ahead, and whether the stream already ended (or failed) after them.
+    fn take_prefix(&self) -> (Vec<u8>, bool) {
+        match self.take_first() {
+            None => (Vec::new(), false),
+            Some(First::Data(d)) => (d, false),
+            Some(First::End) | Some(First::Failed(_)) => (Vec::new(), true),
+        }
+    }
+}
 
 #[napi]
 impl RecvStream {
+    /// The first chunk of the stream if the accept already read it (no waiting, no promise); else null.
+    #[napi]
+    pub fn take_first_chunk(&self) -> Option<Buffer> {
+        let mut slot = self.1.lock().ok()?;
+        match slot.take() {
+            Some(First::Data(d)) => Some(d.into()),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    }
+
     /// Up to `maxBytes` bytes as they arrive; null at the end of the stream.
     #[napi]
     pub async fn read(&self, max_bytes: u32) -> Result<Option<Buffer>> {
+        let max = max_bytes.max(1) as usize;
+        match self.take_first() {
+            Some(First::Data(mut d)) => {
+                if d.len() > max {
+                    let rest = d.split_off(max);
+                    if let Ok(mut slot) = self.1.lock() {
+                        *slot = Some(First::Data(rest));
+                    }
+                }
+                return Ok(Some(d.into()));
+            }
+            Some(First::End) => return Ok(None),
+            Some(First::Failed(e)) => return Err(Error::from_reason(e)),
+            None => {}
+        }
         let mut recv = self.0.lock().await;
-        let chunk = recv
-            .read_chunk(max_bytes.max(1) as usize)
-            .await
-            .map_err(|e| fail("read", e))?;
+        let chunk = recv.read_chunk(max).await.map_err(|e| fail("read", e))?;
         Ok(chunk.map(|b| Buffer::from(b.to_vec())))
     }
 
     /// Exactly `size` bytes; throws when the stream ends first.
     #[napi]
     pub async fn read_exact(&self, size: u32) -> Result<Buffer> {
-        let mut recv = self.0.lock().await;
-        let mut buf = Vec::with_capacity((size as usize).min(READ_CHUNK * 4));
-        match fill(&mut recv, &mut buf, size as usize, None).await {
-            Ok(()) => Ok(buf.into()),
-            Err(_) => Err(Error::from_reason(format!(
-                "stream ended after {} of {size} bytes",
-                buf.len()
-            ))),
+        let size = size as usize;
+        let (mut buf, ended) = self.take_prefix();
+        if buf.len() > size {
+            let rest = buf.split_off(size);
+            if let Ok(mut slot) = self.1.lock() {
+                *slot = Some(First::Data(rest));
+            }
+        }
+        buf.reserve(size.saturating_sub(buf.len()).min(READ_CHUNK * 4));
+        let whole = if ended || buf.len() >= size {
+            buf.len() >= size
+        } else {
+            let mut recv = self.0.lock().await;
+            fill(&mut recv, &mut buf, size, None).await.is_ok()
+        };
+        if whole {
+            Ok(buf.into())
+        } else {
+            Err(Error::from_reason(format!("stream ended after {} of {size} bytes", buf.len())))
         }
     }
 
     /// Everything up to the end of the stream, at most `sizeLimit` bytes.
     #[napi]
     pub async fn read_to_end(&self, size_limit: u32) -> Result<Buffer> {
+        let (mut prefix, ended) = self.take_prefix();
+        if ended {
+            return Ok(prefix.into());
+        }
+        let limit = (size_limit as usize).checked_sub(prefix.len()).ok_or_else(|| {
+            Error::from_reason(format!("read to end: stream is over the {size_limit}-byte limit"))
+        })?;
         let mut recv = self.0.lock().await;
-        let bytes = recv
-            .read_to_end(size_limit as usize)
-            .await
-            .map_err(|e| fail("read to end", e))?;
-        Ok(bytes.into())
+        let bytes = recv.read_to_end(limit).await.map_err(|e| fail("read to end", e))?;
+        prefix.extend_from_slice(&bytes);
+        Ok(prefix.into())
     }
 
     /// One whole frame (see `Connection.call` for what a short one means);
     /// with `timeoutMs`, throws "no whole frame within N ms" when it passes first.
     #[napi]
     pub async fn read_frame(&self, max_payload: u32, timeout_ms: Option<u32>) -> Result<Buffer> {
+        if matches!(self.1.lock().ok().as_deref(), Some(Some(_))) {
+            return Err(Error::from_reason(
+                "read frame: the stream's first chunk was read ahead; read it with read()",
+            ));
+        }
         let mut recv = self.0.lock().await;
         let deadline =
             timeout_ms.map(|ms| tokio::time::Instant::now() + Duration::from_millis(u64::from(ms)));
