@@ -3,14 +3,20 @@
  * lab up [--nodes N] [--runtime docker|process] [--mode grpc|dual|iroh] [--config FILE]
  * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
  * lab chaos partition|latency|loss|heal|kill|pause|resume|restart|mode|self-check|run ... · lab replay RUN
+ * lab call NODE Service/Method [JSON] [--transport grpc|iroh] [--deadline 2s] · lab call --list
+ * lab report [RUN...] [--json]   (runs/<id>/report.html and runs/index.html)
+ * lab load [NODE] --rate 100 --duration 10s [--transport both] [--mix ...] [--slo 'p99<50ms,errors<1%'] [--json]
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
  */
 import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/runtime/index.ts';
+import { callCommand } from './call/index.ts';
 import { registerChaosCommands } from './chaos/index.ts';
 import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
+import { loadCommand } from './load/index.ts';
+import { reportCommand } from './report/index.ts';
 
 const io: Io = {
   out: (t) => process.stdout.write(t),
@@ -59,6 +65,35 @@ async function main(argv: string[]): Promise<number> {
     .description('run a command in a node (its container, or its data dir for the process runtime)')
     .passThroughOptions()
     .action((node, command) => run(() => exec(node, command, io))());
+  program
+    .command('call [node] [method] [json]')
+    .description('any RPC to a node of the running lab, JSON in and out (method: <Service>/<Method>)')
+    .option('-t, --transport <t>', 'grpc | iroh (default: the first the node serves)')
+    .option('-d, --deadline <duration>', 'e.g. 2s, 500ms (default 10s)')
+    .option('--list', 'list the services and methods')
+    .action((node, method, json, opts) => run(() => callCommand(node, method, json, opts, io))());
+  program
+    .command('load [node]')
+    .description('open-model load (constant arrival rate) over either or both transports, SLOs fail the run')
+    .option('-r, --rate <n>', 'requests per second per transport (default 100)')
+    .option('-d, --duration <duration>', 'e.g. 10s, 1m (default 10s, at most 10m)')
+    .option('-t, --transport <t>', 'grpc | iroh | both (default both)')
+    .option(
+      '--mix <mix>',
+      "RPCs and weights, e.g. 'ClusterService/HealthCheck=3,ClusterService/GetClusterStatus=1'",
+    )
+    .option('--slo <thresholds>', "e.g. 'p99<50ms,errors<1%': a broken one exits 1")
+    .option('--deadline <duration>', 'per request (default 5s)')
+    .option('--seed <n>', "the mix's draws (default 1)")
+    .option('--json', 'machine-readable output')
+    .action((node, opts) => run(() => loadCommand(node, opts, io))());
+  program
+    .command('report [runs...]')
+    .description(
+      "a run's HTML report made again (runs/<id>/report.html), and runs/index.html; every run when none is named",
+    )
+    .option('--json', 'machine-readable output')
+    .action((runs, opts) => run(() => reportCommand(runs, opts, io))());
   registerChaosCommands(program, io, run);
   try {
     await program.parseAsync(argv);

@@ -6,4 +6,15 @@ export {
   RunRecorder,
   readEvents,
   readHistory,
+  readSamples,
 } from './recorder.ts';
+export {
+  type ClusterView,
+  type Guest,
+  parseGuests,
+  type RaftView,
+  type Sample,
+  type SamplerCounts,
+  type SamplerOptions,
+  Samplers,
+} from './sampler.ts';

@@ -1,13 +1,13 @@
 /**
  * One run's record under runs/<id>/: config, seed, events.jsonl (faults, heals, restarts, mode
- * changes, the self-check), history.jsonl (every client operation), node logs, a metrics snapshot and
- * the verdict. Lines are appended in the order things happen; times are ms since the run started.
+ * changes, the self-check), history.jsonl (every client operation), samples.jsonl (what the samplers
+ * saw of every node), node logs, a metrics snapshot and the verdict. Lines are appended in the order things happen; times are ms since the run started.
  */
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HistoryEntry } from '../../scenarios/checkers/index.ts';
+import type { WorkloadEntry } from '../../scenarios/workloads/index.ts';
 import type { NemesisOp } from '../nemesis/index.ts';
 
 export type EventKind =
@@ -42,9 +42,10 @@ export class RunRecorder {
   readonly #started = performance.now();
   readonly #events: WriteStream;
   readonly #history: WriteStream;
+  readonly #samples: WriteStream;
   #seq = 0;
   readonly #eventList: RunEvent[] = [];
-  readonly #historyList: HistoryEntry[] = [];
+  readonly #historyList: WorkloadEntry[] = [];
 
   private constructor(id: string, dir: string, seed: number) {
     this.id = id;
@@ -52,6 +53,7 @@ export class RunRecorder {
     this.seed = seed;
     this.#events = createWriteStream(join(dir, 'events.jsonl'), { flags: 'a' });
     this.#history = createWriteStream(join(dir, 'history.jsonl'), { flags: 'a' });
+    this.#samples = createWriteStream(join(dir, 'samples.jsonl'), { flags: 'a' });
   }
 
   static async create(options: { dir: string; id: string; seed: number }): Promise<RunRecorder> {
@@ -75,16 +77,21 @@ export class RunRecorder {
     return e;
   }
 
-  history(entry: HistoryEntry): void {
+  history(entry: WorkloadEntry): void {
     this.#historyList.push(entry);
     this.#history.write(`${JSON.stringify(entry)}\n`);
+  }
+
+  /** One sample line (samples.jsonl): written as it comes, not kept in memory. */
+  sample(sample: object): void {
+    this.#samples.write(`${JSON.stringify(sample)}\n`);
   }
 
   get events(): readonly RunEvent[] {
     return this.#eventList;
   }
 
-  get operations(): readonly HistoryEntry[] {
+  get operations(): readonly WorkloadEntry[] {
     return this.#historyList;
   }
 
@@ -100,7 +107,9 @@ export class RunRecorder {
 
   async close(): Promise<void> {
     await Promise.all(
-      [this.#events, this.#history].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))),
+      [this.#events, this.#history, this.#samples].map(
+        (s) => new Promise<void>((resolve) => s.end(() => resolve())),
+      ),
     );
   }
 }
@@ -123,8 +132,12 @@ export function readEvents(dir: string): Promise<RunEvent[]> {
   return readJsonl<RunEvent>(join(dir, 'events.jsonl'));
 }
 
-export function readHistory(dir: string): Promise<HistoryEntry[]> {
-  return readJsonl<HistoryEntry>(join(dir, 'history.jsonl'));
+export function readHistory(dir: string): Promise<WorkloadEntry[]> {
+  return readJsonl<WorkloadEntry>(join(dir, 'history.jsonl'));
+}
+
+export function readSamples<T = Record<string, unknown>>(dir: string): Promise<T[]> {
+  return readJsonl<T>(join(dir, 'samples.jsonl'));
 }
 
 const NEMESIS_KINDS: ReadonlySet<EventKind> = new Set(['fault', 'heal', 'restart', 'mode-change']);

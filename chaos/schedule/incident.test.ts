@@ -5,6 +5,7 @@ import {
   IncidentError,
   incidentToYaml,
   loadIncident,
+  mixOf,
   parseIncident,
   scheduleOf,
   strategyOf,
@@ -132,5 +133,24 @@ describe('incident files', () => {
     expect(problems('name: x\nschedule: [\n  { at: 1s\n')[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
     expect(problems('name: x\n')[0]).toMatch(/exactly one of `schedule` or `generate`/);
     expect(problems('schedule: []\n')[0]).toMatch(/^bad\.yaml:1:1: name: /);
+  });
+
+  it('chooses its workloads and their clients with mix; without one, clients of its type', () => {
+    const i = parseIncident(
+      'name: t\nschedule: []\nworkload: { mix: { register: 6, set: 1, vm: 1, task: 1, image: 1 }, keys: 4 }\n',
+    );
+    expect(mixOf(i.workload)).toEqual({ register: 6, set: 1, vm: 1, task: 1, image: 1 });
+    expect(
+      mixOf(parseIncident('name: t\nschedule: []\nworkload: { type: vm, clients: 2 }\n').workload),
+    ).toEqual({
+      vm: 2,
+    });
+    expect(mixOf(parseIncident('name: t\nschedule: []\n').workload)).toEqual({ register: 32 });
+    expect(problems('name: t\nschedule: []\nworkload: { mix: { register: 0 } }\n')[0]).toMatch(
+      /^bad\.yaml:3:\d+: workload\.mix: clients of all workloads must be 1\.\.64 \(got 0\)/,
+    );
+    expect(problems('name: t\nschedule: []\nworkload: { mix: { queue: 2 } }\n')[0]).toMatch(
+      /workload\.mix\.queue: unknown field/,
+    );
   });
 });

@@ -5,7 +5,7 @@
  *   name: leader isolated under writes
  *   seed: 42
  *   cluster: { nodes: 3, mode: dual }   # strategy: { raft_transport: iroh, prefer_iroh: [health] }
- *   workload: { type: register, clients: 4, keys: 3, duration: 20s }
+ *   workload: { mix: { register: 12, set: 2, vm: 1, task: 1, image: 1 }, keys: 8, duration: 20s }
  *   schedule:
  *     - { at: 2s, do: partition, kind: leader }
  *     - { at: 6s, do: heal }
@@ -23,6 +23,7 @@ import {
   strategyFromFile,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
+import { WORKLOADS, type WorkloadMix } from '../../scenarios/workloads/index.ts';
 import {
   GENERATED_FAULTS,
   generateSchedule,
@@ -53,24 +54,54 @@ const StepSchema = z.looseObject({ at: duration }).transform((raw, ctx) => {
   return { at, op: op.data };
 });
 
-export const WorkloadSchema = z.strictObject({
-  type: z.literal('register').default('register'),
-  /** Concurrent client workers. */
-  clients: z.number().int().min(1).max(64).default(4),
-  keys: z.number().int().min(1).max(100).default(3),
-  duration: duration.default(10_000),
-  /** Transports the clients use (each op picks one). */
-  transports: z
-    .array(z.enum(['grpc', 'iroh']))
-    .min(1)
-    .default(['grpc', 'iroh']),
-  /** Per-op deadline. */
-  timeout: duration.default(2000),
-  /** Upper bound on ops in the run. */
-  max_ops: z.number().int().min(1).max(1_000_000).default(5000),
-  /** Pause between one client's ops. */
-  think: duration.default(10),
-});
+const mixCount = z.number().int().min(0).max(64);
+
+export const WorkloadSchema = z
+  .strictObject({
+    /** The one workload to run when there is no `mix` (with `clients` clients). */
+    type: z.enum(WORKLOADS).default('register'),
+    /** Concurrent client workers (of `type`, when there is no `mix`). */
+    clients: z.number().int().min(1).max(64).default(32),
+    /**
+     * Workloads and their clients, e.g. { register: 12, set: 2, vm: 1, task: 1, image: 1 }; replaces
+     * `type` and `clients`.
+     */
+    mix: z
+      .strictObject({
+        register: mixCount.optional(),
+        set: mixCount.optional(),
+        vm: mixCount.optional(),
+        task: mixCount.optional(),
+        image: mixCount.optional(),
+      })
+      .optional(),
+    /** Register keys (the set workload uses half as many sets). */
+    keys: z.number().int().min(1).max(100).default(16),
+    /** VM names each VM client drives. */
+    vm_names: z.number().int().min(1).max(8).default(2),
+    duration: duration.default(10_000),
+    /** Transports the clients use (each op picks one). */
+    transports: z
+      .array(z.enum(['grpc', 'iroh']))
+      .min(1)
+      .default(['grpc', 'iroh']),
+    /** Per-op deadline. */
+    timeout: duration.default(2000),
+    /** Upper bound on ops in the run. */
+    max_ops: z.number().int().min(1).max(1_000_000).default(5000),
+    /** Pause between one client's ops. */
+    think: duration.default(0),
+  })
+  .superRefine((w, ctx) => {
+    if (!w.mix) return;
+    const total = Object.values(w.mix).reduce((n, c) => n + (c ?? 0), 0);
+    if (total < 1 || total > 64)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mix'],
+        message: `clients of all workloads must be 1..64 (got ${total})`,
+      });
+  });
 export type Workload = z.output<typeof WorkloadSchema>;
 
 export const IncidentSchema = z
@@ -244,6 +275,11 @@ function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | numb
 function fieldName(path: (string | number)[]): string {
   if (path.length === 0) return '(top level)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The workloads the incident runs and their clients: its `mix`, or `clients` of its `type`. */
+export function mixOf(w: Workload): WorkloadMix {
+  return w.mix ? { ...w.mix } : { [w.type]: w.clients };
 }
 
 /** The cluster's transport strategy as `Cluster.start` takes it, when the incident names one. */

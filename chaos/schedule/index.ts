@@ -5,6 +5,7 @@ export {
   IncidentSchema,
   incidentToYaml,
   loadIncident,
+  mixOf,
   parseIncident,
   scheduleOf,
   strategyOf,

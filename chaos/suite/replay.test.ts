@@ -46,8 +46,11 @@ describe('recorded runs', () => {
       'verdict.json',
       'logs',
       'metrics',
+      'report.html',
     ])
       expect(files).toContain(f);
+    // The run drawn, and listed in the index of the runs beside it.
+    expect(await readFile(join(runsDir, 'index.html'), 'utf8')).toContain(`<tr data-run="${first.id}"`);
     expect((await readFile(join(first.dir, 'seed'), 'utf8')).trim()).toBe('2024');
     expect(await readdir(join(first.dir, 'logs'))).toEqual(['n1.log', 'n2.log', 'n3.log']);
     expect(await readFile(join(first.dir, 'metrics', 'n1.prom'), 'utf8')).toMatch(/^# (HELP|TYPE) /m);

@@ -1,8 +1,8 @@
 /**
- * A recorded chaos run: start (or use) a cluster, prove the faults take (self-check), run the register
- * workload while the nemesis plays the schedule, heal everything, check linearizability, and leave
- * runs/<id>/ with the incident and seed (enough to replay it), events, history, node logs, metrics
- * and the verdict.
+ * A recorded chaos run: start (or use) a cluster, prove the faults take (self-check), run the
+ * incident's workloads while the nemesis plays the schedule and the samplers watch every node,
+ * heal everything, check linearizability of the registers, and leave runs/<id>/ with the incident
+ * and seed (enough to replay it), events, history, samples, node logs, metrics and the verdict.
  */
 
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
 import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/index.ts';
-import { runRegisterWorkload, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
+import { registerOps, runWorkloads, specsOf, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import {
   describeOp,
@@ -21,11 +21,13 @@ import {
   type SelfCheckOptions,
   selfCheck,
 } from '../nemesis/index.ts';
-import { RunRecorder } from '../record/index.ts';
+import { RunRecorder, type SamplerCounts, Samplers } from '../record/index.ts';
+import { reportRun } from '../report/index.ts';
 import {
   type Incident,
   incidentToYaml,
   loadIncident,
+  mixOf,
   parseIncident,
   scheduleOf,
   strategyOf,
@@ -54,6 +56,8 @@ export interface RunVerdict {
   linearizable?: LinearizabilityVerdict['valid'] | undefined;
   explanation?: string | undefined;
   workload?: WorkloadSummary | undefined;
+  /** Samples written to samples.jsonl (and how many found the node silent). */
+  samples?: SamplerCounts | undefined;
   nemesisErrors: string[];
 }
 
@@ -81,6 +85,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   let cluster = options.cluster;
   const owned = cluster === undefined;
   const verdict: RunVerdict = { status: 'fail', nemesisErrors: [] };
+  // Whatever ends the run, the workload and the samplers stop with it.
+  let samplers: Samplers | undefined;
+  let workloadDone: Promise<unknown> | undefined;
+  let markHealed = () => {};
+  const stopWorkload = new AbortController();
   try {
     if (!cluster) {
       progress(
@@ -156,21 +165,32 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       record: (r) => rec.event(r.kind, { at: r.at, op: r.op, detail: r.detail }),
     });
     const w = incident.workload;
-    rec.event('workload-start', { detail: { ...w } });
-    const t0 = rec.now();
-    const workload = runRegisterWorkload(c, {
-      seed,
-      clients: w.clients,
-      keys: w.keys,
-      durationMs: Math.max(w.duration, schedule.at(-1)?.at ?? 0),
-      transports: w.transports,
-      timeoutMs: w.timeout,
-      maxOps: w.max_ops,
-      thinkMs: w.think,
-      keyPrefix: `${id}/`,
-      now: () => rec.now(),
-      record: (e) => rec.history(e),
+    const mix = mixOf(w);
+    rec.event('workload-start', { detail: { ...w, mix } });
+    samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
+    samplers.start();
+    const healed = new Promise<void>((resolve) => {
+      markHealed = resolve;
     });
+    const t0 = rec.now();
+    const workload = runWorkloads(
+      c,
+      specsOf(mix, { keys: w.keys, prefix: id, nodes: c.nodes.map((n) => n.id), vmNames: w.vm_names }),
+      {
+        seed,
+        durationMs: Math.max(w.duration, schedule.at(-1)?.at ?? 0),
+        transports: w.transports,
+        timeoutMs: w.timeout,
+        maxOps: w.max_ops,
+        thinkMs: w.think,
+        prefix: id,
+        now: () => rec.now(),
+        record: (e) => rec.history(e),
+        healed: () => healed,
+        signal: stopWorkload.signal,
+      },
+    );
+    workloadDone = workload.catch(() => undefined);
     // The schedule runs on the run's clock; an op that fails is recorded and the run goes on.
     for (const step of schedule) {
       const wait = t0 + step.at - rec.now();
@@ -185,12 +205,15 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       }
     }
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
+    markHealed();
     const summary = await workload;
+    verdict.samples = await samplers.stop();
     rec.event('workload-end', { detail: { ...summary } });
     verdict.workload = summary;
 
-    progress(`checking linearizability of ${summary.ops} ops`);
-    const lin = checkLinearizable(rec.operations);
+    const registers = registerOps(rec.operations);
+    progress(`checking linearizability of ${registers.length / 2} register ops`);
+    const lin = checkLinearizable(registers);
     verdict.linearizable = lin.valid;
     verdict.explanation = lin.explanation;
     verdict.status =
@@ -206,12 +229,18 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     verdict.reason ??= err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    stopWorkload.abort();
+    markHealed();
+    // In-flight ops end within their deadline; nothing is recorded after the record closes.
+    await workloadDone;
+    await samplers?.stop();
     rec.event('run-end', { detail: { status: verdict.status } });
     // A verdict that cannot be written must not pass unseen: the run's error (or this one) is thrown.
     const verdictWritten = rec.writeJson('verdict.json', verdict);
     await rec.close();
     if (owned) await cluster?.stop();
     await verdictWritten;
+    await reportRun(dir, progress);
   }
   return { id, dir, seed, verdict, schedule };
 }

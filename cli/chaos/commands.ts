@@ -192,6 +192,8 @@ function report(result: RunResult, io: ChaosIo): number {
     io.out(
       `  ${w.ops} ops: ${w.ok} ok, ${w.fail} fail, ${w.info} unknown; linearizable: ${String(v.linearizable)}\n`,
     );
+    for (const [name, c] of Object.entries(w.byWorkload ?? {}))
+      io.out(`    ${name}: ${c.ok} ok, ${c.fail} fail, ${c.info} unknown (${c.okPerSec} ok/s)\n`);
   }
   io.out(`  record: ${result.dir}\n`);
   return v.status === 'pass' ? OK : FAIL;

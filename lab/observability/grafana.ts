@@ -25,9 +25,25 @@ function run(args: readonly string[]): Promise<{ code: number; output: string }>
   });
 }
 
-/** The image when the engine has it, or after pulling it; otherwise why not (the engine's words). */
-export async function findGrafanaImage(image = GRAFANA_IMAGE): Promise<GrafanaImage> {
+/**
+ * The image when the engine has it; otherwise why not. The lab pulls it only when asked
+ * (`LAB_GRAFANA_PULL=1`): by default nothing leaves the machine for a registry.
+ */
+export async function findGrafanaImage(
+  image = GRAFANA_IMAGE,
+  pull = process.env.LAB_GRAFANA_PULL === '1',
+): Promise<GrafanaImage> {
   if ((await run(['image', 'inspect', image])).code === 0) return { available: true, image };
+  if (!pull) {
+    return {
+      available: false,
+      reason: `${image} is not in the engine (docker pull ${image}, or LAB_GRAFANA_PULL=1 to let lab up pull it)`,
+    };
+  }
+  return pullGrafana(image);
+}
+
+async function pullGrafana(image: string): Promise<GrafanaImage> {
   const pull = await run(['pull', '--quiet', image]);
   if (pull.code === 0) return { available: true, image };
   const why = pull.output.trim().split('\n').pop() ?? '';

@@ -4,6 +4,7 @@
 export * from '../state/index.ts';
 export { Cluster } from './cluster.ts';
 export {
+  demuxStream,
   dockerClient,
   dockerReachable,
   LABEL_RUN,

@@ -3,6 +3,7 @@ export { AddressBook } from './address-book.ts';
 export { leaderClient } from './leader-client.ts';
 export { checkImageRef, checkName } from './names.ts';
 export { PeerOutbox } from './peer-outbox.ts';
-export { RaftDriver } from './raft-driver.ts';
+export { notLeader, RaftDriver } from './raft-driver.ts';
 export { raftServices } from './raft-services.ts';
 export { type ReadBarrier, readBarrier } from './read-barrier.ts';
+export { isRefusal, REFUSED, refusal } from './refusal.ts';

@@ -29,6 +29,7 @@ import {
   encodeCommand,
 } from '../state/index.ts';
 import { Code, RpcError } from '../transport/index.ts';
+import { refusal } from './refusal.ts';
 
 export interface RaftTimings {
   tickMs: number;
@@ -402,12 +403,12 @@ export class RaftDriver {
   }
 }
 
-/** Not the leader: UNAVAILABLE, naming the leader when known (the client can go there). */
+/**
+ * The Raft core would not take the request (not the leader, a transfer in progress...): a refusal,
+ * naming the leader when known (the client can go there).
+ */
 export function notLeader(reason: string, leader: NodeId): RpcError {
-  return new RpcError(
-    Code.UNAVAILABLE,
-    leader ? `${reason}; leader is ${leader}` : `${reason}; no leader known`,
-  );
+  return refusal(leader ? `${reason}; leader is ${leader}` : `${reason}; no leader known`);
 }
 
 function hashSeed(text: string): number {

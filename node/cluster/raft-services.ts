@@ -32,6 +32,7 @@ import { leaderClient } from './leader-client.ts';
 import { checkName } from './names.ts';
 import type { RaftDriver } from './raft-driver.ts';
 import type { ReadBarrier } from './read-barrier.ts';
+import { refusal } from './refusal.ts';
 
 export interface RaftServicesDeps {
   nodeId: string;
@@ -205,7 +206,7 @@ export function raftServices(d: RaftServicesDeps) {
       }
       if (!driver.isLeader) {
         if (req.hops > 0)
-          throw new RpcError(Code.UNAVAILABLE, `not the leader (leader: ${driver.leaderId || 'unknown'})`);
+          throw refusal(`not the leader (leader: ${driver.leaderId || 'unknown'}); not forwarded again`);
         return toLeader(BlixardService).proposeTask(
           { ...req, hops: req.hops + 1 },
           { signal: ctx.signal, timeoutMs: d.proposalTimeoutMs * 2 },

@@ -7,7 +7,7 @@
  * read barrier first: linearizable unless the request asks for LOCAL.
  */
 import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
-import { checkName } from '../cluster/index.ts';
+import { checkName, refusal } from '../cluster/index.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   ClusterService,
@@ -293,10 +293,9 @@ export class P2pService {
       return;
     }
     const leader = driver.leaderId;
-    if (!leader) throw new RpcError(Code.UNAVAILABLE, 'no leader known to record the image holder');
+    if (!leader) throw refusal('no leader known to record the image holder');
     const channel = this.d.book.channel(leader);
-    if (!channel)
-      throw new RpcError(Code.UNAVAILABLE, `leader is ${leader}, whose address this node does not know`);
+    if (!channel) throw refusal(`leader is ${leader}, whose address this node does not know`);
     await createClient(ClusterService, channel).shareVmImage(
       { imageName: name, version, holder, hash, size: BigInt(size) },
       { timeoutMs: this.d.proposalTimeoutMs * 2, ...(signal ? { signal } : {}) },

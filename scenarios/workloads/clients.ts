@@ -9,6 +9,7 @@ import type { Cluster } from '../../lab/runtime/index.ts';
 import { orAbsent, release } from '../../node/lib/index.ts';
 import {
   BlixardService,
+  ClusterService,
   createClient,
   GrpcChannel,
   type RpcChannel,
@@ -17,7 +18,13 @@ import {
 
 export type WorkloadTransport = 'grpc' | 'iroh';
 
-interface Entry {
+/** Both services of one node over one transport, on one channel. */
+export interface NodeServices {
+  blixard: TypedClient<typeof BlixardService>;
+  cluster: TypedClient<typeof ClusterService>;
+}
+
+interface Entry extends NodeServices {
   channel: RpcChannel;
   client: TypedClient<typeof BlixardService>;
 }
@@ -38,6 +45,11 @@ export class WorkloadClients {
   }
 
   async client(nodeId: string, transport: WorkloadTransport): Promise<TypedClient<typeof BlixardService>> {
+    return (await this.services(nodeId, transport)).blixard;
+  }
+
+  /** The node's channel over the transport (opened once, kept until renewed or closed). */
+  async services(nodeId: string, transport: WorkloadTransport): Promise<NodeServices> {
     if (this.#closed) throw new Error('workload clients closed');
     const key = `${nodeId}/${transport}`;
     let entry = this.#entries.get(key);
@@ -46,7 +58,7 @@ export class WorkloadClients {
       this.#entries.set(key, entry);
       entry.catch(() => this.#entries.delete(key));
     }
-    return (await entry).client;
+    return await entry;
   }
 
   /** Drops the node's channel (and Iroh endpoint); the next call opens new ones. */
@@ -67,15 +79,19 @@ export class WorkloadClients {
   async #open(nodeId: string, transport: WorkloadTransport): Promise<Entry> {
     const node = this.#cluster.node(nodeId).state;
     if (transport === 'grpc') {
-      const channel = new GrpcChannel(node.clientGrpc);
-      return { channel, client: createClient(BlixardService, channel) };
+      return entryOf(new GrpcChannel(node.clientGrpc));
     }
     const channel = this.#cluster.client.irohChannel(
       { nodeId: node.irohId, addrs: [node.clientIroh] },
       { connectTimeoutMs: 3000 },
     );
-    return { channel, client: createClient(BlixardService, channel) };
+    return entryOf(channel);
   }
+}
+
+function entryOf(channel: RpcChannel): Entry {
+  const blixard = createClient(BlixardService, channel);
+  return { channel, client: blixard, blixard, cluster: createClient(ClusterService, channel) };
 }
 
 async function closeEntry(entry: Promise<Entry>): Promise<void> {

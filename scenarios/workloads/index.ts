@@ -1,8 +1,35 @@
 /** Workloads that drive a lab cluster and record every client operation. */
-export { WorkloadClients } from './clients.ts';
+export { type NodeServices, WorkloadClients, type WorkloadTransport } from './clients.ts';
 export {
-  classify,
+  FNS,
+  type ImageFn,
+  registerOps,
+  type SetFn,
+  type TaskFn,
+  type VmFn,
+  WORKLOADS,
+  type WorkloadEntry,
+  type WorkloadFn,
+  type WorkloadName,
+} from './history.ts';
+export { ImagePlanner, imageSpec, sha256 } from './image.ts';
+export { type MixOptions, specsOf, type WorkloadMix } from './mix.ts';
+export { classify, currentOfFailedCas } from './outcome.ts';
+export {
+  RegisterPlanner,
   type RegisterWorkloadOptions,
+  registerSpec,
   runRegisterWorkload,
-  type WorkloadSummary,
 } from './register.ts';
+export {
+  type Counts,
+  type PlannedOp,
+  runWorkloads,
+  type WorkloadClient,
+  type WorkloadOptions,
+  type WorkloadSpec,
+  type WorkloadSummary,
+} from './runner.ts';
+export { AddRejected, addElement, elementsOf, SetPlanner, setSpec } from './set.ts';
+export { TaskPlanner, taskSpec } from './task.ts';
+export { VmPlanner, vmSpec } from './vm.ts';

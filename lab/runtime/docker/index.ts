@@ -9,3 +9,4 @@ export {
   requireDocker,
   runLabels,
 } from './engine.ts';
+export { demuxStream } from './log-stream.ts';

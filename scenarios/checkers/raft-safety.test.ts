@@ -1,0 +1,116 @@
+/** Raft safety checks over hand-made sample streams: each property holds, breaks, or cannot be told. */
+import { describe, expect, it } from 'vitest';
+import {
+  checkAppliedDigest,
+  checkCommitMonotonic,
+  checkConvergence,
+  checkOneLeaderPerTerm,
+  checkRaftSafety,
+  checkTermMonotonic,
+  type RaftSampleLike,
+  type RunEventLike,
+} from './raft-safety.ts';
+
+function s(
+  t: number,
+  node: string,
+  role: string,
+  term: number,
+  commit: number,
+  applied = commit,
+  digest = `d${applied}`,
+): RaftSampleLike {
+  return { kind: 'raft', t, node, ok: true, raft: { role, term, commit, applied, digest } };
+}
+
+/** A healthy 3-node stream: n1 leads term 2, every node reaches index 10 by t=1500. */
+function healthy(): RaftSampleLike[] {
+  const out: RaftSampleLike[] = [];
+  for (let i = 0; i <= 10; i++) {
+    const t = i * 250;
+    const idx = Math.min(10, i * 2);
+    // n3 is one round behind: all three agree from t=1500 on.
+    const behind = Math.min(10, Math.max(0, (i - 1) * 2));
+    out.push(
+      s(t, 'n1', 'leader', 2, idx),
+      s(t + 5, 'n2', 'follower', 2, idx),
+      s(t + 9, 'n3', 'follower', 2, behind),
+    );
+  }
+  return out;
+}
+
+describe('raft safety', () => {
+  it('a healthy stream passes every check', () => {
+    const results = checkRaftSafety(healthy(), [{ t: 100, kind: 'heal' }]);
+    expect(results.map((r) => [r.name, r.valid])).toEqual(results.map((r) => [r.name, true]));
+  });
+
+  it('two leaders in one term', () => {
+    const r = checkOneLeaderPerTerm([...healthy(), s(3000, 'n3', 'leader', 2, 10)]);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/term 2 has 2 leaders: n1, n3/);
+    expect(r.evidence).toHaveLength(2);
+  });
+
+  it('a term that goes back, even across a restart', () => {
+    const events: RunEventLike[] = [{ t: 2900, kind: 'restart', detail: { node: 'n2' } }];
+    const r = checkTermMonotonic([...healthy(), s(3000, 'n2', 'follower', 1, 10)]);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/n2's term went from 2 to 1/);
+    expect(checkCommitMonotonic([...healthy(), s(3000, 'n2', 'follower', 2, 4)], events).valid).toBe(true);
+  });
+
+  it('a commit index that goes back without a restart', () => {
+    const r = checkCommitMonotonic([...healthy(), s(3000, 'n2', 'follower', 2, 4)], []);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/n2's commit index went from 10 to 4 with no restart/);
+    // A kill of another node does not excuse it.
+    expect(
+      checkCommitMonotonic(
+        [...healthy(), s(3000, 'n2', 'follower', 2, 4)],
+        [{ t: 2800, kind: 'fault', op: { do: 'kill', node: 'n3' }, detail: { node: 'n3' } }],
+      ).valid,
+    ).toBe(false);
+  });
+
+  it('one applied index, two digests', () => {
+    const r = checkAppliedDigest([...healthy(), s(3000, 'n3', 'follower', 2, 6, 6, 'other')]);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/at applied index 6/);
+  });
+
+  it('convergence: in time, too late, stuck apart, or not told while the log still grows', () => {
+    expect(checkConvergence(healthy(), [{ t: 100, kind: 'heal' }]).valid).toBe(true);
+    expect(checkConvergence(healthy(), [{ t: 100, kind: 'heal' }], { convergeMs: 500 }).valid).toBe(false);
+    // n3 stays behind at 6 while the others sit at 10 for ten seconds: stuck apart.
+    const stuck: RaftSampleLike[] = [];
+    for (let i = 0; i <= 60; i++) {
+      const t = i * 250;
+      stuck.push(
+        s(t, 'n1', 'leader', 2, 10),
+        s(t + 5, 'n2', 'follower', 2, 10),
+        s(t + 9, 'n3', 'follower', 2, 6),
+      );
+    }
+    const r = checkConvergence(stuck, [{ t: 0, kind: 'heal' }]);
+    expect(r.valid).toBe(false);
+    expect(r.evidence).toHaveLength(3);
+    // Everyone still moving (n3 one behind each round): lag, not divergence.
+    const moving: RaftSampleLike[] = [];
+    for (let i = 0; i <= 60; i++) {
+      const t = i * 250;
+      moving.push(
+        s(t, 'n1', 'leader', 2, i + 1),
+        s(t + 5, 'n2', 'follower', 2, i + 1),
+        s(t + 9, 'n3', 'follower', 2, i),
+      );
+    }
+    expect(checkConvergence(moving, [{ t: 0, kind: 'heal' }]).valid).toBe('unknown');
+  });
+
+  it('no samples: unknown, never a pass', () => {
+    for (const r of checkRaftSafety([{ kind: 'raft', t: 0, node: 'n1', ok: false }], []))
+      expect(r.valid, r.name).toBe('unknown');
+  });
+});
