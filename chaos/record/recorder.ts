@@ -105,6 +105,13 @@ export class RunRecorder {
     await writeFile(path, text);
   }
 
+  /** Waits until every sample written so far is in samples.jsonl (so the judges can read it back). */
+  flushSamples(): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#samples.write('', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       [this.#events, this.#history, this.#samples].map(

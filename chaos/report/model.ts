@@ -3,7 +3,12 @@
  * metrics snapshots, Raft samples — turned into the panels the report draws. Times are seconds since
  * the run started. A panel whose source the run did not record is `{ missing: why }`, never empty.
  */
-import { checkKey, describeOperation, type Operation, operationsOf } from '../../scenarios/checkers/index.ts';
+import {
+  checkOperations,
+  operationsOf,
+  type RegisterOp,
+  registerModel,
+} from '../../scenarios/checkers/index.ts';
 import { registerOps, type WorkloadEntry } from '../../scenarios/workloads/index.ts';
 import type { RunEvent } from '../record/index.ts';
 
@@ -669,7 +674,7 @@ function linearizability(
   const ev = (failed.evidence ?? {}) as Record<string, unknown>;
   const keyFromText = /key '([^']+)'/.exec(failed.explanation)?.[1];
   const key = typeof ev.key === 'string' ? ev.key : keyFromText;
-  let ops: Operation[];
+  let ops: RegisterOp[];
   try {
     // The register ops as the linearizability checker saw them (a failed CAS's value as a read).
     ops = operationsOf(registerOps(files.history));
@@ -680,9 +685,9 @@ function linearizability(
     ? new Set(ev.ops.map((o: unknown) => (typeof o === 'number' ? o : (o as { id?: number }).id)))
     : undefined;
   const keyOps = key ? ops.filter((o) => o.key === key) : [];
-  let chosen: Operation[];
+  let chosen: RegisterOp[];
   let source: string;
-  let stuck: Operation | undefined;
+  let stuck: RegisterOp | undefined;
   let prefix = new Set<number>();
   if (ids && ids.size > 0) {
     chosen = ops.filter((o) => ids.has(o.id));
@@ -690,9 +695,9 @@ function linearizability(
   } else {
     if (keyOps.length === 0)
       return { missing: `the failing key is not named in the verdict (${failed.explanation})` };
-    const kv = checkKey(key as string, keyOps);
-    stuck = kv.stuckAt;
-    prefix = new Set((kv.longestPrefix ?? []).map((o) => o.id));
+    const cx = checkOperations(registerModel, keyOps).partitions.find((p) => p.key === key)?.counterexample;
+    stuck = cx ? keyOps.find((o) => o.id === cx.breaking.id) : undefined;
+    prefix = new Set((cx?.longestPrefix ?? []).map((o) => o.id));
     let lo: number;
     let hi: number;
     if (Array.isArray(ev.window) && ev.window.length === 2) {
@@ -701,7 +706,7 @@ function linearizability(
     } else if (stuck) {
       // The stuck op and everything concurrent with it, widened by the ops those overlap.
       const st = stuck;
-      const end = (o: Operation) => (Number.isFinite(o.ret) ? o.ret : Math.max(o.call, st.call));
+      const end = (o: RegisterOp) => (Number.isFinite(o.ret) ? o.ret : Math.max(o.call, st.call));
       // Ops of unknown outcome are open to the end and would stretch the window back to their
       // invoke: only completed ones widen it (the others are drawn from the window's start).
       const concurrent = keyOps.filter(
@@ -718,7 +723,7 @@ function linearizability(
     chosen = keyOps.filter((o) => o.call <= hi && (o.ret >= lo || !Number.isFinite(o.ret)));
   }
   if (chosen.length > MAX_BARS) {
-    const pivot = stuck?.call ?? (chosen[0] as Operation).call;
+    const pivot = stuck?.call ?? (chosen[0] as RegisterOp).call;
     chosen = [...chosen]
       .sort((a, b) => Math.abs(a.call - pivot) - Math.abs(b.call - pivot))
       .slice(0, MAX_BARS);
@@ -734,7 +739,7 @@ function linearizability(
       (o): OpBar => ({
         id: o.id,
         process: o.process,
-        label: describeOperation(o),
+        label: registerModel.describeOperation(o),
         call: s(Math.max(o.call, start)),
         ret: Number.isFinite(o.ret) ? s(o.ret) : null,
         state: stuck?.id === o.id ? 'stuck' : prefix.has(o.id) ? 'linearized' : 'other',

@@ -8,8 +8,9 @@
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
+import { readNodeConfig } from '../../lab/topology/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
-import { checkLinearizable, type LinearizabilityVerdict } from '../../scenarios/checkers/index.ts';
+import type { CheckerResult, Validity } from '../../scenarios/checkers/index.ts';
 import { registerOps, runWorkloads, specsOf, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import {
@@ -21,7 +22,7 @@ import {
   type SelfCheckOptions,
   selfCheck,
 } from '../nemesis/index.ts';
-import { RunRecorder, type SamplerCounts, Samplers } from '../record/index.ts';
+import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../record/index.ts';
 import { reportRun } from '../report/index.ts';
 import {
   type Incident,
@@ -32,6 +33,7 @@ import {
   scheduleOf,
   strategyOf,
 } from '../schedule/index.ts';
+import { judgeRun } from './judge.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -51,9 +53,15 @@ export interface RunOptions {
 }
 
 export interface RunVerdict {
-  status: 'pass' | 'fail' | 'aborted';
+  /** unknown: no checker failed, but one could not decide (kept apart from a failure of the system). */
+  status: 'pass' | 'fail' | 'unknown' | 'aborted';
   reason?: string | undefined;
-  linearizable?: LinearizabilityVerdict['valid'] | undefined;
+  /** The worst of all checkers (false < unknown < true). */
+  valid?: Validity | undefined;
+  /** Every checker with its result, explanation and evidence. */
+  checkers?: CheckerResult[] | undefined;
+  /** The register checker's result alone (as earlier runs recorded it). */
+  linearizable?: Validity | undefined;
   explanation?: string | undefined;
   workload?: WorkloadSummary | undefined;
   /** Samples written to samples.jsonl (and how many found the node silent). */
@@ -212,15 +220,24 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     verdict.workload = summary;
 
     const registers = registerOps(rec.operations);
-    progress(`checking linearizability of ${registers.length / 2} register ops`);
-    const lin = checkLinearizable(registers);
-    verdict.linearizable = lin.valid;
-    verdict.explanation = lin.explanation;
-    verdict.status =
-      lin.valid === true && verdict.nemesisErrors.length === 0 && summary.ok > 0 ? 'pass' : 'fail';
+    progress(`judging ${rec.operations.length / 2} ops and the samples`);
+    await rec.flushSamples();
+    const judged = judgeRun({
+      registers,
+      history: rec.operations,
+      samples: await readSamples(dir),
+      events: rec.events,
+      capacity: await capacities(c),
+    });
+    verdict.valid = judged.valid;
+    verdict.checkers = judged.results;
+    const lin = judged.results.find((r) => r.name === 'registers: linearizable');
+    verdict.linearizable = lin?.valid;
+    verdict.explanation = judged.explanation;
+    const whole = verdict.nemesisErrors.length === 0 && summary.ok > 0;
+    verdict.status = !whole || judged.valid === false ? 'fail' : judged.valid === true ? 'pass' : 'unknown';
     if (summary.ok === 0) verdict.reason = 'no operation succeeded';
-    else if (lin.valid !== true)
-      verdict.reason = lin.explanation ?? 'linearizability unknown (search budget spent)';
+    else if (judged.valid !== true) verdict.reason = judged.explanation;
     else if (verdict.nemesisErrors.length > 0) verdict.reason = 'some nemesis ops failed';
     await snapshot(c, rec);
   } catch (err) {
@@ -297,4 +314,14 @@ export async function loadReplay(target: string): Promise<{ incident: Incident; 
   const seed = Number.parseInt(seedText.trim(), 10);
   if (!Number.isInteger(seed)) throw new Error(`${join(target, 'seed')}: '${seedText.trim()}' is not a seed`);
   return { incident, seed };
+}
+
+/** Each node's VM capacity as its config gives it (for the capacity judge); a node whose config cannot be read is left out. */
+async function capacities(cluster: Cluster): Promise<Record<string, { vcpus: number; memoryMb: number }>> {
+  const out: Record<string, { vcpus: number; memoryMb: number }> = {};
+  for (const node of cluster.state.nodes) {
+    const config = await orAbsent(readNodeConfig(node.configPath));
+    if (config) out[node.id] = { vcpus: config.vm.vcpus, memoryMb: config.vm.memory_mb };
+  }
+  return out;
 }

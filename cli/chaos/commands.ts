@@ -4,7 +4,7 @@
  * 0 done, 1 failed, 2 bad arguments (nothing was changed).
  */
 
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   describeOp,
@@ -17,9 +17,10 @@ import {
 } from '../../chaos/nemesis/index.ts';
 import { eventSignature, readEvents } from '../../chaos/record/index.ts';
 import { IncidentError, loadIncident } from '../../chaos/schedule/index.ts';
-import { loadReplay, type RunResult, runIncident } from '../../chaos/suite/index.ts';
+import { loadReplay, type RunResult, type RunVerdict, runIncident } from '../../chaos/suite/index.ts';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
 import { detach } from '../../node/lib/index.ts';
+import { renderVerdict } from '../../scenarios/checkers/index.ts';
 
 export interface ChaosIo {
   out: (text: string) => void;
@@ -184,6 +185,24 @@ export async function chaosSelfCheck(flags: { link?: string[] }, io: ChaosIo): P
   }
 }
 
+/** `lab verdict runs/<id>`: a recorded run's verdict, every checker, counterexamples in readable form. */
+export async function verdictCommand(target: string, io: ChaosIo): Promise<number> {
+  let v: RunVerdict;
+  try {
+    v = JSON.parse(await readFile(join(target, 'verdict.json'), 'utf8')) as RunVerdict;
+  } catch (err) {
+    throw new LabError(
+      'usage',
+      `${target}: no readable verdict.json (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  io.out(`run ${target}: ${v.status}${v.reason ? ` — ${v.reason}` : ''}\n`);
+  if (v.checkers && v.valid !== undefined)
+    io.out(`${renderVerdict({ valid: v.valid, explanation: v.explanation ?? '', results: v.checkers })}\n`);
+  else io.out(`linearizable: ${String(v.linearizable)}${v.explanation ? ` — ${v.explanation}` : ''}\n`);
+  return v.status === 'pass' ? OK : FAIL;
+}
+
 function report(result: RunResult, io: ChaosIo): number {
   const v = result.verdict;
   io.out(`run ${result.id} (seed ${result.seed}): ${v.status}${v.reason ? ` — ${v.reason}` : ''}\n`);
@@ -194,6 +213,15 @@ function report(result: RunResult, io: ChaosIo): number {
     );
     for (const [name, c] of Object.entries(w.byWorkload ?? {}))
       io.out(`    ${name}: ${c.ok} ok, ${c.fail} fail, ${c.info} unknown (${c.okPerSec} ok/s)\n`);
+  }
+  if (v.checkers && v.valid !== undefined) {
+    const text = renderVerdict({ valid: v.valid, explanation: v.explanation ?? '', results: v.checkers });
+    io.out(
+      `${text
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    );
   }
   io.out(`  record: ${result.dir}\n`);
   return v.status === 'pass' ? OK : FAIL;

@@ -1,7 +1,15 @@
 /** Registers `lab chaos ...` and `lab replay ...` on the lab CLI's commander program. */
 import type { Command } from 'commander';
 import { NODE_OPS, PARTITION_KINDS } from '../../chaos/nemesis/index.ts';
-import { type ChaosIo, chaosCommand, chaosRun, chaosSelfCheck, type FaultFlags, replay } from './commands.ts';
+import {
+  type ChaosIo,
+  chaosCommand,
+  chaosRun,
+  chaosSelfCheck,
+  type FaultFlags,
+  replay,
+  verdictCommand,
+} from './commands.ts';
 
 type Run = (fn: () => Promise<number>) => () => Promise<void>;
 
@@ -65,6 +73,10 @@ export function registerChaosCommands(program: Command, io: ChaosIo, run: Run): 
     .description('an incident file (schedule + workload) against the running lab, recorded under runs/')
     .option('--seed <n>', "seed for a generated schedule and the workload (default: the file's)")
     .action((file: string, flags: { seed?: string }) => run(() => chaosRun(file, flags, io))());
+  program
+    .command('verdict <run>')
+    .description("a recorded run's verdict: every checker, its explanation, counterexamples in readable form")
+    .action((target: string) => run(() => verdictCommand(target, io))());
   program
     .command('replay <target>')
     .description('repeat a recorded run (runs/<id>) or an incident file on a new cluster, from its seed')

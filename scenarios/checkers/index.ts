@@ -1,11 +1,63 @@
 /** Checkers: pure functions over recorded client histories. */
-export type { HistoryEntry, OpType, RegisterFn } from './history.ts';
+
+export { type Mutation, mutateRegister, type RegisterSimOptions, simulateRegister } from './generate.ts';
 export {
-  checkKey,
-  checkLinearizable,
-  describeOperation,
-  type KeyVerdict,
-  type LinearizabilityVerdict,
-  type Operation,
-  operationsOf,
-} from './linearizability.ts';
+  errorCode,
+  type HistoryEntry,
+  type OpRecord,
+  type OpType,
+  pairOps,
+  type RegisterFn,
+} from './history.ts';
+export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
+export { type Model, type Operation, partitionByKey } from './model.ts';
+export {
+  type CheckResult,
+  checkRaftSafety,
+  type RaftSafetyOptions,
+  type RaftSampleLike,
+  type RunEventLike,
+} from './raft-safety.ts';
+export {
+  describeRegisterOp,
+  type RegisterInput,
+  type RegisterOp,
+  type RegisterOutput,
+  registerModel,
+  registerOperations,
+} from './register-model.ts';
+export {
+  type Counterexample,
+  checkOperations,
+  type PartitionVerdict,
+  renderCounterexample,
+  renderSearchResult,
+  type SearchOptions,
+  type SearchResult,
+  type Validity,
+  worst,
+} from './search.ts';
+export {
+  checkSet,
+  makeSetModel,
+  type SetCheck,
+  type SetInput,
+  type SetOp,
+  type SetOutput,
+  setModel,
+  setOperations,
+} from './set-model.ts';
+export {
+  type CheckerResult,
+  type ComposedVerdict,
+  composeVerdicts,
+  registerLinearizability,
+  renderVerdict,
+  runChecker,
+  searchEvidence,
+  setCompleteness,
+  setLinearizability,
+  vmLinearizability,
+} from './verdict.ts';
+export { checkCapacity, checkSingleRun, type GuestLike, type GuestSampleLike } from './vm-invariants.ts';
+export { type VmInput, type VmOp, type VmOutput, vmModel, vmOperations } from './vm-model.ts';

@@ -196,3 +196,33 @@ describe('checkLinearizable', () => {
     );
   });
 });
+
+describe('a malformed history', () => {
+  const at = (time: number, e: Partial<HistoryEntry>): HistoryEntry =>
+    ({
+      id: 1,
+      process: 0,
+      key: 'x',
+      node: 'n1',
+      transport: 'grpc',
+      f: 'write',
+      value: 'a',
+      time,
+      ...e,
+    }) as HistoryEntry;
+
+  it('is refused with an error naming the op and what is wrong', () => {
+    expect(() => checkLinearizable([at(1, { type: 'ok' })])).toThrow(
+      'history: op 1 completes (ok) without an invoke',
+    );
+    expect(() => checkLinearizable([at(1, { type: 'invoke' }), at(2, { type: 'invoke' })])).toThrow(
+      'history: op 1 invoked twice',
+    );
+    expect(() => checkLinearizable([at(5, { type: 'invoke' }), at(3, { type: 'ok' })])).toThrow(
+      'history: op 1 completes (ok) at 3, before its invoke at 5',
+    );
+    expect(() => checkLinearizable([at(Number.NaN, { type: 'invoke' })])).toThrow(
+      'history: op 1 (invoke) has no time (NaN)',
+    );
+  });
+});

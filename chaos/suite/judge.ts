@@ -1,0 +1,73 @@
+/**
+ * The run's judges, composed as Jepsen's: every checker over what the run recorded — the history
+ * (registers, sets, VMs), the samples (Raft safety, VM invariants) and the events — each answering
+ * true, false or 'unknown' with its explanation and evidence. The run's verdict is the worst of them;
+ * a checker that throws is 'unknown', never a pass.
+ */
+import {
+  type CheckerResult,
+  type ComposedVerdict,
+  checkCapacity,
+  checkRaftSafety,
+  checkSingleRun,
+  composeVerdicts,
+  type GuestSampleLike,
+  type HistoryEntry,
+  type OpRecord,
+  type RaftSampleLike,
+  type RunEventLike,
+  registerLinearizability,
+  runChecker,
+  setCompleteness,
+  setLinearizability,
+  vmLinearizability,
+} from '../../scenarios/checkers/index.ts';
+
+export interface RunRecordings {
+  /** Register ops as the register checker reads them (a failed CAS's value as a read). */
+  registers: readonly HistoryEntry[];
+  /** Every workload's ops. */
+  history: readonly OpRecord[];
+  samples: readonly (RaftSampleLike | GuestSampleLike)[];
+  events: readonly RunEventLike[];
+  /** Each node's VM capacity, from its config. */
+  capacity: Readonly<Record<string, { vcpus: number; memoryMb: number }>>;
+}
+
+export function judgeRun(r: RunRecordings): ComposedVerdict {
+  const results: CheckerResult[] = [];
+  const has = (prefix: string) => r.history.some((h) => typeof h.f === 'string' && h.f.startsWith(prefix));
+  if (r.registers.length > 0)
+    results.push(runChecker('registers: linearizable', () => registerLinearizability(r.registers)));
+  if (has('set-')) {
+    results.push(runChecker('sets: linearizable', () => setLinearizability(r.history)));
+    results.push(
+      runChecker('sets: every acknowledged add read, nothing unknown read', () => setCompleteness(r.history)),
+    );
+  }
+  if (has('vm-'))
+    results.push(runChecker('vms: each record linearizable', () => vmLinearizability(r.history)));
+  const raft = r.samples.filter((s) => (s as { kind?: string }).kind === 'raft') as RaftSampleLike[];
+  const guests = r.samples.filter((s) => (s as { kind?: string }).kind === 'guests') as GuestSampleLike[];
+  if (raft.length > 0) {
+    let safety: CheckerResult[] = [];
+    try {
+      safety = checkRaftSafety(raft, r.events).map((c) => ({ ...c }));
+    } catch (err) {
+      safety = [
+        {
+          name: 'raft safety',
+          valid: 'unknown',
+          explanation: `the checker threw: ${(err as Error).message}`,
+          evidence: [],
+        },
+      ];
+    }
+    results.push(...safety);
+  }
+  if (guests.length > 0) {
+    results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
+    results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
+  }
+  return composeVerdicts(results);
+}

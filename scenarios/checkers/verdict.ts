@@ -1,0 +1,143 @@
+/**
+ * Checker results and their composition, as Jepsen composes checkers: a run's verdict is the worst
+ * of all its checkers' (false < unknown < true). A checker that throws, or answers something that
+ * is not a verdict, is `unknown` with the error, never a pass; no checker at all is `unknown` too.
+ */
+import type { HistoryEntry, OpRecord } from './history.ts';
+import { registerModel, registerOperations } from './register-model.ts';
+import {
+  type Counterexample,
+  checkOperations,
+  renderCounterexample,
+  type SearchOptions,
+  type SearchResult,
+  type Validity,
+  worst,
+} from './search.ts';
+import { checkSet, makeSetModel, setOperations } from './set-model.ts';
+import { vmModel, vmOperations } from './vm-model.ts';
+
+export interface CheckerResult {
+  name: string;
+  valid: Validity;
+  explanation: string;
+  /** What the verdict rests on (JSON-safe): counterexamples, the samples or ops that broke it, sizes. */
+  evidence: unknown;
+}
+
+export interface ComposedVerdict {
+  valid: Validity;
+  /** One line: the worst checkers and why. */
+  explanation: string;
+  results: CheckerResult[];
+}
+
+/** Runs one checker; a throw or a malformed answer becomes `unknown` with the error as evidence. */
+export function runChecker(name: string, check: () => Omit<CheckerResult, 'name'>): CheckerResult {
+  try {
+    const r = check();
+    if (
+      r === null ||
+      typeof r !== 'object' ||
+      !(r.valid === true || r.valid === false || r.valid === 'unknown')
+    )
+      return {
+        name,
+        valid: 'unknown',
+        explanation: `${name}: the checker answered no verdict (valid: ${JSON.stringify((r as { valid?: unknown } | null)?.valid)})`,
+        evidence: { answer: String(r) },
+      };
+    return { name, valid: r.valid, explanation: String(r.explanation ?? ''), evidence: r.evidence ?? null };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      name,
+      valid: 'unknown',
+      explanation: `${name}: the checker failed: ${message}`,
+      evidence: { error: message, stack: err instanceof Error ? err.stack : undefined },
+    };
+  }
+}
+
+/** The worst of all results; the explanation names the checkers that decided it. */
+export function composeVerdicts(results: readonly CheckerResult[]): ComposedVerdict {
+  if (results.length === 0) return { valid: 'unknown', explanation: 'no checker ran', results: [] };
+  const valid = results.reduce<Validity>((v, r) => worst(v, r.valid), true);
+  if (valid === true)
+    return { valid, explanation: `all ${results.length} checkers pass`, results: [...results] };
+  const deciding = results.filter((r) => r.valid === valid);
+  const explanation = `${valid === false ? 'failed' : 'undecided'}: ${deciding.map((r) => r.explanation || r.name).join('; ')}`;
+  return { valid, explanation, results: [...results] };
+}
+
+/** A linearizability search's result as a checker result: sizes, undecided partitions, counterexamples. */
+export function searchEvidence(result: SearchResult): unknown {
+  return {
+    model: result.model,
+    ops: result.ops,
+    open: result.open,
+    partitions: result.partitions.length,
+    undecided: result.partitions
+      .filter((p) => p.valid === 'unknown')
+      .map((p) => ({ key: p.key, ops: p.ops, open: p.open, steps: p.steps })),
+    failed: result.partitions
+      .filter((p) => p.valid === false)
+      .map((p) => ({ key: p.key, ops: p.ops, open: p.open, counterexample: p.counterexample ?? null })),
+  };
+}
+
+function fromSearch(result: SearchResult): Omit<CheckerResult, 'name'> {
+  return { valid: result.valid, explanation: result.explanation, evidence: searchEvidence(result) };
+}
+
+/** Linearizability of the history's registers (read, write, cas per key). */
+export function registerLinearizability(
+  history: readonly HistoryEntry[],
+  options: SearchOptions = {},
+): Omit<CheckerResult, 'name'> {
+  return fromSearch(checkOperations(registerModel, registerOperations(history), options));
+}
+
+/** Linearizability of the history's set ops (adds and reads, per key). */
+export function setLinearizability(
+  history: readonly OpRecord[],
+  options: SearchOptions = {},
+): Omit<CheckerResult, 'name'> {
+  return fromSearch(checkOperations(makeSetModel(), setOperations(history), options));
+}
+
+/** Lost acknowledged adds and unexpected elements of the history's sets. */
+export function setCompleteness(history: readonly OpRecord[]): Omit<CheckerResult, 'name'> {
+  const r = checkSet(history);
+  const evidence = r.keys.filter((k) => k.lost.length > 0 || k.unexpected.length > 0 || !k.finalRead);
+  return { valid: r.valid, explanation: r.explanation, evidence: { keys: r.keys.length, notable: evidence } };
+}
+
+/** Linearizability of each VM's record (its lifecycle as a state machine). */
+export function vmLinearizability(
+  history: readonly OpRecord[],
+  options: SearchOptions = {},
+): Omit<CheckerResult, 'name'> {
+  return fromSearch(checkOperations(vmModel, vmOperations(history), options));
+}
+
+/**
+ * A verdict in readable form (what `lab verdict` prints): the run's verdict, then each checker's, with
+ * the counterexamples of failed linearizability checks.
+ */
+export function renderVerdict(verdict: ComposedVerdict): string {
+  const mark = (v: Validity) => (v === true ? 'pass   ' : v === false ? 'FAIL   ' : 'UNKNOWN');
+  const lines = [`verdict: ${mark(verdict.valid).trim()} — ${verdict.explanation}`];
+  for (const r of verdict.results) {
+    lines.push(`  ${mark(r.valid)} ${r.name}: ${r.explanation}`);
+    const failed = (r.evidence as { failed?: { counterexample?: Counterexample | null }[] } | null)?.failed;
+    for (const f of Array.isArray(failed) ? failed : [])
+      if (f.counterexample)
+        lines.push(
+          ...renderCounterexample(f.counterexample)
+            .split('\n')
+            .map((line) => `      ${line}`),
+        );
+  }
+  return lines.join('\n');
+}
