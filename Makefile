@@ -9,10 +9,11 @@ BENCH ?=
 help:
 	@echo "make lab up | make lab status | make lab down | make test | make lint | make bench [BENCH=name] | make gen"
 
-# Node 24 and npm packages; the Toxiproxy server (go install); Porcupine (go build, for bench/checker);
-# a running Docker engine; Debian's Chromium (the run report's browser test).
+# Node 24 and npm packages; the Iroh binding (cargo); the Toxiproxy server (go install); Porcupine (go
+# build, for bench/checker); a running Docker engine; Debian's Chromium (the run report's browser test).
 setup:
 	@scripts/setup.sh
+	@scripts/setup-native.sh
 	@scripts/setup-toxiproxy.sh
 	@scripts/setup-porcupine.sh
 	@scripts/setup-docker.sh

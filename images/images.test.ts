@@ -91,9 +91,29 @@ describe('node image', () => {
       'node',
       tags.node,
       '-e',
-      "import('@number0/iroh').then(() => console.log('ok', process.versions.node))",
+      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)",
     );
     expect(out.trim()).toMatch(/^ok 24\./);
+  }, 60_000);
+
+  it('loads the project Iroh binding (native/iroh) and binds an endpoint with it', async () => {
+    const script = [
+      "const m = require('/app/native/iroh/dist/blixard_iroh.node');",
+      "m.Endpoint.bind({ bindAddr: '127.0.0.1:0', alpns: ['blixard/rpc/1'] })",
+      "  .then(async (ep) => { console.log('endpoint', ep.id()); await ep.close(); })",
+      '  .catch((err) => { console.error(err); process.exit(1); });',
+    ].join('\n');
+    const out = await dockerOk(
+      'run',
+      '--rm',
+      ...res.labels(),
+      '--entrypoint',
+      'node',
+      tags.node,
+      '-e',
+      script,
+    );
+    expect(out.trim()).toMatch(/^endpoint [0-9a-z]{40,}$/);
   }, 60_000);
 
   it('runs as the non-root user blixard, owning its data volume', async () => {

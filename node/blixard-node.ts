@@ -5,7 +5,6 @@
  */
 
 import { join } from 'node:path';
-import type { Endpoint } from '@number0/iroh';
 import {
   AddressBook,
   PeerOutbox,
@@ -35,8 +34,10 @@ import {
   ClusterService,
   Code,
   createClient,
+  type Endpoint,
   Health,
   HealthState,
+  SecretKey,
   ServiceRegistry,
   Serving,
   strategyFromFile,
@@ -168,7 +169,7 @@ export class BlixardNode {
       ? () =>
           bindIrohEndpoint({
             bindAddress: withPortZero(t.iroh.bind_address),
-            secretKey: serving.secretKey(),
+            secretKey: SecretKey.fromBytes(serving.secretKey()),
             relay: t.iroh.relay,
           })
       : undefined;
@@ -373,16 +374,9 @@ export class BlixardNode {
     m.imagesStored.set(this.images?.list().length ?? 0);
     const endpoint = this.runner?.endpoint;
     if (endpoint && !endpoint.isClosed()) {
-      const c = endpoint.stats();
-      const sum = (...keys: string[]) => keys.reduce((n, k) => n + (c[k]?.value ?? 0), 0);
-      m.irohUdpBytes.set(
-        { direction: 'sent' },
-        sum('socket:send_ipv4', 'socket:send_ipv6', 'socket:send_relay'),
-      );
-      m.irohUdpBytes.set(
-        { direction: 'received' },
-        sum('socket:recv_data_ipv4', 'socket:recv_data_ipv6', 'socket:recv_data_relay'),
-      );
+      const udp = endpoint.udpBytes();
+      m.irohUdpBytes.set({ direction: 'sent' }, udp.sent);
+      m.irohUdpBytes.set({ direction: 'received' }, udp.received);
     }
     for (const [peer, outbox] of this.outboxes) m.raftMessagesDropped.set({ peer }, outbox.dropped);
     for (const link of this.peers?.links() ?? []) {

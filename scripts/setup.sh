@@ -24,12 +24,12 @@ export PATH="$tools/bin:$PATH"
 stamp="$root/node_modules/.lock-sha"
 want=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  # Not `npm ci`: @number0/iroh lists platform packages that were never published,
-  # which npm ci takes for a lock out of sync. `npm install --no-save` installs
-  # exactly the lock's versions and leaves package.json and the lock untouched.
+  # `npm install --no-save` installs exactly the lock's versions and leaves
+  # package.json and the lock untouched (the Iroh binding is not an npm package:
+  # scripts/setup-native.sh builds it).
   echo "setup: npm install (from package-lock.json)"
   (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error)
   # Native packages must load, not merely be present on disk.
-  (cd "$root" && node -e "await import('@number0/iroh'); await import('@grpc/grpc-js')" --input-type=module)
+  (cd "$root" && node -e "await import('@grpc/grpc-js')" --input-type=module)
   echo "$want" >"$stamp"
 fi

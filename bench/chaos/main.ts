@@ -8,10 +8,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { EndpointId } from '@number0/iroh';
 import Table from 'cli-table3';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { startToxiproxyServer } from '../../hub/tcp/index.ts';
+import { parseNodeId } from '../../node/transport/index.ts';
+import { type BenchGoal, printBenchJson, ratioGoal } from '../lib/index.ts';
 import { startChild, stopChild } from './child-process.ts';
 import { type Bounds, measureIroh, measureTcp, measureUdp, type PathResult, percentile } from './measure.ts';
 
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     const irohLink = await link(udpAdmin, 'bench-iroh', peer.irohAddress);
     const tcpLink = await link(toxiproxy.url, 'bench-tcp', `127.0.0.1:${peer.tcpPort}`);
     const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
-    const irohId = EndpointId.fromString(peer.irohId);
+    const irohId = parseNodeId(peer.irohId);
 
     const rows: [string, string, PathResult, PathResult][] = [];
     // Direct and proxied alternate over a few rounds, so load from elsewhere on the host hits both alike.
@@ -131,6 +132,22 @@ async function main(): Promise<void> {
     }
     console.log(table.toString());
     console.log('goal: added p50 ≤ 0.2 ms on a pass-through link, throughput ratio ≥ 0.8×');
+    const figures: Record<string, number> = {};
+    const goals: BenchGoal[] = [];
+    for (const [label, , direct, proxied] of rows) {
+      const addedP50 = percentile(proxied.rtts, 50) - percentile(direct.rtts, 50);
+      const ratio = proxied.bytesPerSecond / direct.bytesPerSecond;
+      Object.assign(figures, {
+        [`${label}.p50DirectMs`]: percentile(direct.rtts, 50),
+        [`${label}.p50ProxiedMs`]: percentile(proxied.rtts, 50),
+        [`${label}.addedP99Ms`]: percentile(proxied.rtts, 99) - percentile(direct.rtts, 99),
+        [`${label}.bytesPerSecDirect`]: direct.bytesPerSecond,
+        [`${label}.bytesPerSecProxied`]: proxied.bytesPerSecond,
+      });
+      if (!Number.isNaN(addedP50)) goals.push(ratioGoal(`${label}: added p50 (ms)`, addedP50, '≤', 0.2));
+      goals.push(ratioGoal(`${label}: throughput proxied / direct`, ratio, '≥', 0.8, '×'));
+    }
+    printBenchJson('chaos', figures, goals);
   } finally {
     await stopAll([() => toxiproxy.close()]);
   }

@@ -4,8 +4,7 @@
  */
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import type { EndpointId } from '@number0/iroh';
-import { connectIrohEcho, connectTcp, tcpRoundTrip } from '../../hub/echo/index.ts';
+import { connectIrohEcho, connectTcp, type EndpointId, tcpRoundTrip } from '../../hub/echo/index.ts';
 
 export interface PathResult {
   /** Round-trip times in ms, sorted. */

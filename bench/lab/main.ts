@@ -9,7 +9,7 @@
 import Table from 'cli-table3';
 import { ensureImages } from '../../images/index.ts';
 import { Cluster } from '../../lab/runtime/index.ts';
-import { median } from '../lib/index.ts';
+import { median, printBenchJson, ratioGoal } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 2;
@@ -106,3 +106,14 @@ console.log(table.toString());
 console.log('\nlargest docker cluster that came up healthy:');
 for (const l of largest)
   console.log(`  ${l.nodes} nodes: ${l.ok ? `healthy in ${f(l.seconds)} s` : 'FAILED'} — ${l.note}`);
+
+const figures: Record<string, number> = {
+  warmProcessSeconds: wp,
+  warmDockerSeconds: wd,
+  coldDockerSeconds: coldDocker,
+  imageBuildSeconds: buildSeconds,
+  rssMiBProcess: median(memory.process),
+  rssMiBDocker: median(memory.docker),
+};
+for (const l of largest) figures[`docker${l.nodes}NodesHealthySeconds`] = l.seconds;
+printBenchJson('lab', figures, [ratioGoal('warm start, docker / process', wd / wp, '≤', 2, '×')]);

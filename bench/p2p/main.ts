@@ -23,7 +23,7 @@ import Table from 'cli-table3';
 import { BlobClient, DEFAULT_CHUNK_BYTES, fetchImage, ImageStore } from '../../node/p2p/index.ts';
 import { LocalCluster } from '../../node/testing/index.ts';
 import { bindIrohEndpoint, ClusterService, createClient } from '../../node/transport/index.ts';
-import { startChild, stopChild } from '../lib/index.ts';
+import { type BenchGoal, printBenchJson, ratioGoal, startChild, stopChild } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const sweepOnly = process.argv.includes('--sweep-only');
@@ -42,6 +42,8 @@ const cluster = sweepOnly
   ? undefined
   : await LocalCluster.start({ nodes: 3, mode: 'dual', preferIroh: ['p2p'] });
 const rows: [string, string, string][] = [];
+const figures: Record<string, number> = {};
+const goals: BenchGoal[] = [];
 if (cluster) {
   try {
     const admin = (id: string, t: 'grpc' | 'iroh' = 'grpc') => cluster.clients(id, t).then((c) => c.cluster);
@@ -94,6 +96,23 @@ if (cluster) {
     const grpcSeq = Number.parseFloat(rows[0]?.[1] ?? '0');
     const grpcPar = Number.parseFloat(rows[1]?.[1] ?? '0');
     const blobs = rate(IMAGE, blobMs);
+    Object.assign(figures, {
+      grpcInlineSeqMiBPerSec: grpcSeq,
+      grpcInline4MiBPerSec: grpcPar,
+      irohRpcInlineSeqMiBPerSec: Number.parseFloat(rows[2]?.[1] ?? '0'),
+      irohRpcInline4MiBPerSec: Number.parseFloat(rows[3]?.[1] ?? '0'),
+      blobsNodeToNodeMiBPerSec: blobs,
+      blobsTwoHoldersMiBPerSec: rate(IMAGE, swarmMs),
+    });
+    goals.push(
+      ratioGoal(
+        'Iroh blobs / best gRPC inline (64 MiB image)',
+        blobs / Math.max(grpcSeq, grpcPar),
+        '≥',
+        1,
+        '×',
+      ),
+    );
     const table = new Table({ head: ['64 MiB image, three real nodes on loopback', 'throughput', 'check'] });
     for (const r of rows) table.push(r);
     console.log('\nbench/p2p — one run, loopback, each node its own process\n');
@@ -166,6 +185,9 @@ console.log(
     `${DEFAULT_CHUNK_BYTES / 1024} KiB × ${NODE_PARALLEL} at ${fmt(chosen?.mibs ?? 0)} MiB/s ` +
     `(${(((chosen?.mibs ?? 0) / best.mibs) * 100).toFixed(0)}% of best).`,
 );
+
+for (const r of results) figures[`sweep.${r.chunk / 1024}KiBx${r.parallel}MiBPerSec`] = r.mibs;
+printBenchJson('p2p', figures, goals);
 
 function startHolder(chunk: number) {
   return startChild<{ irohId: string; iroh: string; hash: string }>('bench/p2p/holder.ts', [

@@ -13,7 +13,7 @@ import Table from 'cli-table3';
 import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { orAbsent } from '../../node/lib/index.ts';
 import { LocalCluster } from '../../node/testing/index.ts';
-import { quantile, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
+import { printBenchJson, quantile, ratioGoal, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
 const STABILITY_WINDOW_MS = quick ? 15_000 : 60_000;
@@ -181,3 +181,25 @@ for (const [name, r] of Object.entries(results)) {
     `  ${name.padEnd(5)} ${ok ? 'PASS' : 'FAIL'}  (p99 ${f(r.msgP99)} ms, stability ${f(r.stability * 100)} %)`,
   );
 }
+
+const figures: Record<string, number> = {};
+for (const [name, r] of Object.entries(results)) {
+  Object.assign(figures, {
+    [`${name}.commitP50MsC1`]: r.c1.p50,
+    [`${name}.commitP99MsC1`]: r.c1.p99,
+    [`${name}.commitP50MsC16`]: r.c16.p50,
+    [`${name}.commitP99MsC16`]: r.c16.p99,
+    [`${name}.commitsPerSecC64`]: r.c64,
+    [`${name}.messageP50Ms`]: r.msgP50,
+    [`${name}.messageP99Ms`]: r.msgP99,
+    [`${name}.stabilityPercent`]: r.stability * 100,
+    [`${name}.spuriousElections`]: r.spuriousElections,
+    [`${name}.failoverMedianMs`]: med(r.failovers),
+  });
+}
+printBenchJson('raft', figures, [
+  ratioGoal('Raft over Iroh: commit p99 at concurrency 16 (ms)', i.c16.p99, '<', 10),
+  ratioGoal('Raft over Iroh: commits/s at concurrency 64', i.c64, '≥', 2000),
+  ratioGoal('Raft over Iroh: Raft message p99 when idle (ms)', i.msgP99, '<', 10),
+  ratioGoal('Raft over Iroh: election stability (%)', i.stability * 100, '>', 99.9),
+]);

@@ -5,9 +5,15 @@
  * the node does not use it.
  */
 
-import type { BiStream, Connection } from '@number0/iroh';
 import { orAbsent, release } from '../../node/lib/index.ts';
-import { FrameReader, FrameType, newRequestId, writeFrame } from '../../node/transport/index.ts';
+import {
+  type BiStream,
+  type Connection,
+  FrameReader,
+  FrameType,
+  newRequestId,
+  writeFrame,
+} from '../../node/transport/index.ts';
 
 export class MuxClient {
   private readonly pending = new Map<string, (payload: Uint8Array) => void>();

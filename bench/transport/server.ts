@@ -8,10 +8,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connection } from '@number0/iroh';
 import { orAbsent, release } from '../../node/lib/index.ts';
 import {
   ClusterService,
+  type Connection,
   FrameReader,
   FrameType,
   type IrohProtocol,

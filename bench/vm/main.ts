@@ -6,6 +6,7 @@
  *   node bench/vm/main.ts [--quick]
  */
 import Table from 'cli-table3';
+import { printBenchJson } from '../lib/index.ts';
 import { type CreateLatency, measureCreateLatency } from './create-latency.ts';
 
 const quick = process.argv.includes('--quick');
@@ -52,3 +53,17 @@ if (g && i)
   ]);
 console.log('VM create-to-running latency, ms (3 nodes on loopback, guest = a child process)');
 console.log(table.toString());
+
+const figures: Record<string, number> = {};
+for (const r of results) {
+  Object.assign(figures, {
+    [`${r.transport}.vms`]: r.running.count,
+    [`${r.transport}.ackP50Ms`]: r.ack.p50Ms,
+    [`${r.transport}.ackP99Ms`]: r.ack.p99Ms,
+    [`${r.transport}.runningP50Ms`]: r.running.p50Ms,
+    [`${r.transport}.runningP99Ms`]: r.running.p99Ms,
+    [`${r.transport}.stoppedP50Ms`]: r.stopped.p50Ms,
+    [`${r.transport}.stoppedP99Ms`]: r.stopped.p99Ms,
+  });
+}
+printBenchJson('vm', figures);

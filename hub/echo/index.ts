@@ -3,6 +3,7 @@
 export {
   connectIrohEcho,
   ECHO_ALPN,
+  type EndpointId,
   type IrohEchoClient,
   type IrohEchoServer,
   startIrohEchoServer,

@@ -3,18 +3,16 @@
  * bidirectional stream, the client dials the server by id at an address of our choosing (a proxy
  * link), so QUIC traffic can be pushed through the UDP toxic proxy.
  */
-import { type Connection, Endpoint, EndpointAddr, type EndpointId, RelayMode } from '@number0/iroh';
+import { bindEndpoint, type Connection, type Endpoint } from '../../node/transport/index.ts';
 
-export const ECHO_ALPN = Array.from(Buffer.from('blixard-lab/echo/1'));
+export const ECHO_ALPN = 'blixard-lab/echo/1';
 const MAX_MESSAGE = 16 * 1024 * 1024;
 
-async function bindLoopbackEndpoint(alpns: number[][]): Promise<Endpoint> {
-  const builder = Endpoint.builder();
-  builder.applyMinimal();
-  builder.relayMode(RelayMode.disabled());
-  builder.alpns(alpns);
-  builder.bindAddr('127.0.0.1:0');
-  return builder.bind();
+/** An Iroh node id (base32 public key). */
+export type EndpointId = string;
+
+function bindLoopbackEndpoint(alpns: string[]): Promise<Endpoint> {
+  return bindEndpoint({ bindAddr: '127.0.0.1:0', alpns });
 }
 
 /** A probe that goes away mid-echo (a cut link, a closed client) ends its stream or connection: the echo goes on. */
@@ -32,8 +30,7 @@ async function echoStreams(conn: Connection): Promise<void> {
     const bi = await conn.acceptBi();
     void (async () => {
       const data = await bi.recv.readToEnd(MAX_MESSAGE);
-      await bi.send.writeAll(data);
-      await bi.send.finish();
+      await bi.send.writeAll(data, true);
     })().catch(streamDropped);
   }
 }
@@ -46,7 +43,7 @@ export async function startIrohEchoServer(): Promise<IrohEchoServer> {
       const incoming = await endpoint.acceptNext();
       if (!incoming) return;
       void (async () => {
-        const conn = await (await incoming.accept()).connect();
+        const conn = await incoming.accept();
         connections.add(conn);
         await echoStreams(conn).finally(() => connections.delete(conn));
       })().catch(streamDropped);
@@ -57,7 +54,7 @@ export async function startIrohEchoServer(): Promise<IrohEchoServer> {
     id: endpoint.id(),
     address,
     async close() {
-      for (const conn of connections) conn.close(0n, []);
+      for (const conn of connections) conn.close(0, '');
       await endpoint.close();
     },
   };
@@ -75,7 +72,7 @@ export async function connectIrohEcho(server: EndpointId, viaAddress: string): P
   const endpoint = await bindLoopbackEndpoint([]);
   let connection: Connection;
   try {
-    connection = await endpoint.connect(new EndpointAddr(server, null, [viaAddress]), ECHO_ALPN);
+    connection = await endpoint.connect(server, [viaAddress], ECHO_ALPN);
   } catch (error) {
     await endpoint.close();
     throw error;
@@ -83,17 +80,16 @@ export async function connectIrohEcho(server: EndpointId, viaAddress: string): P
   return {
     connection,
     async roundTrip(size = 64) {
-      const payload = new Array<number>(size).fill(7);
+      const payload = Buffer.alloc(size, 7);
       const start = performance.now();
       const bi = await connection.openBi();
-      await bi.send.writeAll(payload);
-      await bi.send.finish();
+      await bi.send.writeAll(payload, true);
       const echoed = await bi.recv.readToEnd(MAX_MESSAGE);
       if (echoed.length !== size) throw new Error(`echo returned ${echoed.length} of ${size} bytes`);
       return performance.now() - start;
     },
     async close() {
-      connection.close(0n, []);
+      connection.close(0, '');
       await endpoint.close();
     },
   };

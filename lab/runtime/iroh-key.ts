@@ -4,8 +4,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SecretKey } from '@number0/iroh';
-import { secretKeyFromHex, secretKeyToHex } from '../../node/transport/index.ts';
+import { SecretKey, secretKeyFromHex, secretKeyToHex } from '../../node/transport/index.ts';
 
 export interface IrohKey {
   /** 64 hex characters, the file's content. */

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../gen/blixard_pb.js';
 import { LocalCluster } from '../testing/index.ts';
 import {
-  alpnBytes,
   decodeResponse,
+  dial,
   FrameReader,
   FrameType,
   RPC_ALPN,
@@ -123,10 +123,10 @@ describe('/metrics after traffic on both transports', () => {
       const spec = cluster.spec('n3');
       const endpoint = await cluster.clientEndpoint();
       const addr = await toEndpointAddr({ nodeId: spec.irohId, addrs: [`127.0.0.1:${spec.irohPort}`] });
-      const conn = await endpoint.connect(addr, alpnBytes(RPC_ALPN));
+      const conn = await dial(endpoint, addr, RPC_ALPN);
       try {
         const bi = await conn.openBi();
-        await bi.send.writeAll([1, 1, 0, 0]); // part of a header, then nothing
+        await bi.send.writeAll(Buffer.from([1, 1, 0, 0])); // part of a header, then nothing
         const frame = await new FrameReader(bi.recv).next();
         expect(frame?.type).toBe(FrameType.Error);
         expect(decodeResponse(frame?.payload ?? new Uint8Array(0)).error).toMatch(
@@ -135,7 +135,7 @@ describe('/metrics after traffic on both transports', () => {
         const text = await scrape('n3');
         expect(value(text, 'blixard_iroh_request_read_timeouts_total')).toBe(1);
       } finally {
-        conn.close(0n, []);
+        conn.close(0, '');
       }
     },
     4 * REQUEST_READ_DEADLINE_MS,

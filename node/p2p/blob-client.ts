@@ -5,21 +5,23 @@
  * control instead of each paying a handshake.
  */
 
-import type { Connection, Endpoint } from '@number0/iroh';
 import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import {
-  alpnBytes,
   BLOBS_ALPN,
   Code,
-  FrameReader,
+  type Connection,
+  dial,
+  type Endpoint,
+  encodeFrame,
   FrameType,
   firstLine,
   type IrohPeerAddress,
+  MAX_FRAME_PAYLOAD_BYTES,
   newRequestId,
   parseErrorText,
+  parseFrame,
   RpcError,
   toEndpointAddr,
-  writeFrame,
 } from '../transport/index.ts';
 import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
 import { decodeManifest, type ImageManifest } from './manifest.ts';
@@ -74,7 +76,7 @@ export class BlobClient {
 
   close(): void {
     void this.connection?.then(
-      (c) => c.close(0n, []),
+      (c) => c.close(0, ''),
       () => undefined, // a dial that failed has nothing to close
     );
     this.connection = undefined;
@@ -96,29 +98,29 @@ export class BlobClient {
     return endpoint;
   }
 
+  /**
+   * One request, one reply: a single crossing of the binding (Connection.call), the send side
+   * finished at once; the binding resets the stream when `timeoutMs` passes.
+   */
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
     const conn = await this.connect();
-    let bi: Awaited<ReturnType<Connection['openBi']>> | undefined;
     try {
-      return await withTimeout(
-        (async () => {
-          bi = await conn.openBi();
-          const id = newRequestId();
-          await writeFrame(bi.send, FrameType.Request, id, encodeBlobRequest(req));
-          await bi.send.finish();
-          const frame = await new FrameReader(bi.recv).next();
-          if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'blob stream ended without a reply');
-          if (frame.type === FrameType.Error) throw parseErrorText(new TextDecoder().decode(frame.payload));
-          if (frame.type !== FrameType.Response)
-            throw new RpcError(Code.INTERNAL, `unexpected frame type ${frame.type}`);
-          this.bytesReceived += frame.payload.length;
-          return frame.payload;
-        })(),
-        timeoutMs,
-        () => new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`),
-      );
+      const request = encodeFrame(FrameType.Request, newRequestId(), encodeBlobRequest(req));
+      const reply = await conn
+        .call(request, MAX_FRAME_PAYLOAD_BYTES, timeoutMs, undefined, true)
+        .catch((err: unknown) => {
+          if (err instanceof Error && err.message === 'deadline exceeded')
+            throw new RpcError(Code.DEADLINE_EXCEEDED, `blob ${req.op} took over ${timeoutMs} ms`);
+          throw err;
+        });
+      const frame = parseFrame(reply);
+      if (frame === undefined) throw new RpcError(Code.UNAVAILABLE, 'blob stream ended without a reply');
+      if (frame.type === FrameType.Error) throw parseErrorText(new TextDecoder().decode(frame.payload));
+      if (frame.type !== FrameType.Response)
+        throw new RpcError(Code.INTERNAL, `unexpected frame type ${frame.type}`);
+      this.bytesReceived += frame.payload.length;
+      return frame.payload;
     } catch (err) {
-      if (bi) void release(bi.recv.stop(1n));
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
         throw err;
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.
@@ -133,7 +135,7 @@ export class BlobClient {
       (c) => {
         if (c === conn && this.connection === current) {
           this.connection = undefined;
-          c.close(0n, []);
+          c.close(0, '');
         }
       },
       () => {},
@@ -155,9 +157,9 @@ export class BlobClient {
     if (this.connection !== previous && this.connection !== undefined) return this.connection;
     const attempt = (async () => {
       const addr = await toEndpointAddr(this.peer);
-      const dial = async () => (await this.dialFrom()).connect(addr, alpnBytes(BLOBS_ALPN));
+      const dialing = async () => dial(await this.dialFrom(), addr, BLOBS_ALPN);
       const ms = this.opts.connectTimeoutMs;
-      return withTimeout(dial(), ms, () => new Error(`no handshake within ${ms} ms`));
+      return withTimeout(dialing(), ms, () => new Error(`no handshake within ${ms} ms`));
     })().catch((err: unknown) => {
       if (this.connection === attempt) this.connection = undefined;
       throw new RpcError(

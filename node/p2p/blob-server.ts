@@ -5,10 +5,11 @@
  * caught there and fetched elsewhere.
  */
 
-import type { BiStream, Connection } from '@number0/iroh';
 import { release } from '../lib/index.ts';
 import {
+  type BiStream,
   BLOBS_ALPN,
+  type Connection,
   FrameType,
   IrohProtocolBase,
   newRequestId,
@@ -51,20 +52,18 @@ export class BlobServer extends IrohProtocolBase {
       const m = this.store.manifest(req.hash);
       if (!m) throw new BlobError('NOT_FOUND', `image ${req.hash.slice(0, 12)} not held here`);
       if (req.op === 'manifest') {
-        await writeFrame(bi.send, FrameType.Response, id, encodeManifest(m));
+        await writeFrame(bi.send, FrameType.Response, id, encodeManifest(m), true);
       } else {
         if (req.index >= m.chunks.length)
           throw new BlobError('OUT_OF_RANGE', `chunk ${req.index} of ${m.chunks.length}`);
         const bytes = await this.store.readChunk(req.hash, req.index);
-        await writeFrame(bi.send, FrameType.Response, id, bytes);
+        await writeFrame(bi.send, FrameType.Response, id, bytes, true);
         this.events.onChunkServed?.(bytes.length);
       }
-      await bi.send.finish();
     } catch (err) {
       const text =
         err instanceof BlobError ? `${err.code}: ${err.message}` : `INTERNAL: ${(err as Error).message}`;
-      await release(writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text)));
-      await release(bi.send.finish());
+      await release(writeFrame(bi.send, FrameType.Error, id, new TextEncoder().encode(text), true));
     }
   }
 }

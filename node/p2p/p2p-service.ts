@@ -6,14 +6,15 @@
  * of the image catalog (ListP2pImages, GetVmImage's lookup) pass the node's
  * read barrier first: linearizable unless the request asks for LOCAL.
  */
-import type { Connection, Endpoint } from '@number0/iroh';
 import type { AddressBook, RaftDriver, ReadBarrier } from '../cluster/index.ts';
 import { checkName, refusal } from '../cluster/index.ts';
 import type { ClusterState } from '../state/index.ts';
 import {
   ClusterService,
   Code,
+  type Connection,
   createClient,
+  type Endpoint,
   type IrohChannel,
   MAX_MESSAGE_BYTES,
   RpcError,
@@ -321,7 +322,7 @@ export class P2pService {
       if (blob) conns.push(blob);
     }
     const first = conns[0];
-    const selected = first?.paths().find((p) => p.isSelected) ?? first?.paths()[0];
+    const selected = first?.selectedPath() ?? undefined;
     let sent = 0;
     let received = 0;
     for (const c of conns) {

@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Endpoint, SecretKey } from '@number0/iroh';
 import { ReadConsistency } from '../gen/blixard_pb.js';
 import { freeTcpPort, freeUdpPort } from '../lib/index.ts';
 import {
@@ -15,9 +14,11 @@ import {
   bindIrohEndpoint,
   ClusterService,
   createClient,
+  type Endpoint,
   GrpcChannel,
   IrohChannel,
   type RpcChannel,
+  SecretKey,
   type TransportMode,
 } from '../transport/index.ts';
 

@@ -3,9 +3,9 @@
  * says (seen by the server's own context), and the gRPC fallback happens only
  * when enabled, and is counted.
  */
-import { SecretKey } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientFactory, type PeerTarget } from './client-factory.ts';
+import { SecretKey } from './native-iroh.ts';
 import { ServiceRegistry } from './registry.ts';
 import { BlixardService, ClusterService } from './services.ts';
 import { type LoopbackServer, serveOnLoopback } from './testing.ts';

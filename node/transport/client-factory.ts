@@ -5,11 +5,11 @@
  */
 
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type { Endpoint } from '@number0/iroh';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
+import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
 import { chooseTransport, shouldFallBack } from './strategy.ts';

@@ -6,16 +6,17 @@ export { ClientFactory, type PeerTarget, RoutedChannel } from './client-factory.
 // benchmarks that speak it raw.
 export { decodeResponse } from './envelope.ts';
 export { parseErrorText } from './error-text.ts';
-export { FrameType, newRequestId } from './frame.ts';
+export { encodeFrame, FrameType, newRequestId } from './frame.ts';
 export { GrpcChannel } from './grpc-channel.ts';
 export { GrpcServer } from './grpc-server.ts';
 export { HealthState, Serving } from './health-service.ts';
 export { IrohChannel, IrohConnectError } from './iroh-channel.ts';
 export {
-  alpnBytes,
   BLOBS_ALPN,
   bindIrohEndpoint,
   boundAddress,
+  dial,
+  type EndpointAddr,
   firstLine,
   type IrohPeerAddress,
   RPC_ALPN,
@@ -24,8 +25,23 @@ export {
 export { IrohHost, type IrohProtocol } from './iroh-host.ts';
 export { loadOrCreateSecretKey, secretKeyFromHex, secretKeyToHex } from './iroh-identity.ts';
 export { IrohProtocolBase } from './iroh-protocol-base.ts';
-export { FrameReader, readFrame, writeFrame } from './iroh-stream.ts';
-export { MAX_MESSAGE_BYTES } from './limits.ts';
+export { FrameReader, parseFrame, readFrame, writeFrame } from './iroh-stream.ts';
+export { MAX_FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES } from './limits.ts';
+// The project's Iroh binding (native/iroh).
+export {
+  type BiStream,
+  bindEndpoint,
+  type Connection,
+  type ConnectionStats,
+  type Endpoint,
+  NATIVE_IROH_PATH,
+  type PathInfo,
+  parseNodeId,
+  type RecvStream,
+  SecretKey,
+  type SelectedPath,
+  type SendStream,
+} from './native-iroh.ts';
 export { OwnEndpointIrohChannel, type OwnEndpointOptions } from './own-endpoint-channel.ts';
 export { type ServiceImpl, ServiceRegistry } from './registry.ts';
 export { TransportRunner } from './runner.ts';

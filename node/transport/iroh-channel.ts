@@ -2,21 +2,28 @@
  * An RpcChannel over Iroh to one peer: one QUIC connection, reused, with a
  * bidirectional stream per call. Deadlines and cancellation reset the stream,
  * which the server sees and turns into an aborted handler.
+ *
+ * A unary call (and a ping) crosses the binding once: `Connection.call` opens
+ * the stream, writes the request frame, reads the whole reply frame and
+ * finishes, resetting the stream itself at the deadline or on cancel (by a
+ * cancel id). A server stream reads its frames one by one.
  */
 
-import type { BiStream, Connection, Endpoint } from '@number0/iroh';
 import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
-import { type Frame, FrameType, newRequestId } from './frame.ts';
-import { alpnBytes, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
+import { encodeFrame, type Frame, FrameType, newRequestId } from './frame.ts';
+import { dial, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
 import { NOT_ADMITTED_REASON } from './iroh-host.ts';
-import { FrameReader, readFrame, writeFrame } from './iroh-stream.ts';
-import { MAX_MESSAGE_BYTES } from './limits.ts';
+import { FrameReader, parseFrame, writeFrame } from './iroh-stream.ts';
+import { MAX_FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES } from './limits.ts';
+import type { BiStream, Connection, Endpoint } from './native-iroh.ts';
 import { Code, RpcError } from './status.ts';
 
-const RESET_CANCELLED = 1n;
+const RESET_CANCELLED = 1;
+/** Cancel ids for Connection.call, unique per process (so per connection too). */
+let lastCancelId = 0;
 
 /** Statuses the peer itself sent (Error frames): the connection is fine, the call failed. */
 const fromPeer = new WeakSet<Error>();
@@ -81,20 +88,15 @@ export class IrohChannel implements RpcChannel {
   /** Sends a Ping frame and waits for its Pong: an application-level RTT in ms. */
   async ping(opts: CallOptions = {}): Promise<number> {
     const started = performance.now();
-    await this.exchange(opts, async (bi, id) => {
-      await writeFrame(bi.send, FrameType.Ping, id, new Uint8Array(0));
-      const frame = await readFrame(bi.recv);
-      if (frame?.type !== FrameType.Pong) throw new RpcError(Code.INTERNAL, 'expected a Pong frame');
-    });
+    const frame = await this.call(opts, FrameType.Ping, new Uint8Array(0));
+    if (frame.type !== FrameType.Pong) throw new RpcError(Code.INTERNAL, 'expected a Pong frame');
     return performance.now() - started;
   }
 
   unary(service: string, method: string, request: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
     if (request.length > MAX_MESSAGE_BYTES) return Promise.reject(tooLarge(request.length));
     const envelope = encodeRequest({ service, method, payload: request });
-    return this.exchange(opts, async (bi, id) => {
-      await writeFrame(bi.send, FrameType.Request, id, envelope);
-      const frame = await this.readReply(new FrameReader(bi.recv));
+    return this.call(opts, FrameType.Request, envelope).then((frame) => {
       if (frame.type !== FrameType.Response) {
         throw new RpcError(Code.INTERNAL, `expected a Response frame, got type ${frame.type}`);
       }
@@ -106,6 +108,38 @@ export class IrohChannel implements RpcChannel {
       }
       return env.payload ?? new Uint8Array(0);
     });
+  }
+
+  /** One request frame out, its reply frame back, in one crossing of the binding. */
+  private async call(opts: CallOptions, type: FrameType, payload: Uint8Array): Promise<Frame> {
+    const deadline = opts.timeoutMs === undefined ? undefined : Date.now() + opts.timeoutMs;
+    const early = abortStatus(opts.signal, deadline);
+    if (early) throw early;
+    const conn = await withDeadline(this.connect(), deadline, opts.signal);
+    const signal = opts.signal;
+    const cancelId = signal === undefined ? undefined : ++lastCancelId;
+    const onAbort = () => {
+      if (cancelId !== undefined) conn.cancelCall(cancelId, RESET_CANCELLED);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const stillOk = abortStatus(signal, deadline);
+      if (stillOk) throw stillOk;
+      const remainingMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+      const reply = await conn.call(
+        encodeFrame(type, newRequestId(), payload),
+        MAX_FRAME_PAYLOAD_BYTES,
+        remainingMs,
+        cancelId,
+      );
+      return this.replyFrame(parseFrame(reply));
+    } catch (err) {
+      const status = callError(err, conn);
+      this.suspect(conn, status);
+      throw status;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async *serverStream(
@@ -143,7 +177,7 @@ export class IrohChannel implements RpcChannel {
   async close(): Promise<void> {
     this.closed = true;
     const conn = this.connection && (await orAbsent(this.connection));
-    conn?.close(0n, []);
+    conn?.close(0, '');
     const dialing = this.dialing;
     this.dialing = undefined;
     if (dialing !== undefined && dialing !== this.endpoint) await release(dialing.close());
@@ -155,8 +189,8 @@ export class IrohChannel implements RpcChannel {
     const alpn = this.options.alpn ?? RPC_ALPN;
     const attempt = (async () => {
       const addr = await toEndpointAddr(this.peer);
-      const dial = async () => (await this.freshDialEndpoint()).connect(addr, alpnBytes(alpn));
-      return withTimeout(dial(), timeout, () => new Error(`no handshake within ${timeout} ms`));
+      const dialing = async () => dial(await this.freshDialEndpoint(), addr, alpn);
+      return withTimeout(dialing(), timeout, () => new Error(`no handshake within ${timeout} ms`));
     })().catch((err: unknown) => {
       if (this.connection === attempt) this.connection = undefined;
       throw new IrohConnectError(`Iroh connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`);
@@ -187,7 +221,10 @@ export class IrohChannel implements RpcChannel {
   }
 
   private async readReply(reader: FrameReader): Promise<Frame> {
-    const frame = await reader.next();
+    return this.replyFrame(await reader.next());
+  }
+
+  private replyFrame(frame: Frame | undefined): Frame {
     // Not an RpcError yet: connectionError() first looks for a close reason (e.g. not admitted).
     if (frame === undefined) throw new Error('stream ended without a reply');
     if (frame.type === FrameType.Error) {
@@ -199,35 +236,10 @@ export class IrohChannel implements RpcChannel {
     return frame;
   }
 
-  private async exchange<T>(
-    opts: CallOptions,
-    work: (bi: BiStream, id: Uint8Array) => Promise<T>,
-  ): Promise<T> {
-    const { bi, id, guard, end, conn } = await this.open(opts);
-    let complete = false;
-    try {
-      const result = await guard(() => work(bi, id));
-      complete = true;
-      return result;
-    } catch (err) {
-      this.suspect(conn, err);
-      throw err;
-    } finally {
-      end(complete);
-    }
-  }
-
   /** Opens a stream for one call, with a guard that races work against deadline and cancel. */
   private async open(opts: CallOptions) {
     const deadline = opts.timeoutMs === undefined ? undefined : Date.now() + opts.timeoutMs;
-    const abortStatus = () => {
-      if (opts.signal?.aborted) return new RpcError(Code.CANCELLED, 'call cancelled');
-      if (deadline !== undefined && Date.now() >= deadline) {
-        return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded');
-      }
-      return undefined;
-    };
-    const early = abortStatus();
+    const early = abortStatus(opts.signal, deadline);
     if (early) throw early;
     const conn = await withDeadline(this.connect(), deadline, opts.signal);
     let bi: BiStream;
@@ -285,11 +297,28 @@ export class IrohChannel implements RpcChannel {
       (c) => {
         if (c !== conn || this.connection !== current) return;
         this.connection = undefined;
-        c.close(0n, Array.from(Buffer.from('call failed; redialling')));
+        c.close(0, 'call failed; redialling');
       },
       () => {},
     );
   }
+}
+
+function abortStatus(signal: AbortSignal | undefined, deadline: number | undefined): RpcError | undefined {
+  if (signal?.aborted) return new RpcError(Code.CANCELLED, 'call cancelled');
+  if (deadline !== undefined && Date.now() >= deadline) {
+    return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded');
+  }
+  return undefined;
+}
+
+/** A failed Connection.call as a status: the binding's own deadline and cancel, else as connectionError. */
+function callError(err: unknown, conn: Connection): RpcError {
+  if (err instanceof Error && (err as { code?: unknown }).code === 'Cancelled') {
+    if (err.message === 'deadline exceeded') return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded');
+    if (err.message === 'call cancelled') return new RpcError(Code.CANCELLED, 'call cancelled');
+  }
+  return connectionError(err, conn);
 }
 
 function tooLarge(bytes: number): RpcError {

@@ -6,11 +6,11 @@
  * after a cut had closed it, so a Raft-over-Iroh cluster never elected again.
  */
 
-import type { Endpoint } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { release } from '../lib/index.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
+import { type Endpoint, SecretKey } from './native-iroh.ts';
 import { ServiceRegistry } from './registry.ts';
 import { ClusterService } from './services.ts';
 import { type LoopbackServer, serveOnLoopback } from './testing.ts';
@@ -41,7 +41,10 @@ describe('Iroh channel dialling from an endpoint per dial', () => {
       {
         connectTimeoutMs: 3000,
         dialEndpoint: async () => {
-          const e = await bindIrohEndpoint({ bindAddress: '127.0.0.1:0', secretKey: serving.secretKey() });
+          const e = await bindIrohEndpoint({
+            bindAddress: '127.0.0.1:0',
+            secretKey: SecretKey.fromBytes(serving.secretKey()),
+          });
           bound.push(e);
           return e;
         },
@@ -55,7 +58,7 @@ describe('Iroh channel dialling from an endpoint per dial', () => {
     const first = await channel.connect();
     expect(bound[0]?.id().toString()).toBe(serving.id().toString());
     // The connection dies (as a cut link's would): the next call dials again, from a new endpoint.
-    first.close(0n, []);
+    first.close(0, '');
     await health();
     expect(bound).toHaveLength(2);
     await vi.waitFor(() => expect(bound[0]?.isClosed()).toBe(true));

@@ -4,14 +4,10 @@
  * node id plus direct UDP addresses.
  */
 import { lookup } from 'node:dns/promises';
-import { Endpoint, EndpointAddr, EndpointId, RelayMode, type SecretKey } from '@number0/iroh';
+import { bindEndpoint, type Connection, type Endpoint, parseNodeId, type SecretKey } from './native-iroh.ts';
 
 export const RPC_ALPN = 'blixard/rpc/1';
 export const BLOBS_ALPN = 'blixard/blobs/1';
-
-export function alpnBytes(alpn: string): number[] {
-  return Array.from(Buffer.from(alpn, 'utf8'));
-}
 
 export interface IrohEndpointOptions {
   /** host:port for the UDP socket; port 0 picks a free one. */
@@ -23,15 +19,14 @@ export interface IrohEndpointOptions {
 }
 
 export async function bindIrohEndpoint(options: IrohEndpointOptions): Promise<Endpoint> {
-  const builder = Endpoint.builder();
-  builder.applyMinimal();
   const relay = options.relay ?? 'disabled';
-  builder.relayMode(relay === 'disabled' ? RelayMode.disabled() : RelayMode.customFromUrls(relay));
-  if (options.secretKey) builder.secretKey(options.secretKey.toBytes());
-  builder.alpns((options.alpns ?? []).map(alpnBytes));
-  builder.bindAddr(options.bindAddress);
   try {
-    return await builder.bind();
+    return await bindEndpoint({
+      bindAddr: options.bindAddress,
+      alpns: options.alpns ?? [],
+      ...(options.secretKey && { secretKey: options.secretKey.toBytes() }),
+      ...(relay !== 'disabled' && { relayUrls: relay }),
+    });
   } catch (err) {
     throw new Error(`Iroh bind ${options.bindAddress}: ${firstLine(err)}`);
   }
@@ -49,15 +44,26 @@ export interface IrohPeerAddress {
   addrs: string[];
 }
 
+/** A peer as the binding dials it: its node id checked, host names resolved to IP addresses. */
+export interface EndpointAddr {
+  nodeId: string;
+  addrs: string[];
+}
+
 export async function toEndpointAddr(peer: IrohPeerAddress): Promise<EndpointAddr> {
-  let id: EndpointId;
+  let nodeId: string;
   try {
-    id = EndpointId.fromString(peer.nodeId);
+    nodeId = parseNodeId(peer.nodeId);
   } catch {
     throw new Error(`invalid Iroh node id '${peer.nodeId}'`);
   }
   const addrs = await Promise.all(peer.addrs.map(resolveSocketAddress));
-  return new EndpointAddr(id, null, addrs);
+  return { nodeId, addrs };
+}
+
+/** Dials `addr` from `endpoint` with the given ALPN. */
+export function dial(endpoint: Endpoint, addr: EndpointAddr, alpn: string): Promise<Connection> {
+  return endpoint.connect(addr.nodeId, addr.addrs, alpn);
 }
 
 async function resolveSocketAddress(addr: string): Promise<string> {

@@ -3,8 +3,8 @@
  * then hands each connection to the protocol registered for its ALPN (RPC,
  * blobs). Every failure stays with its connection; the accept loop goes on.
  */
-import type { Connection, Endpoint } from '@number0/iroh';
 import { firstLine } from './iroh-endpoint.ts';
+import type { Connection, Endpoint } from './native-iroh.ts';
 
 export interface IrohProtocol {
   readonly alpn: string;
@@ -13,11 +13,11 @@ export interface IrohProtocol {
 
 /** Application close codes, visible to the peer. */
 export const CloseCode = {
-  Normal: 0n,
-  NotAdmitted: 403n,
-  UnknownAlpn: 404n,
-  TooManyStalledStreams: 429n,
-  ShuttingDown: 503n,
+  Normal: 0,
+  NotAdmitted: 403,
+  UnknownAlpn: 404,
+  TooManyStalledStreams: 429,
+  ShuttingDown: 503,
 } as const;
 
 export const NOT_ADMITTED_REASON = 'node id not admitted';
@@ -57,7 +57,7 @@ export class IrohHost {
 
   async stop(): Promise<void> {
     for (const conn of this.connections) {
-      conn.close(CloseCode.ShuttingDown, Array.from(Buffer.from('shutting down')));
+      conn.close(CloseCode.ShuttingDown, 'shutting down');
     }
     await this.endpoint.close();
     await this.running;
@@ -80,19 +80,18 @@ export class IrohHost {
   }
 
   private async accept(incoming: NonNullable<Awaited<ReturnType<Endpoint['acceptNext']>>>): Promise<void> {
-    const accepting = await incoming.accept();
-    const alpn = Buffer.from(await accepting.alpn()).toString('utf8');
-    const conn = await accepting.connect();
-    const remoteId = conn.remoteId().toString();
+    const conn = await incoming.accept();
+    const alpn = conn.alpn();
+    const remoteId = conn.remoteId();
     if (this.options.admit && !this.options.admit(remoteId)) {
       this.refused += 1;
       this.options.onRefused?.(remoteId, NOT_ADMITTED_REASON);
-      conn.close(CloseCode.NotAdmitted, Array.from(Buffer.from(NOT_ADMITTED_REASON)));
+      conn.close(CloseCode.NotAdmitted, NOT_ADMITTED_REASON);
       return;
     }
     const protocol = this.protocols.get(alpn);
     if (protocol === undefined) {
-      conn.close(CloseCode.UnknownAlpn, Array.from(Buffer.from(`unknown ALPN ${alpn}`)));
+      conn.close(CloseCode.UnknownAlpn, `unknown ALPN ${alpn}`);
       return;
     }
     this.connections.add(conn);

@@ -4,7 +4,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SecretKey } from '@number0/iroh';
+import { SecretKey } from './native-iroh.ts';
 
 export async function loadOrCreateSecretKey(path: string): Promise<SecretKey> {
   let text: string;
@@ -25,7 +25,7 @@ export async function loadOrCreateSecretKey(path: string): Promise<SecretKey> {
 export function secretKeyFromHex(hex: string, where = 'Iroh secret key'): SecretKey {
   if (!/^[0-9a-f]{64}$/i.test(hex))
     throw new Error(`${where}: not an Iroh secret key (expected 64 hex characters)`);
-  return SecretKey.fromBytes(Array.from(Buffer.from(hex, 'hex')));
+  return SecretKey.fromBytes(Buffer.from(hex, 'hex'));
 }
 
 /** The 64 hex characters of a secret key, as a key file holds them. */

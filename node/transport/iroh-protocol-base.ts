@@ -18,11 +18,11 @@
  * connection with more stalled streams than its limit is closed.
  */
 
-import type { BiStream, Connection } from '@number0/iroh';
 import { release } from '../lib/index.ts';
 import type { Frame } from './frame.ts';
 import { CloseCode, type IrohProtocol } from './iroh-host.ts';
 import { FrameReader } from './iroh-stream.ts';
+import type { BiStream, Connection } from './native-iroh.ts';
 import { Code, RpcError } from './status.ts';
 
 export type StreamLimitKind = 'peer' | 'connection' | 'stalled_connection';
@@ -53,9 +53,11 @@ export const DEFAULT_STREAM_LIMITS: IrohStreamLimits = {
 };
 
 /** QUIC application error code for a stream this side stopped reading. */
-export const STREAM_REFUSED_CODE = 429n;
+export const STREAM_REFUSED_CODE = 429;
 export const STALLED_REASON = 'too many stalled streams';
 const MIB = 1024 * 1024;
+/** Most streams taken from the binding in one accept. */
+const ACCEPT_BATCH = 64;
 
 interface ConnectionState {
   /** Streams in service (not yet answered). */
@@ -153,7 +155,7 @@ export abstract class IrohProtocolBase implements IrohProtocol {
     state.stalled += 1;
     if (state.stalled > limits.maxStreamsPerConnection) {
       limits.onStreamLimited?.('stalled_connection', remoteId);
-      conn.close(CloseCode.TooManyStalledStreams, Array.from(Buffer.from(STALLED_REASON)));
+      conn.close(CloseCode.TooManyStalledStreams, STALLED_REASON);
     } else {
       setStreamLimit(conn, limits.maxStreamsPerConnection + state.stalled);
     }
@@ -173,35 +175,42 @@ export abstract class IrohProtocolBase implements IrohProtocol {
     if (limits !== undefined) setStreamLimit(conn, limits.maxStreamsPerConnection);
     try {
       for (;;) {
-        let bi: BiStream;
+        let streams: BiStream[];
         try {
-          bi = await conn.acceptBi();
+          // Under load one crossing of the binding brings every stream already waiting.
+          streams = await conn.acceptBis(ACCEPT_BATCH);
         } catch {
           return; // connection closed
         }
-        const peerActive = this.perPeer.get(remoteId) ?? 0;
-        const refusal = limits === undefined ? undefined : overLimit(limits, state.active, peerActive);
-        if (limits !== undefined && refusal !== undefined) {
-          limits.onStreamLimited?.(refusal.limit, remoteId);
-          void release(this.refuseStream(bi, refusal.message));
-          continue;
-        }
-        state.active += 1;
-        this.perPeer.set(remoteId, peerActive + 1);
-        void this.serveStream(bi, conn, remoteId)
-          .catch(() => {
-            // serveStream reports its own failures to the peer; a throw here means the peer is gone.
-          })
-          .finally(() => {
-            state.active -= 1;
-            const left = (this.perPeer.get(remoteId) ?? 1) - 1;
-            if (left === 0) this.perPeer.delete(remoteId);
-            else this.perPeer.set(remoteId, left);
-          });
+        for (const bi of streams) this.admitStream(bi, conn, remoteId, state);
       }
     } finally {
       this.connections.delete(conn);
     }
+  }
+
+  /** Serves one accepted stream, or refuses it at once when its peer or connection is at its limit. */
+  private admitStream(bi: BiStream, conn: Connection, remoteId: string, state: ConnectionState): void {
+    const limits = this.limits;
+    const peerActive = this.perPeer.get(remoteId) ?? 0;
+    const refusal = limits === undefined ? undefined : overLimit(limits, state.active, peerActive);
+    if (limits !== undefined && refusal !== undefined) {
+      limits.onStreamLimited?.(refusal.limit, remoteId);
+      void release(this.refuseStream(bi, refusal.message));
+      return;
+    }
+    state.active += 1;
+    this.perPeer.set(remoteId, peerActive + 1);
+    void this.serveStream(bi, conn, remoteId)
+      .catch(() => {
+        // serveStream reports its own failures to the peer; a throw here means the peer is gone.
+      })
+      .finally(() => {
+        state.active -= 1;
+        const left = (this.perPeer.get(remoteId) ?? 1) - 1;
+        if (left === 0) this.perPeer.delete(remoteId);
+        else this.perPeer.set(remoteId, left);
+      });
   }
 }
 
@@ -229,7 +238,7 @@ function overLimit(
 function setStreamLimit(conn: Connection, count: number): void {
   if (conn.closeReason() !== null) return;
   try {
-    conn.setMaxConcurrentBiStreams(BigInt(count));
+    conn.setMaxConcurrentBiStreams(count);
   } catch {
     // The connection closed meanwhile.
   }

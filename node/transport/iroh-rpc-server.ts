@@ -7,7 +7,6 @@
  * class's; a refused or stalled stream gets an Error frame too.
  */
 
-import type { BiStream, Connection } from '@number0/iroh';
 import { release } from '../lib/index.ts';
 import { decodeRequest, EnvelopeError, encodeResponse } from './envelope.ts';
 import { formatErrorText } from './error-text.ts';
@@ -20,6 +19,7 @@ import {
   STREAM_REFUSED_CODE,
 } from './iroh-protocol-base.ts';
 import { writeFrame } from './iroh-stream.ts';
+import type { BiStream, Connection } from './native-iroh.ts';
 import type { ServiceRegistry } from './registry.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
 
@@ -41,8 +41,7 @@ export class IrohRpcServer extends IrohProtocolBase {
       payload: undefined,
       error: formatErrorText(new RpcError(Code.RESOURCE_EXHAUSTED, message)),
     });
-    await writeFrame(bi.send, FrameType.Error, NO_ID, payload);
-    await bi.send.finish();
+    await writeFrame(bi.send, FrameType.Error, NO_ID, payload, true);
     // Nothing of the request is read, so no read holds the receive side: stop it now.
     await bi.recv.stop(STREAM_REFUSED_CODE);
   }
@@ -57,14 +56,13 @@ export class IrohRpcServer extends IrohProtocolBase {
       if (frame === undefined) throw new FrameError('truncated', 'stream ended before a frame header');
       requestId = frame.requestId;
       if (frame.type === FrameType.Ping) {
-        await writeFrame(bi.send, FrameType.Pong, requestId, frame.payload);
+        await writeFrame(bi.send, FrameType.Pong, requestId, frame.payload, true);
       } else if (frame.type !== FrameType.Request) {
         throw new RpcError(Code.INVALID_ARGUMENT, `expected a Request or Ping frame, got type ${frame.type}`);
       } else {
         watchForCancel(bi, ctrl);
         await this.answer(bi, frame.payload, requestId, remoteId, ctrl.signal);
       }
-      await bi.send.finish();
     } catch (err) {
       await this.replyError(bi, err, requestId, conn);
     } finally {
@@ -85,15 +83,17 @@ export class IrohRpcServer extends IrohProtocolBase {
       for await (const bytes of this.registry.invokeStream(env.service, env.method, env.payload, opts)) {
         await writeFrame(bi.send, FrameType.StreamData, requestId, bytes);
       }
-      await writeFrame(bi.send, FrameType.StreamEnd, requestId, EMPTY);
+      await writeFrame(bi.send, FrameType.StreamEnd, requestId, EMPTY, true);
       return;
     }
     const reply = await this.registry.invokeUnary(env.service, env.method, env.payload, opts);
+    // The reply and the stream's finish cross the binding together.
     await writeFrame(
       bi.send,
       FrameType.Response,
       requestId,
       encodeResponse({ success: true, payload: reply, error: undefined }),
+      true,
     );
   }
 
@@ -108,11 +108,10 @@ export class IrohRpcServer extends IrohProtocolBase {
     const id = err instanceof FrameError ? (err.requestId ?? requestId) : requestId;
     const payload = encodeResponse({ success: false, payload: undefined, error: formatErrorText(status) });
     try {
-      await writeFrame(bi.send, FrameType.Error, id, payload);
-      await bi.send.finish();
+      await writeFrame(bi.send, FrameType.Error, id, payload, true);
       // Whatever the client still sends on this stream is not going to be read. Not awaited:
       // after a read deadline the stop waits until the binding's pending read ends.
-      void release(bi.recv.stop(0n));
+      void release(bi.recv.stop(0));
     } catch {
       // The client already went away (cancelled or reset): nothing to tell it.
     }

@@ -7,15 +7,15 @@
  * Every bound here is a multiple of the configured read deadline.
  */
 
-import type { BiStream, Connection, Endpoint } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { release, withTimeout } from '../lib/index.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
 import { encodeFrame, FrameType, HEADER_BYTES } from './frame.ts';
 import { IrohChannel } from './iroh-channel.ts';
-import { alpnBytes, bindIrohEndpoint, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
-import { FrameReader, toNumberArray } from './iroh-stream.ts';
+import { bindIrohEndpoint, dial, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
+import { FrameReader } from './iroh-stream.ts';
+import type { BiStream, Connection, Endpoint } from './native-iroh.ts';
 import { ServiceRegistry } from './registry.ts';
 import { ClusterService } from './services.ts';
 import { codeName } from './status.ts';
@@ -57,7 +57,7 @@ async function rawConnection(endpoint: Endpoint): Promise<Connection> {
     nodeId: server.runner.irohNodeId ?? '',
     addrs: [server.runner.irohAddress ?? ''],
   });
-  return endpoint.connect(addr, alpnBytes(RPC_ALPN));
+  return dial(endpoint, addr, RPC_ALPN);
 }
 
 const id = new Uint8Array(16).fill(3);
@@ -71,7 +71,7 @@ const healthCheck = () =>
 /** Opens a stream, sends `bytes` and keeps the send side open. */
 async function stall(conn: Connection, bytes: Uint8Array): Promise<BiStream> {
   const bi = await conn.openBi();
-  await bi.send.writeAll(toNumberArray(bytes));
+  await bi.send.writeAll(bytes);
   return bi;
 }
 
@@ -126,7 +126,7 @@ describe('stalled streams on the Iroh RPC port', () => {
         sameConn = 'opening a stream';
         const bi = await stalledConn.openBi();
         sameConn = 'waiting for the reply';
-        await bi.send.writeAll(toNumberArray(full));
+        await bi.send.writeAll(full);
         sameConn = await answer(bi);
         await release(bi.send.finish());
         if (!sameConn.startsWith('RESOURCE_EXHAUSTED')) return sameConn;
@@ -154,8 +154,8 @@ describe('stalled streams on the Iroh RPC port', () => {
     expect(limited.filter((l) => l === 'peer').length).toBe(2 * STALLS_PER_CONNECTION - PER_PEER);
     expect(timeouts.every((peer) => peer === server.client.id().toString())).toBe(true);
 
-    stalledConn.close(0n, []);
-    secondConn.close(0n, []);
+    stalledConn.close(0, '');
+    secondConn.close(0, '');
   }, 60_000);
 });
 
@@ -185,7 +185,7 @@ describe('a large request', () => {
         /^DEADLINE_EXCEEDED: no complete request frame within 7500 ms/,
       );
     } finally {
-      conn.close(0n, []);
+      conn.close(0, '');
     }
   }, 30_000);
 });
@@ -210,7 +210,7 @@ describe('a connection that keeps stalling', () => {
       nodeId: small.runner.irohNodeId ?? '',
       addrs: [small.runner.irohAddress ?? ''],
     });
-    const conn = await small.client.connect(addr, alpnBytes(RPC_ALPN));
+    const conn = await dial(small.client, addr, RPC_ALPN);
     // Stalls, one after another: 4 fill the limit (the rest are refused); once they time out
     // the QUIC limit grows by 4 and the next 4 stall too, and so on until the node closes it.
     let opened = 0;

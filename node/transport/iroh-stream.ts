@@ -1,14 +1,15 @@
 /**
  * Frame I/O on an Iroh QUIC stream.
  *
- * The napi binding moves bytes as arrays of numbers, converted element by
- * element on the JS thread, so every call across it costs: a frame is written
- * with one call (header and payload together), and read with as few calls as
- * possible — one `read` of up to READ_CHUNK bytes usually holds a whole small
- * frame; what is left over is kept for the next frame on the same stream.
+ * The binding moves Buffers without copying them, but each call across it
+ * still costs a trip through the event loop: a frame is written with one call
+ * (header and payload together, and the stream's finish with it when asked),
+ * and read with as few calls as possible — one `read` of up to READ_CHUNK
+ * bytes usually holds a whole small frame; what is left over is kept for the
+ * next frame on the same stream. `parseFrame` reads a frame the binding
+ * delivered whole (Connection.call), with the same errors as FrameReader.
  */
 
-import type { RecvStream, SendStream } from '@number0/iroh';
 import { orAbsent } from '../lib/index.ts';
 import {
   decodeHeader,
@@ -19,6 +20,7 @@ import {
   type FrameType,
   HEADER_BYTES,
 } from './frame.ts';
+import type { RecvStream, SendStream } from './native-iroh.ts';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -27,8 +29,9 @@ export async function writeFrame(
   type: FrameType,
   requestId: Uint8Array,
   payload: Uint8Array,
+  finish = false,
 ): Promise<void> {
-  await send.writeAll(toNumberArray(encodeFrame(type, requestId, payload)));
+  await send.writeAll(encodeFrame(type, requestId, payload), finish);
 }
 
 /** Reads successive frames from one stream. */
@@ -46,10 +49,13 @@ export class FrameReader {
    * sees the header as soon as it is in, before the payload is read.
    */
   async next(onHeader?: (header: FrameHeader) => void): Promise<Frame | undefined> {
+    // An accepted stream's first chunk may already be here: a small request then needs no read at all.
+    const first = this.buffered.length === 0 ? this.recv.takeFirstChunk() : null;
+    if (first !== null) this.append(first);
     while (this.buffered.length < HEADER_BYTES) {
       // A stream reset by the peer reads as its end; the frame checks below say whether that was early.
       const chunk = await orAbsent(this.recv.read(READ_CHUNK));
-      if (chunk === undefined || chunk.length === 0) {
+      if (chunk === undefined || chunk === null || chunk.length === 0) {
         if (this.buffered.length === 0) return undefined;
         throw new FrameError(
           'truncated',
@@ -72,13 +78,12 @@ export class FrameReader {
       });
       this.append(rest);
     }
-    const payload = this.buffered.slice(HEADER_BYTES, total);
+    const payload = this.buffered.subarray(HEADER_BYTES, total);
     this.buffered = this.buffered.subarray(total);
     return { ...header, payload };
   }
 
-  private append(chunk: number[]): void {
-    const bytes = Uint8Array.from(chunk);
+  private append(bytes: Uint8Array): void {
     if (this.buffered.length === 0) {
       this.buffered = bytes;
       return;
@@ -95,9 +100,24 @@ export function readFrame(recv: RecvStream): Promise<Frame | undefined> {
   return new FrameReader(recv).next();
 }
 
-/** Bytes as the binding's number array; a plain loop is ~10× faster than Array.from here. */
-export function toNumberArray(bytes: Uint8Array): number[] {
-  const out = new Array<number>(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i] as number;
-  return out;
+/**
+ * A frame the binding read whole (`Connection.call`, `RecvStream.readFrame`):
+ * undefined when no byte came, FrameError when it is cut short or its header
+ * is bad — the errors FrameReader gives for the same bytes.
+ */
+export function parseFrame(bytes: Uint8Array): Frame | undefined {
+  if (bytes.length === 0) return undefined;
+  if (bytes.length < HEADER_BYTES) {
+    throw new FrameError('truncated', `stream ended inside a frame header after ${bytes.length} bytes`);
+  }
+  const header = decodeHeader(bytes);
+  const total = HEADER_BYTES + header.length;
+  if (bytes.length < total) {
+    throw new FrameError(
+      'truncated',
+      `stream ended inside a frame payload (declared ${header.length} bytes)`,
+      header.requestId,
+    );
+  }
+  return { ...header, payload: bytes.subarray(HEADER_BYTES, total) };
 }

@@ -8,9 +8,9 @@
  * after it died, or fail handshakes to a restarted node for tens of seconds; a fresh one knows only
  * the addresses it is given.
  */
-import type { SecretKey } from '@number0/iroh';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint, type IrohPeerAddress } from './iroh-endpoint.ts';
+import type { SecretKey } from './native-iroh.ts';
 
 export interface OwnEndpointOptions {
   /** The identity to dial with (an admitted client's); a random one when absent. */

@@ -2,13 +2,13 @@
  * The dual runner: serves one registry over gRPC, Iroh or both, as the node's
  * `[transport] mode` says, and stops them together.
  */
-import type { Endpoint } from '@number0/iroh';
 import { GrpcServer } from './grpc-server.ts';
 import { bindIrohEndpoint, boundAddress, RPC_ALPN } from './iroh-endpoint.ts';
 import { IrohHost, type IrohProtocol } from './iroh-host.ts';
 import { loadOrCreateSecretKey } from './iroh-identity.ts';
 import { DEFAULT_STREAM_LIMITS, type IrohStreamLimits } from './iroh-protocol-base.ts';
 import { IrohRpcServer } from './iroh-rpc-server.ts';
+import type { Endpoint } from './native-iroh.ts';
 import type { ServiceRegistry } from './registry.ts';
 import type { TransportMode } from './vocabulary.ts';
 

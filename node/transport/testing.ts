@@ -5,11 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Endpoint } from '@number0/iroh';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
 import type { IrohStreamLimits } from './iroh-protocol-base.ts';
+import type { Endpoint } from './native-iroh.ts';
 import type { ServiceRegistry } from './registry.ts';
 import { TransportRunner } from './runner.ts';
 

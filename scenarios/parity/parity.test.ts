@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, toBinary } from '@bufbuild/protobuf';
-import type { Endpoint } from '@number0/iroh';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allMethods,
   bindIrohEndpoint,
+  type Endpoint,
   GrpcChannel,
   IrohChannel,
   type RpcChannel,
