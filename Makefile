@@ -47,6 +47,7 @@ chaos-smoke: setup
 	node cli/lab.ts nightly --budget 5m --seeds 1 --only leader-isolated --out runs/chaos-smoke
 
 bench: setup
+	@scripts/setup-etcd.sh
 	@scripts/bench.sh $(BENCH)
 
 # The lab's images, built offline and cached by input hash (IMAGES="node hub" for some).

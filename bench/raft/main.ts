@@ -14,6 +14,7 @@ import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { orAbsent } from '../../node/lib/index.ts';
 import { LocalCluster } from '../../node/testing/index.ts';
 import { printBenchJson, quantile, ratioGoal, readBuckets, runLoad, subtract, total } from '../lib/index.ts';
+import { startEtcdPeer } from './etcd-peer.ts';
 
 const quick = process.argv.includes('--quick');
 const STABILITY_WINDOW_MS = quick ? 15_000 : 60_000;
@@ -137,10 +138,38 @@ async function failover(cluster: LocalCluster, ids: string[]): Promise<number> {
   return ms;
 }
 
+/** The same loads against a 3-member etcd on loopback (the peer the goals compare with). */
+async function measureEtcd(): Promise<
+  { c1: { p50: number; p99: number }; c16: { p50: number; p99: number }; c64: number } | string
+> {
+  let etcd: Awaited<ReturnType<typeof startEtcdPeer>>;
+  try {
+    etcd = await startEtcdPeer();
+  } catch (err) {
+    return `etcd peer not measured: ${(err as Error).message} (Debian's etcd-server: apt-get install etcd-server)`;
+  }
+  try {
+    let seq = 0;
+    const write = () => etcd.put(`k${seq % 64}`, String(seq++));
+    for (let i = 0; i < 200; i++) await write();
+    const c1 = await runLoad(write, { concurrency: 1, count: quick ? 300 : 1000, maxMs: 20_000 });
+    const c16 = await runLoad(write, { concurrency: 16, count: quick ? 2000 : 6000, maxMs: 20_000 });
+    const c64 = await runLoad(write, { concurrency: 64, count: quick ? 5000 : 20_000, maxMs: 15_000 });
+    return {
+      c1: { p50: c1.p50Ms, p99: c1.p99Ms },
+      c16: { p50: c16.p50Ms, p99: c16.p99Ms },
+      c64: c64.perSecond,
+    };
+  } finally {
+    await etcd.stop();
+  }
+}
+
 const results: Record<'grpc' | 'iroh', Result> = {
   grpc: await measure('grpc'),
   iroh: await measure('iroh'),
 };
+const etcd = await measureEtcd();
 
 const f = (n: number) =>
   Number.isNaN(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
@@ -170,6 +199,35 @@ console.log(
   `\nbench/raft — 3 nodes on loopback; tick ${TICK_MS} ms, election timeout ${ELECTION_TICKS * TICK_MS}–${MAX_ELECTION_TIMEOUT_MS} ms; stability window ${STABILITY_WINDOW_MS / 1000} s\n`,
 );
 console.log(table.toString());
+if (typeof etcd === 'string') console.log(etcd);
+else {
+  const peer = new Table({ head: ['figure', 'etcd 3.4 (3 members)', 'Raft over Iroh', 'Iroh/etcd', 'goal'] });
+  const r = (a: number, b: number) => (a === 0 ? '—' : `${(b / a).toFixed(2)}×`);
+  peer.push([
+    'commit p50, concurrency 1',
+    `${f(etcd.c1.p50)} ms`,
+    `${f(i.c1.p50)} ms`,
+    r(etcd.c1.p50, i.c1.p50),
+    '',
+  ]);
+  peer.push([
+    'commit p99, concurrency 16',
+    `${f(etcd.c16.p99)} ms`,
+    `${f(i.c16.p99)} ms`,
+    r(etcd.c16.p99, i.c16.p99),
+    "≤ 1× etcd's",
+  ]);
+  peer.push([
+    'commits/s, concurrency 64',
+    `${f(etcd.c64)} /s`,
+    `${f(i.c64)} /s`,
+    r(etcd.c64, i.c64),
+    "≥ 0.5× etcd's",
+  ]);
+  console.log(
+    `\nthe peer, measured in this run (etcd3 client, same concurrencies and values):\n${peer.toString()}`,
+  );
+}
 console.log(`failovers (ms): gRPC ${g.failovers.map(f).join(', ')}; Iroh ${i.failovers.map(f).join(', ')}`);
 console.log(`Raft messages measured in the window: gRPC ${g.msgCount}, Iroh ${i.msgCount}`);
 console.log(
@@ -197,7 +255,21 @@ for (const [name, r] of Object.entries(results)) {
     [`${name}.failoverMedianMs`]: med(r.failovers),
   });
 }
+if (typeof etcd !== 'string')
+  Object.assign(figures, {
+    'etcd.commitP50MsC1': etcd.c1.p50,
+    'etcd.commitP99MsC16': etcd.c16.p99,
+    'etcd.commitsPerSecC64': etcd.c64,
+  });
+const etcdGoals =
+  typeof etcd === 'string'
+    ? []
+    : [
+        ratioGoal("Raft over Iroh: commit p99 at concurrency 16 / etcd's", i.c16.p99 / etcd.c16.p99, '≤', 1),
+        ratioGoal("Raft over Iroh: commits/s at concurrency 64 / etcd's", i.c64 / etcd.c64, '≥', 0.5),
+      ];
 printBenchJson('raft', figures, [
+  ...etcdGoals,
   ratioGoal('Raft over Iroh: commit p99 at concurrency 16 (ms)', i.c16.p99, '<', 10),
   ratioGoal('Raft over Iroh: commits/s at concurrency 64', i.c64, '≥', 2000),
   ratioGoal('Raft over Iroh: Raft message p99 when idle (ms)', i.msgP99, '<', 10),
