@@ -105,7 +105,10 @@ describe('fault self-check', () => {
         (err: unknown) => err,
       );
       expect(error).toBeInstanceOf(SelfCheckError);
-      const [id] = await readdir(runsDir);
+      // The run's directory (an aborted run is reported too: the runs index sits beside it).
+      const [id] = (await readdir(runsDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
       const runDir = join(runsDir, id as string);
       const verdict = JSON.parse(await readFile(join(runDir, 'verdict.json'), 'utf8')) as {
         status: string;
