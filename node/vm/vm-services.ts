@@ -19,6 +19,7 @@ import {
   type ClusterState,
   type Command,
   nodeUsage,
+  type VmRecord,
   type VmSpecRecord,
   type VmStateName,
 } from '../state/index.ts';
@@ -69,6 +70,26 @@ export function vmServices(d: VmServicesDeps) {
     const committed = await driver.propose(cmd, d.proposalTimeoutMs);
     if (!committed.result.ok) throw new RpcError(Code[committed.result.code], committed.result.message);
     return committed.index;
+  }
+
+  /**
+   * A client's transition, decided on the VM's state as read and proposed guarded by it. The owner may
+   * move the VM between the read and the apply (starting → running when its guest boots): then the
+   * guard refuses, and the call is decided again on the new state — the client asked for an outcome,
+   * not for the state it happened to see. Bounded: a VM that keeps moving gets the last refusal.
+   */
+  async function settled<T>(name: string, decide: (vm: VmRecord) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const vm = vmOrThrow(name);
+      const seen = vm.state; // the record may change in place when the owner's move is applied
+      try {
+        return await decide(vm);
+      } catch (err) {
+        const moved = state.vm(name)?.state !== seen;
+        if (!(err instanceof RpcError && err.code === Code.FAILED_PRECONDITION && moved && attempt < 4))
+          throw err;
+      }
+    }
   }
 
   function vmOrThrow(name: string) {
@@ -209,35 +230,37 @@ export function vmServices(d: VmServicesDeps) {
     startVm: async (req, ctx) => {
       checkName('name', req.name);
       if (!driver.isLeader) return cluster().startVm(req, forwardOpts(ctx));
-      const vm = vmOrThrow(req.name);
-      if (vm.state === 'running' || vm.state === 'starting')
-        return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
-      if (vm.state === 'migrating' || vm.state === 'stopping')
-        throw new RpcError(
-          Code.FAILED_PRECONDITION,
-          `vm '${req.name}' is ${vm.state}; wait until it settles`,
-        );
-      await propose({
-        type: 'vm.state',
-        name: req.name,
-        state: 'starting',
-        expect: ['created', 'stopped', 'failed'],
+      return settled(req.name, async (vm) => {
+        if (vm.state === 'running' || vm.state === 'starting')
+          return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
+        if (vm.state === 'migrating' || vm.state === 'stopping')
+          throw new RpcError(
+            Code.FAILED_PRECONDITION,
+            `vm '${req.name}' is ${vm.state}; wait until it settles`,
+          );
+        await propose({
+          type: 'vm.state',
+          name: req.name,
+          state: 'starting',
+          expect: ['created', 'stopped', 'failed'],
+        });
+        return { success: true, message: `vm '${req.name}' starting on ${vm.node}` };
       });
-      return { success: true, message: `vm '${req.name}' starting on ${vm.node}` };
     },
 
     stopVm: async (req, ctx) => {
       checkName('name', req.name);
       if (!driver.isLeader) return cluster().stopVm(req, forwardOpts(ctx));
-      const vm = vmOrThrow(req.name);
-      if (vm.state === 'stopped' || vm.state === 'created' || vm.state === 'stopping')
-        return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
-      if (vm.state === 'migrating' && !req.force)
-        throw new RpcError(Code.FAILED_PRECONDITION, `vm '${req.name}' is migrating; stop it with force`);
-      // A failed VM has no guest to stop; anything else goes through its owner, which confirms.
-      const next: VmStateName = vm.state === 'failed' ? 'stopped' : 'stopping';
-      await propose({ type: 'vm.state', name: req.name, state: next, expect: [vm.state] });
-      return { success: true, message: `vm '${req.name}' ${next} on ${vm.node}` };
+      return settled(req.name, async (vm) => {
+        if (vm.state === 'stopped' || vm.state === 'created' || vm.state === 'stopping')
+          return { success: true, message: `vm '${req.name}' is already ${vm.state}` };
+        if (vm.state === 'migrating' && !req.force)
+          throw new RpcError(Code.FAILED_PRECONDITION, `vm '${req.name}' is migrating; stop it with force`);
+        // A failed VM has no guest to stop; anything else goes through its owner, which confirms.
+        const next: VmStateName = vm.state === 'failed' ? 'stopped' : 'stopping';
+        await propose({ type: 'vm.state', name: req.name, state: next, expect: [vm.state] });
+        return { success: true, message: `vm '${req.name}' ${next} on ${vm.node}` };
+      });
     },
 
     deleteVm: async (req, ctx) => {
