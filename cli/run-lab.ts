@@ -1,6 +1,9 @@
-/** Runs the real `lab` command as a child process, as a user would, for the CLI's tests. */
+/** For the CLI's tests: the real `lab` command run as a child process, as a user would, and a small lab. */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Cluster } from '../lab/runtime/index.ts';
 
 export const LAB_CLI = join(import.meta.dirname, 'lab.ts');
 
@@ -38,4 +41,27 @@ export function runLab(
       },
     );
   });
+}
+
+/**
+ * A one-node lab on the process runtime (dual mode, no Prometheus) for the CLI's in-process tests,
+ * with a leader; `stop` removes it and its directory.
+ */
+export async function startTestLab(prefix: string): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const cluster = await Cluster.start({
+    nodes: 1,
+    runtime: 'process',
+    mode: 'dual',
+    workDir: dir,
+    prometheus: false,
+  });
+  await cluster.waitForLeader();
+  return {
+    cluster,
+    stop: async () => {
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -38,3 +38,23 @@ export interface Recipe {
   /** Gathers the inputs cheaply (a warm run does no work here) and returns how to build. */
   prepare: (ctx: BuildContext) => Promise<Prepared>;
 }
+
+/**
+ * A recipe built FROM one parent image: `prepare` gets the parent's tag, which the build ensured
+ * first (a recipe asked for out of order says so).
+ */
+export function onParent(
+  name: ImageName,
+  parent: ImageName,
+  prepare: (ctx: BuildContext, parentTag: string) => Promise<Prepared>,
+): Recipe {
+  return {
+    name,
+    needs: [parent],
+    prepare(ctx) {
+      const tag = ctx.tags[parent];
+      if (!tag) throw new Error(`${name} image: ${parent} not ensured first`);
+      return prepare(ctx, tag);
+    },
+  };
+}

@@ -24,21 +24,13 @@ import {
 } from '../nemesis/index.ts';
 import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../record/index.ts';
 import { reportRun } from '../report/index.ts';
-import {
-  type Incident,
-  incidentToYaml,
-  loadIncident,
-  mixOf,
-  parseIncident,
-  scheduleOf,
-  strategyOf,
-} from '../schedule/index.ts';
+import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
 export interface RunOptions {
-  incident: Incident;
+  incident: incidents.Incident;
   /** Overrides the incident's seed (a generated schedule and the workload's choices follow it). */
   seed?: number | undefined;
   /** Use this running cluster (e.g. `lab up`'s) instead of starting one from the incident. */
@@ -81,13 +73,13 @@ export interface RunResult {
 export async function runIncident(options: RunOptions): Promise<RunResult> {
   const { incident } = options;
   const seed = options.seed ?? incident.seed;
-  const schedule = scheduleOf(incident, seed);
+  const schedule = incidents.scheduleOf(incident, seed);
   const id = options.runId ?? newRunId('run');
   const dir = join(options.runsDir ?? RUNS_DIR, id);
   const progress = options.onProgress ?? (() => {});
   const rec = await RunRecorder.create({ dir, id, seed });
   const { source: _source, ...file } = incident;
-  await rec.writeText('incident.yaml', incidentToYaml(incident, seed));
+  await rec.writeText('incident.yaml', incidents.incidentToYaml(incident, seed));
   await rec.writeJson('schedule.json', schedule);
 
   let cluster = options.cluster;
@@ -103,7 +95,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       progress(
         `starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`,
       );
-      const strategy = strategyOf(incident);
+      const strategy = incidents.strategyOf(incident);
       cluster = await Cluster.start({
         nodes: incident.cluster.nodes,
         runtime: incident.cluster.runtime,
@@ -132,7 +124,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       detail: { incident: incident.name, seed, cluster: c.runId, ops: schedule.length },
     });
     for (const step of schedule) checkNodes(step.op, c);
-    const asked = strategyOf(incident);
+    const asked = incidents.strategyOf(incident);
     if (!owned && asked && JSON.stringify(asked) !== JSON.stringify(c.state.strategy)) {
       progress(
         `note: the incident asks for strategy ${JSON.stringify(asked)}; the running lab's applies: ${JSON.stringify(c.state.strategy ?? 'default (gRPC)')}`,
@@ -173,7 +165,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       record: (r) => rec.event(r.kind, { at: r.at, op: r.op, detail: r.detail }),
     });
     const w = incident.workload;
-    const mix = mixOf(w);
+    const mix = incidents.mixOf(w);
     rec.event('workload-start', { detail: { ...w, mix } });
     samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
     samplers.start();
@@ -297,14 +289,14 @@ async function snapshot(cluster: Cluster, rec: RunRecorder): Promise<void> {
  * `lab replay <run-dir | incident.yaml> [--seed N]`: the incident and seed of a recorded run (or a
  * file), run again. The same seed gives the same fault schedule and the same workload choices.
  */
-export async function loadReplay(target: string): Promise<{ incident: Incident; seed: number }> {
+export async function loadReplay(target: string): Promise<{ incident: incidents.Incident; seed: number }> {
   const isDir = (await orAbsent(stat(target)))?.isDirectory() ?? false;
   if (!isDir) {
-    const incident = await loadIncident(target);
+    const incident = await incidents.loadIncident(target);
     return { incident, seed: incident.seed };
   }
   const file = join(target, 'incident.yaml');
-  const incident = parseIncident(
+  const incident = incidents.parseIncident(
     await readFile(file, 'utf8').catch(() => {
       throw new Error(`${target} is not a recorded run (no incident.yaml)`);
     }),

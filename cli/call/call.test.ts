@@ -1,35 +1,17 @@
-/**
- * `lab call` against a real lab (process runtime, dual mode): every method of the contract answers
- * over both transports — a reply as JSON (exit 0) or the node's status as `CODE: message` (exit 1) —
- * and the same call ends the same way on gRPC and Iroh.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from '../../lab/runtime/index.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
 import { ALL_SERVICES } from '../../node/transport/index.ts';
+import { startTestLab } from '../run-lab.ts';
 import { callNode } from './call.ts';
 
 let cluster: Cluster;
-let dir: string;
+let stopLab: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lab-call-'));
-  cluster = await Cluster.start({
-    nodes: 1,
-    runtime: 'process',
-    mode: 'dual',
-    workDir: dir,
-    prometheus: false,
-  });
-  await cluster.waitForLeader();
+  ({ cluster, stop: stopLab } = await startTestLab('lab-call-'));
 }, 180_000);
 
-afterAll(async () => {
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => stopLab?.(), 60_000);
 
 async function call(ref: string, json: string, transport: 'grpc' | 'iroh', deadline = '5s') {
   let out = '';

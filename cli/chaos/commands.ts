@@ -141,15 +141,18 @@ export async function chaosCommand(
       io.out(`${describeOp(op)}: done${summary(rec.detail)}\n`);
       return OK;
     } catch (err) {
-      if (err instanceof NemesisError) {
-        io.err(`lab chaos: ${err.message}\n`);
-        return FAIL;
-      }
-      throw err;
+      return knownFailure(err, io, NemesisError);
     }
   } finally {
     await cluster.detach();
   }
+}
+
+/** A failure the command knows (a fault that did not apply, a check that failed) is exit 1 with its message; others propagate. */
+function knownFailure(err: unknown, io: ChaosIo, kind: new (...args: never[]) => Error): number {
+  if (!(err instanceof kind)) throw err;
+  io.err(`lab chaos: ${err.message}\n`);
+  return FAIL;
 }
 
 function summary(detail: Record<string, unknown>): string {
@@ -175,11 +178,7 @@ export async function chaosSelfCheck(flags: { link?: string[] }, io: ChaosIo): P
     io.out(`self-check passed: ${report.results.length} link sides in ${(report.ms / 1000).toFixed(1)} s\n`);
     return OK;
   } catch (err) {
-    if (err instanceof SelfCheckError) {
-      io.err(`lab chaos: ${err.message}\n`);
-      return FAIL;
-    }
-    throw err;
+    return knownFailure(err, io, SelfCheckError);
   } finally {
     await cluster.detach();
   }

@@ -1,33 +1,16 @@
-/**
- * `lab load` against a real lab (process runtime, dual mode): an open-model run over both transports
- * reports what it sent and how it went, and a broken SLO threshold fails the run, named.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster } from '../../lab/runtime/index.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
+import { startTestLab } from '../run-lab.ts';
 import { loadCluster, renderLoadReport } from './load.ts';
 
 let cluster: Cluster;
-let dir: string;
+let stopLab: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lab-load-'));
-  cluster = await Cluster.start({
-    nodes: 1,
-    runtime: 'process',
-    mode: 'dual',
-    workDir: dir,
-    prometheus: false,
-  });
-  await cluster.waitForLeader();
+  ({ cluster, stop: stopLab } = await startTestLab('lab-load-'));
 }, 180_000);
 
-afterAll(async () => {
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => stopLab?.(), 60_000);
 
 describe('lab load', () => {
   it('sends at its rate over both transports and meets a threshold the lab can meet', async () => {

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from '../docker.ts';
 import { hashFile, hashTree } from '../hash.ts';
-import type { Prepared, Recipe } from '../recipe.ts';
+import { onParent, type Prepared, type Recipe } from '../recipe.ts';
 import { USER } from '../runtime/index.ts';
 import {
   asset,
@@ -36,38 +36,32 @@ export function hubDockerfile(runtimeTag: string): string {
   ].join('\n');
 }
 
-export const hub: Recipe = {
-  name: 'hub',
-  needs: ['runtime'],
-  async prepare(ctx): Promise<Prepared> {
-    const runtimeTag = ctx.tags.runtime;
-    if (!runtimeTag) throw new Error('hub image: runtime not ensured first');
-    const dockerfile = hubDockerfile(runtimeTag);
-    const toxiproxy = await toxiproxyServer(ctx);
-    const entrypoint = await asset('hub/entrypoint.sh');
-    const parts: Record<string, string> = {
-      recipe: await hashFile(import.meta.filename),
-      dockerfile,
-      entrypoint,
-      toxiproxy: await hashFile(toxiproxy),
-      ...Object.fromEntries(
-        await Promise.all(
-          SOURCES.map(async (src) => [`tree:${src}`, await hashTree(join(ctx.root, src), runtimeFiles)]),
-        ),
+export const hub: Recipe = onParent('hub', 'runtime', async (ctx, runtimeTag): Promise<Prepared> => {
+  const dockerfile = hubDockerfile(runtimeTag);
+  const toxiproxy = await toxiproxyServer(ctx);
+  const entrypoint = await asset('hub/entrypoint.sh');
+  const parts: Record<string, string> = {
+    recipe: await hashFile(import.meta.filename),
+    dockerfile,
+    entrypoint,
+    toxiproxy: await hashFile(toxiproxy),
+    ...Object.fromEntries(
+      await Promise.all(
+        SOURCES.map(async (src) => [`tree:${src}`, await hashTree(join(ctx.root, src), runtimeFiles)]),
       ),
-    };
-    return {
-      parts,
-      async build(tags) {
-        const dir = await freshDir(join(ctx.cacheDir, 'context', 'hub'));
-        ctx.progress('stage', `build context: toxiproxy-server, ${SOURCES.join(', ')}, entrypoint`);
-        await placeFile(toxiproxy, join(dir, 'toxiproxy-server'));
-        for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
-        await writeFile(join(dir, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
-        await writeFile(join(dir, 'Dockerfile'), dockerfile);
-        await build(dir, tags, (line) => ctx.progress('build', line));
-        await freshDir(dir);
-      },
-    };
-  },
-};
+    ),
+  };
+  return {
+    parts,
+    async build(tags) {
+      const dir = await freshDir(join(ctx.cacheDir, 'context', 'hub'));
+      ctx.progress('stage', `build context: toxiproxy-server, ${SOURCES.join(', ')}, entrypoint`);
+      await placeFile(toxiproxy, join(dir, 'toxiproxy-server'));
+      for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
+      await writeFile(join(dir, 'entrypoint.sh'), entrypoint, { mode: 0o755 });
+      await writeFile(join(dir, 'Dockerfile'), dockerfile);
+      await build(dir, tags, (line) => ctx.progress('build', line));
+      await freshDir(dir);
+    },
+  };
+});

@@ -4,7 +4,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from '../docker.ts';
 import { hashFile, hashTree } from '../hash.ts';
-import type { Prepared, Recipe } from '../recipe.ts';
+import { onParent, type Prepared, type Recipe } from '../recipe.ts';
 import { USER } from '../runtime/index.ts';
 import { copyTree, freshDir, placeFile, runtimeFiles } from '../staging.ts';
 
@@ -26,34 +26,28 @@ export function nodeDockerfile(runtimeTag: string): string {
   ].join('\n');
 }
 
-export const node: Recipe = {
-  name: 'node',
-  needs: ['runtime'],
-  async prepare(ctx): Promise<Prepared> {
-    const runtimeTag = ctx.tags.runtime;
-    if (!runtimeTag) throw new Error('node image: runtime not ensured first');
-    const dockerfile = nodeDockerfile(runtimeTag);
-    const parts: Record<string, string> = {
-      recipe: await hashFile(import.meta.filename),
-      dockerfile,
-    };
-    for (const src of SOURCES) parts[`tree:${src}`] = await hashTree(join(ctx.root, src), runtimeFiles);
-    const addon = join(ctx.root, NATIVE_ADDON);
-    await access(addon).catch(() => {
-      throw new Error(`node image: the Iroh binding is not built (${NATIVE_ADDON}): run make setup`);
-    });
-    parts.native = await hashFile(addon);
-    return {
-      parts,
-      async build(tags) {
-        const dir = await freshDir(join(ctx.cacheDir, 'context', 'node'));
-        ctx.progress('stage', 'build context: node/, proto/, the Iroh binding');
-        for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
-        await placeFile(addon, join(dir, 'app', NATIVE_ADDON));
-        await writeFile(join(dir, 'Dockerfile'), dockerfile);
-        await build(dir, tags, (line) => ctx.progress('build', line));
-        await freshDir(dir);
-      },
-    };
-  },
-};
+export const node: Recipe = onParent('node', 'runtime', async (ctx, runtimeTag): Promise<Prepared> => {
+  const dockerfile = nodeDockerfile(runtimeTag);
+  const parts: Record<string, string> = {
+    recipe: await hashFile(import.meta.filename),
+    dockerfile,
+  };
+  for (const src of SOURCES) parts[`tree:${src}`] = await hashTree(join(ctx.root, src), runtimeFiles);
+  const addon = join(ctx.root, NATIVE_ADDON);
+  await access(addon).catch(() => {
+    throw new Error(`node image: the Iroh binding is not built (${NATIVE_ADDON}): run make setup`);
+  });
+  parts.native = await hashFile(addon);
+  return {
+    parts,
+    async build(tags) {
+      const dir = await freshDir(join(ctx.cacheDir, 'context', 'node'));
+      ctx.progress('stage', 'build context: node/, proto/, the Iroh binding');
+      for (const src of SOURCES) await copyTree(join(ctx.root, src), join(dir, 'app', src), runtimeFiles);
+      await placeFile(addon, join(dir, 'app', NATIVE_ADDON));
+      await writeFile(join(dir, 'Dockerfile'), dockerfile);
+      await build(dir, tags, (line) => ctx.progress('build', line));
+      await freshDir(dir);
+    },
+  };
+});

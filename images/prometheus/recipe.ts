@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { build } from '../docker.ts';
 import { exec, execOk } from '../exec.ts';
 import { hashFile } from '../hash.ts';
-import type { BuildContext, Prepared, Recipe } from '../recipe.ts';
+import { type BuildContext, onParent, type Prepared, type Recipe } from '../recipe.ts';
 import { asset, exists, freshDir } from '../staging.ts';
 
 export const PROMETHEUS_PORT = 9090;
@@ -84,41 +84,35 @@ export function prometheusDockerfile(baseTag: string): string {
   ].join('\n');
 }
 
-export const prometheus: Recipe = {
-  name: 'prometheus',
-  needs: ['base'],
-  async prepare(ctx): Promise<Prepared> {
-    const baseTag = ctx.tags.base;
-    if (!baseTag) throw new Error('prometheus image: base not ensured first');
-    const dockerfile = prometheusDockerfile(baseTag);
-    const config = await asset('prometheus/prometheus.yml');
-    const debs = await stageDebs(ctx);
-    const parts: Record<string, string> = {
-      recipe: await hashFile(import.meta.filename),
-      dockerfile,
-      config,
-    };
-    for (const deb of debs) parts[`deb:${deb.split('/').pop()}`] = await hashFile(deb);
-    return {
-      parts,
-      async build(tags) {
-        const dir = await freshDir(join(ctx.cacheDir, 'context', 'prometheus'));
-        ctx.progress('stage', `unpacking ${debs.length} packages`);
-        const unpacked = join(dir, 'unpacked');
-        const root = join(dir, 'root');
-        for (const deb of debs) await execOk('dpkg', ['-x', deb, unpacked]);
-        for (const rel of DROP) await rm(join(unpacked, rel), { recursive: true, force: true });
-        for (const rel of KEEP) {
-          if (!(await exists(join(unpacked, rel)))) continue;
-          await mkdir(dirname(join(root, rel)), { recursive: true });
-          await rename(join(unpacked, rel), join(root, rel));
-        }
-        await rm(unpacked, { recursive: true, force: true });
-        await writeFile(join(dir, 'prometheus.yml'), config);
-        await writeFile(join(dir, 'Dockerfile'), dockerfile);
-        await build(dir, tags, (line) => ctx.progress('build', line));
-        await freshDir(dir);
-      },
-    };
-  },
-};
+export const prometheus: Recipe = onParent('prometheus', 'base', async (ctx, baseTag): Promise<Prepared> => {
+  const dockerfile = prometheusDockerfile(baseTag);
+  const config = await asset('prometheus/prometheus.yml');
+  const debs = await stageDebs(ctx);
+  const parts: Record<string, string> = {
+    recipe: await hashFile(import.meta.filename),
+    dockerfile,
+    config,
+  };
+  for (const deb of debs) parts[`deb:${deb.split('/').pop()}`] = await hashFile(deb);
+  return {
+    parts,
+    async build(tags) {
+      const dir = await freshDir(join(ctx.cacheDir, 'context', 'prometheus'));
+      ctx.progress('stage', `unpacking ${debs.length} packages`);
+      const unpacked = join(dir, 'unpacked');
+      const root = join(dir, 'root');
+      for (const deb of debs) await execOk('dpkg', ['-x', deb, unpacked]);
+      for (const rel of DROP) await rm(join(unpacked, rel), { recursive: true, force: true });
+      for (const rel of KEEP) {
+        if (!(await exists(join(unpacked, rel)))) continue;
+        await mkdir(dirname(join(root, rel)), { recursive: true });
+        await rename(join(unpacked, rel), join(root, rel));
+      }
+      await rm(unpacked, { recursive: true, force: true });
+      await writeFile(join(dir, 'prometheus.yml'), config);
+      await writeFile(join(dir, 'Dockerfile'), dockerfile);
+      await build(dir, tags, (line) => ctx.progress('build', line));
+      await freshDir(dir);
+    },
+  };
+});

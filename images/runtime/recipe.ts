@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build } from '../docker.ts';
 import { execOk } from '../exec.ts';
 import { hashFile } from '../hash.ts';
-import type { Prepared, Recipe } from '../recipe.ts';
+import { onParent, type Prepared, type Recipe } from '../recipe.ts';
 import { freshDir, modulesHash, nodeBinary, placeFile, productionModules } from '../staging.ts';
 
 export const USER = 'blixard';
@@ -27,42 +27,35 @@ export function runtimeDockerfile(baseTag: string): string {
   ].join('\n');
 }
 
-export const runtime: Recipe = {
-  name: 'runtime',
-  needs: ['base'],
-  async prepare(ctx): Promise<Prepared> {
-    const baseTag = ctx.tags.base;
-    if (!baseTag) throw new Error('runtime image: base not ensured first');
-    const dockerfile = runtimeDockerfile(baseTag);
-    const node = await nodeBinary(ctx.root);
-    return {
-      parts: {
-        recipe: await hashFile(import.meta.filename),
-        dockerfile,
-        node: await hashFile(node),
-        modules: await modulesHash(ctx.root),
-      },
-      async build(tags) {
-        const dir = await freshDir(join(ctx.cacheDir, 'context', 'runtime'));
-        ctx.progress('stage', 'build context: node binary, production node_modules');
-        await placeFile(node, join(dir, 'node'));
-        const modules = await productionModules(ctx);
-        const app = join(dir, 'app');
-        for (const f of ['package.json', 'package-lock.json'])
-          await placeFile(join(modules, f), join(app, f));
-        // Hard links: the context costs no copy of the ~90 MB tree (a copy across filesystems).
-        try {
-          await execOk('cp', ['-al', join(modules, 'node_modules'), join(app, 'node_modules')]);
-        } catch {
-          await cp(join(modules, 'node_modules'), join(app, 'node_modules'), {
-            recursive: true,
-            verbatimSymlinks: true,
-          });
-        }
-        await writeFile(join(dir, 'Dockerfile'), dockerfile);
-        await build(dir, tags, (line) => ctx.progress('build', line));
-        await freshDir(dir);
-      },
-    };
-  },
-};
+export const runtime: Recipe = onParent('runtime', 'base', async (ctx, baseTag): Promise<Prepared> => {
+  const dockerfile = runtimeDockerfile(baseTag);
+  const node = await nodeBinary(ctx.root);
+  return {
+    parts: {
+      recipe: await hashFile(import.meta.filename),
+      dockerfile,
+      node: await hashFile(node),
+      modules: await modulesHash(ctx.root),
+    },
+    async build(tags) {
+      const dir = await freshDir(join(ctx.cacheDir, 'context', 'runtime'));
+      ctx.progress('stage', 'build context: node binary, production node_modules');
+      await placeFile(node, join(dir, 'node'));
+      const modules = await productionModules(ctx);
+      const app = join(dir, 'app');
+      for (const f of ['package.json', 'package-lock.json']) await placeFile(join(modules, f), join(app, f));
+      // Hard links: the context costs no copy of the ~90 MB tree (a copy across filesystems).
+      try {
+        await execOk('cp', ['-al', join(modules, 'node_modules'), join(app, 'node_modules')]);
+      } catch {
+        await cp(join(modules, 'node_modules'), join(app, 'node_modules'), {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
+      }
+      await writeFile(join(dir, 'Dockerfile'), dockerfile);
+      await build(dir, tags, (line) => ctx.progress('build', line));
+      await freshDir(dir);
+    },
+  };
+});

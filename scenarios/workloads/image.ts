@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { pick, type Random, randomInt } from '../../node/lib/index.ts';
-import type { PlannedOp, WorkloadClient, WorkloadSpec } from './runner.ts';
+import { type PlannedOp, plannedSpec, type WorkloadSpec } from './runner.ts';
 
 export interface ImagePlan {
   f: 'image-share' | 'image-get';
@@ -22,29 +22,24 @@ export function sha256(data: Uint8Array): string {
 
 /** The pure part: share a new image (seeded bytes) or fetch one this client shared. */
 export class ImagePlanner {
-  readonly #random: Random;
-  readonly #prefix: string;
-  readonly #client: number;
-  readonly #maxImages: number;
+  /** The client's options: its index, its seeded stream and its share of the workload. */
+  readonly #o: { client: number; random: Random; prefix: string; maxImages: number };
   readonly #shared: string[] = [];
   #seq = 0;
 
   constructor(o: { client: number; random: Random; prefix: string; maxImages: number }) {
-    this.#random = o.random;
-    this.#prefix = o.prefix;
-    this.#client = o.client;
-    this.#maxImages = o.maxImages;
+    this.#o = o;
   }
 
   next(): ImagePlan | undefined {
-    const canShare = this.#seq < this.#maxImages;
-    if (this.#shared.length > 0 && (!canShare || this.#random() < 0.7))
-      return { f: 'image-get', key: pick(this.#random, this.#shared) };
+    const canShare = this.#seq < this.#o.maxImages;
+    if (this.#shared.length > 0 && (!canShare || this.#o.random() < 0.7))
+      return { f: 'image-get', key: pick(this.#o.random, this.#shared) };
     if (!canShare) return undefined;
-    const size = randomInt(this.#random, 64, 4096);
+    const size = randomInt(this.#o.random, 64, 4096);
     const data = new Uint8Array(size);
-    for (let i = 0; i < size; i++) data[i] = Math.floor(this.#random() * 256);
-    return { f: 'image-share', key: `${this.#prefix}${this.#client}-${this.#seq++}`, data };
+    for (let i = 0; i < size; i++) data[i] = Math.floor(this.#o.random() * 256);
+    return { f: 'image-share', key: `${this.#o.prefix}${this.#o.client}-${this.#seq++}`, data };
   }
 
   shared(name: string): void {
@@ -53,24 +48,13 @@ export class ImagePlanner {
 }
 
 export function imageSpec(o: { clients: number; prefix: string; maxImages?: number }): WorkloadSpec {
-  return {
-    name: 'image',
-    clients: o.clients,
-    make: (index, random): WorkloadClient => {
-      const planner = new ImagePlanner({
-        client: index,
-        random,
-        prefix: `${o.prefix}.img`,
-        maxImages: o.maxImages ?? 20,
-      });
-      return {
-        next: () => {
-          const p = planner.next();
-          return p && imageOp(p, planner);
-        },
-      };
-    },
-  };
+  return plannedSpec(
+    'image',
+    o.clients,
+    (client, random) =>
+      new ImagePlanner({ client, random, prefix: `${o.prefix}.img`, maxImages: o.maxImages ?? 20 }),
+    imageOp,
+  );
 }
 
 function imageOp(p: ImagePlan, planner: ImagePlanner): PlannedOp {

@@ -21,15 +21,7 @@ export {
   registerSpec,
   runRegisterWorkload,
 } from './register.ts';
-export {
-  type Counts,
-  type PlannedOp,
-  runWorkloads,
-  type WorkloadClient,
-  type WorkloadOptions,
-  type WorkloadSpec,
-  type WorkloadSummary,
-} from './runner.ts';
+export * from './runner.ts';
 export { AddRejected, addElement, elementsOf, SetPlanner, setSpec } from './set.ts';
 export { TaskPlanner, taskSpec } from './task.ts';
 export { VmPlanner, vmSpec } from './vm.ts';

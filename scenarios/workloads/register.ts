@@ -11,8 +11,8 @@ import type { RegisterFn } from '../checkers/index.ts';
 import { currentOfFailedCas } from './outcome.ts';
 import {
   type PlannedOp,
+  plannedSpec,
   runWorkloads,
-  type WorkloadClient,
   type WorkloadOptions,
   type WorkloadSpec,
   type WorkloadSummary,
@@ -27,26 +27,21 @@ export interface RegisterPlan {
 
 /** The pure part: which op a register client issues next, and what it last saw of each key. */
 export class RegisterPlanner {
-  readonly #random: Random;
-  readonly #client: number;
-  readonly #keys: number;
-  readonly #prefix: string;
+  /** The client's options: its index, its seeded stream and its share of the workload. */
+  readonly #o: { client: number; random: Random; keys: number; prefix: string };
   readonly #lastSeen = new Map<string, string>();
   #seq = 0;
 
   constructor(o: { client: number; random: Random; keys: number; prefix: string }) {
-    this.#random = o.random;
-    this.#client = o.client;
-    this.#keys = o.keys;
-    this.#prefix = o.prefix;
+    this.#o = o;
   }
 
   next(): RegisterPlan {
-    const key = `${this.#prefix}k${randomInt(this.#random, 0, this.#keys)}`;
-    const roll = this.#random();
+    const key = `${this.#o.prefix}k${randomInt(this.#o.random, 0, this.#o.keys)}`;
+    const roll = this.#o.random();
     const f: RegisterFn = roll < 0.4 ? 'read' : roll < 0.8 ? 'write' : 'cas';
     // Values are unique per client and op: a read names the write it saw.
-    const value = f === 'read' ? undefined : `${this.#client}.${this.#seq++}`;
+    const value = f === 'read' ? undefined : `${this.#o.client}.${this.#seq++}`;
     const expected = f === 'cas' ? (this.#lastSeen.get(key) ?? '') : undefined;
     return { f, key, value, expected };
   }
@@ -58,14 +53,12 @@ export class RegisterPlanner {
 }
 
 export function registerSpec(o: { clients: number; keys: number; prefix: string }): WorkloadSpec {
-  return {
-    name: 'register',
-    clients: o.clients,
-    make: (index, random): WorkloadClient => {
-      const planner = new RegisterPlanner({ client: index, random, keys: o.keys, prefix: `${o.prefix}/` });
-      return { next: () => registerOp(planner.next(), planner) };
-    },
-  };
+  return plannedSpec(
+    'register',
+    o.clients,
+    (client, random) => new RegisterPlanner({ client, random, keys: o.keys, prefix: `${o.prefix}/` }),
+    registerOp,
+  );
 }
 
 function registerOp(p: RegisterPlan, planner: RegisterPlanner): PlannedOp {

@@ -73,6 +73,28 @@ export interface WorkloadSpec {
   make(index: number, random: Random): WorkloadClient;
 }
 
+/**
+ * A workload whose every client plans its ops with a planner of its own (the pure part, seeded per
+ * client) and turns each plan into an op.
+ */
+export function plannedSpec<Plan, Planner extends { next(): Plan | undefined }>(
+  name: WorkloadName,
+  clients: number,
+  plannerOf: (client: number, random: Random) => Planner,
+  opOf: (plan: Plan, planner: Planner) => PlannedOp,
+): WorkloadSpec {
+  const make = (index: number, random: Random): WorkloadClient => {
+    const planner = plannerOf(index, random);
+    return {
+      next: () => {
+        const p = planner.next();
+        return p === undefined ? undefined : opOf(p, planner);
+      },
+    };
+  };
+  return { name, clients, make };
+}
+
 export interface Counts {
   ops: number;
   ok: number;

@@ -30,28 +30,23 @@ export interface SetPlan {
 
 /** The pure part: which set a client adds to or reads next, with unique elements per client. */
 export class SetPlanner {
-  readonly #random: Random;
-  readonly #client: number;
-  readonly #keys: number;
-  readonly #prefix: string;
+  /** The client's options: its index, its seeded stream and its share of the workload. */
+  readonly #o: { client: number; random: Random; keys: number; prefix: string };
   readonly #lastSeen = new Map<string, string>();
   #seq = 0;
 
   constructor(o: { client: number; random: Random; keys: number; prefix: string }) {
-    this.#random = o.random;
-    this.#client = o.client;
-    this.#keys = o.keys;
-    this.#prefix = o.prefix;
+    this.#o = o;
   }
 
   keys(): string[] {
-    return Array.from({ length: this.#keys }, (_, i) => `${this.#prefix}s${i}`);
+    return Array.from({ length: this.#o.keys }, (_, i) => `${this.#o.prefix}s${i}`);
   }
 
   next(): SetPlan {
-    const key = `${this.#prefix}s${randomInt(this.#random, 0, this.#keys)}`;
-    if (this.#random() < 0.25) return { f: 'set-read', key };
-    return { f: 'set-add', key, value: `e${this.#client}.${this.#seq++}` };
+    const key = `${this.#o.prefix}s${randomInt(this.#o.random, 0, this.#o.keys)}`;
+    if (this.#o.random() < 0.25) return { f: 'set-read', key };
+    return { f: 'set-add', key, value: `e${this.#o.client}.${this.#seq++}` };
   }
 
   lastSeen(key: string): string {

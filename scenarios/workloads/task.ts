@@ -8,7 +8,7 @@
 
 import { TaskState } from '../../node/gen/blixard_pb.js';
 import { pick, type Random } from '../../node/lib/index.ts';
-import type { PlannedOp, WorkloadClient, WorkloadSpec } from './runner.ts';
+import { type PlannedOp, plannedSpec, type WorkloadSpec } from './runner.ts';
 
 /** The command every workload task runs (on the node's default allowlist). */
 export const TASK_COMMAND = 'echo';
@@ -20,26 +20,21 @@ export interface TaskPlan {
 
 /** The pure part: submit a new task, or read back one this client submitted. */
 export class TaskPlanner {
-  readonly #random: Random;
-  readonly #prefix: string;
-  readonly #client: number;
+  /** The client's options: its index, its seeded stream and its share of the workload. */
+  readonly #o: { client: number; random: Random; prefix: string; maxTasks: number };
   readonly #submitted: string[] = [];
-  readonly #maxTasks: number;
   #seq = 0;
 
   constructor(o: { client: number; random: Random; prefix: string; maxTasks: number }) {
-    this.#random = o.random;
-    this.#prefix = o.prefix;
-    this.#client = o.client;
-    this.#maxTasks = o.maxTasks;
+    this.#o = o;
   }
 
   next(): TaskPlan {
-    const canSubmit = this.#seq < this.#maxTasks;
-    if (this.#submitted.length > 0 && (!canSubmit || this.#random() < 0.6))
-      return { f: 'task-status', key: pick(this.#random, this.#submitted) };
-    if (!canSubmit) return { f: 'task-status', key: `${this.#prefix}${this.#client}-0` };
-    return { f: 'task-submit', key: `${this.#prefix}${this.#client}-${this.#seq++}` };
+    const canSubmit = this.#seq < this.#o.maxTasks;
+    if (this.#submitted.length > 0 && (!canSubmit || this.#o.random() < 0.6))
+      return { f: 'task-status', key: pick(this.#o.random, this.#submitted) };
+    if (!canSubmit) return { f: 'task-status', key: `${this.#o.prefix}${this.#o.client}-0` };
+    return { f: 'task-submit', key: `${this.#o.prefix}${this.#o.client}-${this.#seq++}` };
   }
 
   /** A submission that may have applied (ok or unknown) is worth reading back. */
@@ -53,19 +48,13 @@ export function taskStateName(s: TaskState): string {
 }
 
 export function taskSpec(o: { clients: number; prefix: string; maxTasks?: number }): WorkloadSpec {
-  return {
-    name: 'task',
-    clients: o.clients,
-    make: (index, random): WorkloadClient => {
-      const planner = new TaskPlanner({
-        client: index,
-        random,
-        prefix: `${o.prefix}.t`,
-        maxTasks: o.maxTasks ?? 200,
-      });
-      return { next: () => taskOp(planner.next(), planner) };
-    },
-  };
+  return plannedSpec(
+    'task',
+    o.clients,
+    (client, random) =>
+      new TaskPlanner({ client, random, prefix: `${o.prefix}.t`, maxTasks: o.maxTasks ?? 200 }),
+    taskOp,
+  );
 }
 
 function taskOp(p: TaskPlan, planner: TaskPlanner): PlannedOp {

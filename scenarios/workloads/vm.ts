@@ -10,7 +10,7 @@ import { VmState } from '../../node/gen/blixard_pb.js';
 import { pick, type Random } from '../../node/lib/index.ts';
 import { Code, RpcError } from '../../node/transport/index.ts';
 import type { VmFn } from './history.ts';
-import type { PlannedOp, WorkloadClient, WorkloadSpec } from './runner.ts';
+import { type PlannedOp, plannedSpec, type WorkloadSpec } from './runner.ts';
 
 /** What a client believes of one of its VMs. */
 export type VmBelief = 'absent' | 'created' | 'running' | 'stopped' | 'unknown';
@@ -135,20 +135,13 @@ export function vmSpec(o: {
   prefix: string;
   nodes: readonly string[];
 }): WorkloadSpec {
-  return {
-    name: 'vm',
-    clients: o.clients,
-    make: (index, random): WorkloadClient => {
-      const planner = new VmPlanner({
-        client: index,
-        random,
-        names: o.names,
-        prefix: `${o.prefix}.vm`,
-        nodes: o.nodes,
-      });
-      return { next: () => vmOp(planner.next(), planner) };
-    },
-  };
+  return plannedSpec(
+    'vm',
+    o.clients,
+    (client, random) =>
+      new VmPlanner({ client, random, names: o.names, prefix: `${o.prefix}.vm`, nodes: o.nodes }),
+    vmOp,
+  );
 }
 
 function vmOp(p: VmPlan, planner: VmPlanner): PlannedOp {
