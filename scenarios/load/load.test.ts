@@ -67,7 +67,8 @@ describe('the open-model generator', () => {
     expect(result.sent).toBe(200);
     expect(result.ok).toBe(200);
     expect(result.latencyMs.p90).toBeGreaterThanOrEqual(50);
-    expect(result.latencyMs.max).toBeGreaterThanOrEqual(300);
+    // The stalled request itself waited its 300 ms (less a timer's and the histogram's rounding).
+    expect(result.latencyMs.max).toBeGreaterThanOrEqual(290);
   });
 
   it('counts failures by kind, sheds past its in-flight bound, and stops with requests unanswered', async () => {
