@@ -5,23 +5,21 @@
  * control instead of each paying a handshake.
  */
 
-import { orAbsent, release, withTimeout } from '../lib/index.ts';
 import {
   BLOBS_ALPN,
   Code,
   type Connection,
-  dial,
   type Endpoint,
   encodeFrame,
   FrameType,
   firstLine,
+  IrohDialer,
   type IrohPeerAddress,
   MAX_FRAME_PAYLOAD_BYTES,
   newRequestId,
   parseErrorText,
   parseFrame,
   RpcError,
-  toEndpointAddr,
 } from '../transport/index.ts';
 import { type BlobRequest, encodeBlobRequest } from './blob-wire.ts';
 import { decodeManifest, type ImageManifest } from './manifest.ts';
@@ -38,11 +36,7 @@ export interface BlobClientOptions {
 
 export class BlobClient {
   readonly peer: IrohPeerAddress;
-  private readonly endpoint: Endpoint;
-  private readonly opts: BlobClientOptions;
-  private connection: Promise<Connection> | undefined;
-  /** The endpoint of the current dial, when each dial binds its own. */
-  private dialing: Endpoint | undefined;
+  private readonly dialer: IrohDialer;
   bytesReceived = 0;
 
   constructor(
@@ -50,15 +44,19 @@ export class BlobClient {
     peer: IrohPeerAddress,
     opts: BlobClientOptions = { connectTimeoutMs: 2000 },
   ) {
-    this.endpoint = endpoint;
     this.peer = peer;
-    this.opts = opts;
+    this.dialer = new IrohDialer(endpoint, peer, {
+      alpn: BLOBS_ALPN,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      dialEndpoint: opts.dialEndpoint,
+      connectError: (reason) =>
+        new RpcError(Code.UNAVAILABLE, `blobs connect to ${peer.nodeId.slice(0, 10)}: ${reason}`),
+    });
   }
 
   /** The current connection if one is open, for status (RTT, paths, bytes); never dials. */
-  async current(): Promise<Connection | undefined> {
-    const conn = this.connection && (await orAbsent(this.connection));
-    return conn && conn.closeReason() === null ? conn : undefined;
+  current(): Promise<Connection | undefined> {
+    return this.dialer.current();
   }
 
   async manifest(hash: string, timeoutMs: number): Promise<ImageManifest> {
@@ -75,27 +73,7 @@ export class BlobClient {
   }
 
   close(): void {
-    void this.connection?.then(
-      (c) => c.close(0, ''),
-      () => undefined, // a dial that failed has nothing to close
-    );
-    this.connection = undefined;
-    this.retire();
-  }
-
-  /** Closes the last dial's own endpoint (and the connection it still carries). */
-  private retire(): void {
-    const dialing = this.dialing;
-    this.dialing = undefined;
-    if (dialing !== undefined && dialing !== this.endpoint) void release(dialing.close());
-  }
-
-  private async dialFrom(): Promise<Endpoint> {
-    if (this.opts.dialEndpoint === undefined) return this.endpoint;
-    this.retire();
-    const endpoint = await this.opts.dialEndpoint();
-    this.dialing = endpoint;
-    return endpoint;
+    void this.dialer.close();
   }
 
   /**
@@ -103,7 +81,7 @@ export class BlobClient {
    * finished at once; the binding resets the stream when `timeoutMs` passes.
    */
   private async request(req: BlobRequest, timeoutMs: number): Promise<Uint8Array> {
-    const conn = await this.connect();
+    const conn = await this.dialer.connect();
     try {
       const request = encodeFrame(FrameType.Request, newRequestId(), encodeBlobRequest(req));
       const reply = await conn
@@ -124,50 +102,8 @@ export class BlobClient {
       if (err instanceof RpcError && err.code !== Code.DEADLINE_EXCEEDED && err.code !== Code.UNAVAILABLE)
         throw err;
       // No answer: the connection may be dead while QUIC still holds it; dial afresh next time.
-      this.drop(conn);
+      this.dialer.drop(conn, '');
       throw err instanceof RpcError ? err : new RpcError(Code.UNAVAILABLE, firstLine(err));
     }
-  }
-
-  private drop(conn: Connection): void {
-    const current = this.connection;
-    void current?.then(
-      (c) => {
-        if (c === conn && this.connection === current) {
-          this.connection = undefined;
-          c.close(0, '');
-        }
-      },
-      () => {},
-    );
-  }
-
-  private connect(): Promise<Connection> {
-    const existing = this.connection;
-    if (existing) {
-      return existing.then(
-        (c) => (c.closeReason() === null ? c : this.dial(existing)),
-        () => this.dial(existing),
-      );
-    }
-    return this.dial(undefined);
-  }
-
-  private dial(previous: Promise<Connection> | undefined): Promise<Connection> {
-    if (this.connection !== previous && this.connection !== undefined) return this.connection;
-    const attempt = (async () => {
-      const addr = await toEndpointAddr(this.peer);
-      const dialing = async () => dial(await this.dialFrom(), addr, BLOBS_ALPN);
-      const ms = this.opts.connectTimeoutMs;
-      return withTimeout(dialing(), ms, () => new Error(`no handshake within ${ms} ms`));
-    })().catch((err: unknown) => {
-      if (this.connection === attempt) this.connection = undefined;
-      throw new RpcError(
-        Code.UNAVAILABLE,
-        `blobs connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`,
-      );
-    });
-    this.connection = attempt;
-    return attempt;
   }
 }

@@ -11,6 +11,7 @@ export { GrpcChannel } from './grpc-channel.ts';
 export { GrpcServer } from './grpc-server.ts';
 export { HealthState, Serving } from './health-service.ts';
 export { IrohChannel, IrohConnectError } from './iroh-channel.ts';
+export { IrohDialer, type IrohDialerOptions } from './iroh-dialer.ts';
 export {
   BLOBS_ALPN,
   bindIrohEndpoint,

@@ -9,12 +9,13 @@
  * cancel id). A server stream reads its frames one by one.
  */
 
-import { orAbsent, release, withTimeout } from '../lib/index.ts';
+import { release } from '../lib/index.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { decodeResponse, encodeRequest } from './envelope.ts';
 import { parseErrorText } from './error-text.ts';
 import { encodeFrame, type Frame, FrameType, newRequestId } from './frame.ts';
-import { dial, firstLine, type IrohPeerAddress, RPC_ALPN, toEndpointAddr } from './iroh-endpoint.ts';
+import { IrohDialer } from './iroh-dialer.ts';
+import { firstLine, type IrohPeerAddress, RPC_ALPN } from './iroh-endpoint.ts';
 import { NOT_ADMITTED_REASON } from './iroh-host.ts';
 import { FrameReader, parseFrame, writeFrame } from './iroh-stream.ts';
 import { MAX_FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES } from './limits.ts';
@@ -42,10 +43,7 @@ export interface IrohChannelOptions {
   alpn?: string;
   /**
    * Binds an endpoint for one dial: every (re)dial then goes out from a fresh endpoint, closed with
-   * the connection it made, instead of from the channel's `endpoint`. An endpoint keeps every
-   * address it ever learnt for a node — including where that node's own incoming connections came
-   * from, which behind a chaos hub is another link's session — and may dial a peer over such a path
-   * long after it died; a fresh one knows only `peer.addrs`.
+   * the connection it made, instead of from the channel's `endpoint` (see IrohDialer for why).
    */
   dialEndpoint?: () => Promise<Endpoint>;
 }
@@ -53,30 +51,22 @@ export interface IrohChannelOptions {
 export class IrohChannel implements RpcChannel {
   readonly transport = 'iroh' as const;
   readonly peer: IrohPeerAddress;
-  /** The endpoint every dial goes out from, unless each dial binds its own (`dialEndpoint`). */
-  private readonly endpoint: Endpoint | undefined;
-  private readonly options: IrohChannelOptions;
-  private connection: Promise<Connection> | undefined;
-  /** The endpoint of the current dial, when each dial binds its own (`dialEndpoint`). */
-  private dialing: Endpoint | undefined;
-  private closed = false;
+  private readonly dialer: IrohDialer;
 
   constructor(endpoint: Endpoint | undefined, peer: IrohPeerAddress, options: IrohChannelOptions = {}) {
-    if (endpoint === undefined && options.dialEndpoint === undefined)
-      throw new Error('an Iroh channel needs an endpoint or a dialEndpoint');
-    this.endpoint = endpoint;
     this.peer = peer;
-    this.options = options;
+    this.dialer = new IrohDialer(endpoint, peer, {
+      alpn: options.alpn ?? RPC_ALPN,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      dialEndpoint: options.dialEndpoint,
+      connectError: (reason) =>
+        new IrohConnectError(`Iroh connect to ${peer.nodeId.slice(0, 10)}: ${reason}`),
+    });
   }
 
   /** The live connection, dialling (again) when there is none or it closed. */
   connect(): Promise<Connection> {
-    if (this.closed) return Promise.reject(new RpcError(Code.UNAVAILABLE, 'channel closed'));
-    const current = this.connection;
-    if (current !== undefined) {
-      return current.then((conn) => (conn.closeReason() === null ? conn : this.redial(current)));
-    }
-    return this.redial(undefined);
+    return this.dialer.connect();
   }
 
   /** Round-trip time of the QUIC path in ms, as the connection measures it. */
@@ -174,50 +164,8 @@ export class IrohChannel implements RpcChannel {
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    const conn = this.connection && (await orAbsent(this.connection));
-    conn?.close(0, '');
-    const dialing = this.dialing;
-    this.dialing = undefined;
-    if (dialing !== undefined && dialing !== this.endpoint) await release(dialing.close());
-  }
-
-  private redial(previous: Promise<Connection> | undefined): Promise<Connection> {
-    if (this.connection !== previous) return this.connect();
-    const timeout = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const alpn = this.options.alpn ?? RPC_ALPN;
-    const attempt = (async () => {
-      const addr = await toEndpointAddr(this.peer);
-      const dialing = async () => dial(await this.freshDialEndpoint(), addr, alpn);
-      return withTimeout(dialing(), timeout, () => new Error(`no handshake within ${timeout} ms`));
-    })().catch((err: unknown) => {
-      if (this.connection === attempt) this.connection = undefined;
-      throw new IrohConnectError(`Iroh connect to ${this.peer.nodeId.slice(0, 10)}: ${firstLine(err)}`);
-    });
-    this.connection = attempt;
-    return attempt;
-  }
-
-  /** The endpoint this dial goes out from: the shared one, or a new one replacing the last dial's. */
-  private async freshDialEndpoint(): Promise<Endpoint> {
-    const bind = this.options.dialEndpoint;
-    if (bind === undefined) return this.endpoint as Endpoint;
-    this.retire(this.dialing);
-    this.dialing = undefined;
-    const endpoint = await bind();
-    if (this.closed) {
-      this.retire(endpoint);
-      throw new Error('channel closed');
-    }
-    this.retire(this.dialing);
-    this.dialing = endpoint;
-    return endpoint;
-  }
-
-  /** Closes a dial endpoint (and with it any connection it still carries). */
-  private retire(endpoint: Endpoint | undefined): void {
-    if (endpoint !== undefined && endpoint !== this.endpoint) void release(endpoint.close());
+  close(): Promise<void> {
+    return this.dialer.close();
   }
 
   private async readReply(reader: FrameReader): Promise<Frame> {
@@ -291,16 +239,7 @@ export class IrohChannel implements RpcChannel {
   private suspect(conn: Connection, err: unknown): void {
     if (err instanceof Error && fromPeer.has(err)) return;
     if (err instanceof RpcError && err.code === Code.CANCELLED) return;
-    const current = this.connection;
-    if (current === undefined) return;
-    void current.then(
-      (c) => {
-        if (c !== conn || this.connection !== current) return;
-        this.connection = undefined;
-        c.close(0, 'call failed; redialling');
-      },
-      () => {},
-    );
+    this.dialer.drop(conn, 'call failed; redialling');
   }
 }
 
