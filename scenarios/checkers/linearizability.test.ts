@@ -2,37 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry, RegisterFn } from './history.ts';
 import { checkLinearizable } from './linearizability.ts';
-
-/** A compact way to write histories: [id, process, type, f, value?, expected?] at time t. */
-let clock = 0;
-function h(...rows: [number, number, HistoryEntry['type'], RegisterFn, string?, string?][]): HistoryEntry[] {
-  clock = 0;
-  return rows.map(([id, process, type, f, value, expected]) => ({
-    id,
-    process,
-    type,
-    f,
-    key: 'x',
-    value,
-    expected,
-    node: 'n1',
-    transport: 'grpc',
-    time: ++clock,
-  }));
-}
+import { ok, registerHistory } from './testing.ts';
 
 describe('checkLinearizable', () => {
   it('accepts a sequential history', () => {
     const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 0, 'invoke', 'read'],
-        [2, 0, 'ok', 'read', 'a'],
-        [3, 0, 'invoke', 'cas', 'b', 'a'],
-        [3, 0, 'ok', 'cas', 'b', 'a'],
-        [4, 0, 'invoke', 'read'],
-        [4, 0, 'ok', 'read', 'b'],
+      registerHistory(
+        ...ok(1, 0, 'write', 'a'),
+        ...ok(2, 0, 'read', 'a'),
+        ...ok(3, 0, 'cas', 'b', 'a'),
+        ...ok(4, 0, 'read', 'b'),
       ),
     );
     expect(v.valid).toBe(true);
@@ -40,7 +19,7 @@ describe('checkLinearizable', () => {
 
   it('accepts concurrent writes seen in either order by overlapping reads', () => {
     const v = checkLinearizable(
-      h(
+      registerHistory(
         [1, 0, 'invoke', 'write', 'a'],
         [2, 1, 'invoke', 'write', 'b'],
         [3, 2, 'invoke', 'read'],
@@ -57,14 +36,7 @@ describe('checkLinearizable', () => {
 
   it('rejects a stale read after a write completed', () => {
     const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 0, 'invoke', 'write', 'b'],
-        [2, 0, 'ok', 'write', 'b'],
-        [3, 1, 'invoke', 'read'],
-        [3, 1, 'ok', 'read', 'a'],
-      ),
+      registerHistory(...ok(1, 0, 'write', 'a'), ...ok(2, 0, 'write', 'b'), ...ok(3, 1, 'read', 'a')),
     );
     expect(v.valid).toBe(false);
     expect(v.explanation).toMatch(/key 'x' is not linearizable/);
@@ -73,12 +45,11 @@ describe('checkLinearizable', () => {
 
   it('rejects reads that see a value go back (new then old), even when concurrent with the write', () => {
     const v = checkLinearizable(
-      h(
+      registerHistory(
         [1, 0, 'invoke', 'write', 'a'],
-        [2, 1, 'invoke', 'read'],
-        [2, 1, 'ok', 'read', 'a'],
-        [3, 2, 'invoke', 'read'],
-        [3, 2, 'ok', 'read', ''],
+        // Both reads fall while the write is in flight: the first sees its value, the second the old one.
+        ...ok(2, 1, 'read', 'a'),
+        ...ok(3, 2, 'read', ''),
         [1, 0, 'ok', 'write', 'a'],
       ),
     );
@@ -86,49 +57,38 @@ describe('checkLinearizable', () => {
   });
 
   it('rejects a read of a value nobody wrote, and a cas that succeeded on the wrong value', () => {
-    expect(checkLinearizable(h([1, 0, 'invoke', 'read'], [1, 0, 'ok', 'read', 'ghost'])).valid).toBe(false);
+    expect(checkLinearizable(registerHistory(...ok(1, 0, 'read', 'ghost'))).valid).toBe(false);
     expect(
-      checkLinearizable(
-        h(
-          [1, 0, 'invoke', 'write', 'a'],
-          [1, 0, 'ok', 'write', 'a'],
-          [2, 0, 'invoke', 'cas', 'c', 'b'],
-          [2, 0, 'ok', 'cas', 'c', 'b'],
-        ),
-      ).valid,
+      checkLinearizable(registerHistory(...ok(1, 0, 'write', 'a'), ...ok(2, 0, 'cas', 'c', 'b'))).valid,
     ).toBe(false);
   });
 
   it('lets an unknown write take effect late, or never; drops failed ops', () => {
-    const late = h(
+    const late = registerHistory(
       [1, 0, 'invoke', 'write', 'a'],
       [1, 0, 'info', 'write', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', ''],
-      [3, 1, 'invoke', 'read'],
-      [3, 1, 'ok', 'read', 'a'],
+      ...ok(2, 1, 'read', ''),
+      ...ok(3, 1, 'read', 'a'),
     );
     expect(checkLinearizable(late).valid).toBe(true);
-    const never = h(
+    const never = registerHistory(
       [1, 0, 'invoke', 'write', 'a'],
       [1, 0, 'info', 'write', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', ''],
+      ...ok(2, 1, 'read', ''),
     );
     expect(checkLinearizable(never).valid).toBe(true);
     // A failed write did not happen: reading its value is a violation.
-    const failed = h(
+    const failed = registerHistory(
       [1, 0, 'invoke', 'write', 'a'],
       [1, 0, 'fail', 'write', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', 'a'],
+      ...ok(2, 1, 'read', 'a'),
     );
     expect(checkLinearizable(failed).valid).toBe(false);
   });
 
   it('checks keys independently and names the failing key', () => {
-    const good = h([1, 0, 'invoke', 'write', 'a'], [1, 0, 'ok', 'write', 'a']);
-    const bad = h([2, 1, 'invoke', 'read'], [2, 1, 'ok', 'read', 'zzz']).map((e) => ({ ...e, key: 'y' }));
+    const good = registerHistory(...ok(1, 0, 'write', 'a'));
+    const bad = registerHistory(...ok(2, 1, 'read', 'zzz')).map((e) => ({ ...e, key: 'y' }));
     const v = checkLinearizable([...good, ...bad]);
     expect(v.valid).toBe(false);
     expect(v.keys.map((k) => [k.key, k.ok])).toEqual([

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../node/lib/index.ts';
 import { simulateRegister } from './generate.ts';
-import type { HistoryEntry } from './history.ts';
 import { checkLinearizable } from './linearizability.ts';
 import type { Model, Operation } from './model.ts';
 import { type RegisterOp, registerModel } from './register-model.ts';
 import { checkOperations, renderCounterexample } from './search.ts';
+import { ok, registerHistory } from './testing.ts';
 
 /**
  * The definition, by brute force: some order of the ops with a known outcome and any subset of the
@@ -130,98 +130,50 @@ describe('a stale read planted in a generated history fails the check', () => {
   });
 });
 
-/** Histories as the workload records them: [id, process, type, f, value?, expected?, current?] at t = 1, 2, … */
-function h(...rows: [number, number, HistoryEntry['type'], HistoryEntry['f'], string?, string?, string?][]) {
-  return rows.map(
-    ([id, process, type, f, value, expected, current], i): HistoryEntry => ({
-      id,
-      process,
-      type,
-      f,
-      key: 'x',
-      value,
-      expected,
-      current,
-      node: 'n1',
-      transport: 'grpc',
-      time: i + 1,
-    }),
-  );
-}
-
 describe('a cas refused with the register value is a read of it', () => {
-  it('passes when the value it reports was there', () => {
-    const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 1, 'invoke', 'cas', 'c', 'b'],
-        [2, 1, 'fail', 'cas', 'c', 'b', 'a'],
+  /** Process 0 writes `writes` one after the other; then process 1's cas to 'c' is refused, the node saying it held `held`. */
+  const refusedAfter = (writes: string[], expected: string, held: string) => {
+    const id = writes.length + 1;
+    return checkLinearizable(
+      registerHistory(
+        ...writes.flatMap((value, i) => ok(i + 1, 0, 'write', value)),
+        [id, 1, 'invoke', 'cas', 'c', expected],
+        [id, 1, 'fail', 'cas', 'c', expected, held],
       ),
     );
-    expect(v.valid).toBe(true);
+  };
+
+  it('passes when the value it reports was there', () => {
+    expect(refusedAfter(['a'], 'b', 'a').valid).toBe(true);
   });
 
   it('fails when it reports a value the register no longer held (a stale refusal)', () => {
-    const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 0, 'invoke', 'write', 'b'],
-        [2, 0, 'ok', 'write', 'b'],
-        [3, 1, 'invoke', 'cas', 'c', 'z'],
-        [3, 1, 'fail', 'cas', 'c', 'z', 'a'],
-      ),
-    );
+    const v = refusedAfter(['a', 'b'], 'z', 'a');
     expect(v.valid).toBe(false);
     expect(v.explanation).toMatch(/cas x 'z' → 'c' refused, held 'a'/);
   });
 
   it('fails when the register held the expected value (the cas should have swapped)', () => {
-    const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 1, 'invoke', 'cas', 'c', 'a'],
-        [2, 1, 'fail', 'cas', 'c', 'a', 'a'],
-      ),
-    );
-    expect(v.valid).toBe(false);
+    expect(refusedAfter(['a'], 'a', 'a').valid).toBe(false);
   });
 });
 
 describe('an op of unknown outcome is never closed early', () => {
-  it('may take effect long after later ops completed', () => {
-    // The write is open from t=1; reads at t=3..8 see '' and then its value.
+  // The write is open from t=1; the read at t=3 sees what came first, the last one its value.
+  it.each([
+    ['may take effect long after later ops completed', '', true],
+    ['takes effect at most once: its value cannot come back after being overwritten', 'late', false],
+  ] as const)('%s', (_, firstRead, valid) => {
     const v = checkLinearizable(
-      h(
+      registerHistory(
         [1, 0, 'invoke', 'write', 'late'],
         [1, 0, 'info', 'write', 'late'],
-        [2, 1, 'invoke', 'read'],
-        [2, 1, 'ok', 'read', ''],
-        [3, 1, 'invoke', 'write', 'b'],
-        [3, 1, 'ok', 'write', 'b'],
-        [4, 1, 'invoke', 'read'],
-        [4, 1, 'ok', 'read', 'late'],
+        ...ok(2, 1, 'read', firstRead),
+        ...ok(3, 1, 'write', 'b'),
+        ...ok(4, 1, 'read', 'late'),
       ),
     );
-    expect(v.valid).toBe(true);
-  });
-
-  it('takes effect at most once: its value cannot come back after being overwritten', () => {
-    const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'late'],
-        [1, 0, 'info', 'write', 'late'],
-        [2, 1, 'invoke', 'read'],
-        [2, 1, 'ok', 'read', 'late'],
-        [3, 1, 'invoke', 'write', 'b'],
-        [3, 1, 'ok', 'write', 'b'],
-        [4, 1, 'invoke', 'read'],
-        [4, 1, 'ok', 'read', 'late'],
-      ),
-    );
-    expect(v.valid).toBe(false);
+    expect(v.valid).toBe(valid);
   });
 });
 
@@ -241,17 +193,12 @@ describe('a history the search cannot decide within its budget', () => {
 describe('a counterexample', () => {
   it('names the window that cannot be ordered and the longest valid prefix', () => {
     const v = checkLinearizable(
-      h(
-        [1, 0, 'invoke', 'write', 'a'],
-        [1, 0, 'ok', 'write', 'a'],
-        [2, 0, 'invoke', 'write', 'b'],
-        [2, 0, 'ok', 'write', 'b'],
-        [3, 0, 'invoke', 'read'],
-        [3, 0, 'ok', 'read', 'b'],
-        [4, 1, 'invoke', 'read'],
-        [4, 1, 'ok', 'read', 'a'],
-        [5, 0, 'invoke', 'write', 'c'],
-        [5, 0, 'ok', 'write', 'c'],
+      registerHistory(
+        ...ok(1, 0, 'write', 'a'),
+        ...ok(2, 0, 'write', 'b'),
+        ...ok(3, 0, 'read', 'b'),
+        ...ok(4, 1, 'read', 'a'),
+        ...ok(5, 0, 'write', 'c'),
       ),
     );
     const cx = v.keys[0]?.counterexample;

@@ -3,9 +3,10 @@ import { pick, randomInt, seededRandom } from '../../node/lib/index.ts';
 import type { OpRecord } from './history.ts';
 import { checkOperations } from './search.ts';
 import { checkSet, setModel, setOperations } from './set-model.ts';
+import { ok, type Row } from './testing.ts';
 
 /** Rows [id, process, type, f, value] at t = 1, 2, …; a read's value is its elements. */
-function h(...rows: [number, number, OpRecord['type'], 'add' | 'read', (string | string[])?][]): OpRecord[] {
+function h(...rows: Row<'add' | 'read', string | string[]>[]): OpRecord[] {
   return rows.map(([id, process, type, f, value], i) => ({
     id,
     process,
@@ -112,14 +113,7 @@ describe('set: every acknowledged add is in the final read, nothing read was nev
   });
 
   it('fails when the final read lacks an acknowledged add (a lost write), naming it', () => {
-    const history = h(
-      [1, 0, 'invoke', 'add', 'a'],
-      [1, 0, 'ok', 'add', 'a'],
-      [2, 1, 'invoke', 'add', 'b'],
-      [2, 1, 'ok', 'add', 'b'],
-      [3, 0, 'invoke', 'read'],
-      [3, 0, 'ok', 'read', ['b']],
-    );
+    const history = h(...ok(1, 0, 'add', 'a'), ...ok(2, 1, 'add', 'b'), ...ok(3, 0, 'read', ['b']));
     const r = checkSet(history);
     expect(r.valid).toBe(false);
     expect(r.keys[0]?.lost).toEqual(['a']);
@@ -130,8 +124,7 @@ describe('set: every acknowledged add is in the final read, nothing read was nev
     const history = h(
       [1, 0, 'invoke', 'add', 'a'],
       [1, 0, 'fail', 'add', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', ['a', 'ghost']],
+      ...ok(2, 1, 'read', ['a', 'ghost']),
     );
     const r = checkSet(history);
     expect(r.valid).toBe(false);
@@ -139,7 +132,7 @@ describe('set: every acknowledged add is in the final read, nothing read was nev
   });
 
   it('is unknown when no read follows the adds (nothing shows what survived)', () => {
-    const history = h([1, 0, 'invoke', 'add', 'a'], [1, 0, 'ok', 'add', 'a']);
+    const history = h(...ok(1, 0, 'add', 'a'));
     expect(checkSet(history).valid).toBe('unknown');
   });
 
@@ -174,10 +167,9 @@ describe('set linearizability: every read is the set as of one point in its inte
   it('fails a read that goes back in time (an element seen, then gone)', () => {
     const history = h(
       [1, 0, 'invoke', 'add', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', ['a']],
-      [3, 1, 'invoke', 'read'],
-      [3, 1, 'ok', 'read', []],
+      // Both reads fall while the add is in flight: the first sees its element, the second no longer.
+      ...ok(2, 1, 'read', ['a']),
+      ...ok(3, 1, 'read', []),
       [1, 0, 'ok', 'add', 'a'],
     );
     // The final-read checker cannot see this (there is no read after the add completed)…
@@ -192,21 +184,16 @@ describe('set linearizability: every read is the set as of one point in its inte
     const late = h(
       [1, 0, 'invoke', 'add', 'a'],
       [1, 0, 'info', 'add', 'a'],
-      [2, 1, 'invoke', 'read'],
-      [2, 1, 'ok', 'read', []],
-      [3, 1, 'invoke', 'read'],
-      [3, 1, 'ok', 'read', ['a']],
+      ...ok(2, 1, 'read', []),
+      ...ok(3, 1, 'read', ['a']),
     );
     expect(checkOperations(setModel, setOperations(late)).valid).toBe(true);
-    const gone = [
-      ...late,
-      ...h([4, 1, 'invoke', 'read'], [4, 1, 'ok', 'read', []]).map((r) => ({ ...r, time: r.time + 10 })),
-    ];
+    const gone = [...late, ...h(...ok(4, 1, 'read', [])).map((r) => ({ ...r, time: r.time + 10 }))];
     expect(checkOperations(setModel, setOperations(gone)).valid).toBe(false);
   });
 
   it('refuses a read record without its elements, naming the op', () => {
-    const bad = h([1, 0, 'invoke', 'read'], [1, 0, 'ok', 'read', 'a,b']);
+    const bad = h(...ok(1, 0, 'read', 'a,b'));
     expect(() => setOperations(bad)).toThrow(/set read op 1 has no JSON array of elements/);
   });
 });

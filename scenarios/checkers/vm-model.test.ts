@@ -23,27 +23,26 @@ function h(...rows: Row[]): OpRecord[] {
 
 const check = (history: OpRecord[]) => checkOperations(vmModel, vmOperations(history));
 
-/** create (placed on n1), then a read of its status. */
-const created: Row[] = [
-  [1, 0, 'invoke', 'create'],
-  [1, 0, 'ok', 'create', { node: 'n1' }],
+/** An op with no arguments, invoked and completed ok before the next row: its two rows. */
+const answered = (id: number, process: number, f: string, result?: unknown): Row[] => [
+  [id, process, 'invoke', f],
+  [id, process, 'ok', f, result],
 ];
+
+/** create (placed on n1), then a read of its status. */
+const created = answered(1, 0, 'create', { node: 'n1' });
 
 describe('the VM record: its lifecycle as a state machine, per name', () => {
   it('accepts a lifecycle as the service and the owner drive it', () => {
     const r = check(
       h(
         ...created,
-        [2, 0, 'invoke', 'status'],
-        [2, 0, 'ok', 'status', { state: 'running', node: 'n1' }],
-        [3, 0, 'invoke', 'stop'],
-        [3, 0, 'ok', 'stop'],
+        ...answered(2, 0, 'status', { state: 'running', node: 'n1' }),
+        ...answered(3, 0, 'stop'),
         [4, 0, 'invoke', 'delete'],
         [4, 0, 'fail', 'delete', undefined, "FAILED_PRECONDITION: vm 'vm1' is still stopping"],
-        [5, 0, 'invoke', 'status'],
-        [5, 0, 'ok', 'status', { state: 'stopped', node: 'n1' }],
-        [6, 0, 'invoke', 'delete'],
-        [6, 0, 'ok', 'delete'],
+        ...answered(5, 0, 'status', { state: 'stopped', node: 'n1' }),
+        ...answered(6, 0, 'delete'),
         [7, 0, 'invoke', 'status'],
         [7, 0, 'fail', 'status', undefined, "NOT_FOUND: no vm 'vm1'"],
       ),
@@ -55,14 +54,10 @@ describe('the VM record: its lifecycle as a state machine, per name', () => {
     const r = check(
       h(
         ...created,
-        [2, 0, 'invoke', 'stop'],
-        [2, 0, 'ok', 'stop'],
-        [3, 0, 'invoke', 'status'],
-        [3, 0, 'ok', 'status', { state: 'stopped', node: 'n1' }],
-        [4, 0, 'invoke', 'delete'],
-        [4, 0, 'ok', 'delete'],
-        [5, 1, 'invoke', 'status'],
-        [5, 1, 'ok', 'status', { state: 'stopped', node: 'n1' }],
+        ...answered(2, 0, 'stop'),
+        ...answered(3, 0, 'status', { state: 'stopped', node: 'n1' }),
+        ...answered(4, 0, 'delete'),
+        ...answered(5, 1, 'status', { state: 'stopped', node: 'n1' }),
       ),
     );
     expect(r.valid).toBe(false);
@@ -73,17 +68,15 @@ describe('the VM record: its lifecycle as a state machine, per name', () => {
   });
 
   it('fails two creates of one name that both succeed (the second must find it exists)', () => {
-    const r = check(h(...created, [2, 1, 'invoke', 'create'], [2, 1, 'ok', 'create', { node: 'n2' }]));
+    const r = check(h(...created, ...answered(2, 1, 'create', { node: 'n2' })));
     expect(r.valid).toBe(false);
   });
 
   it('reads a refusal as the record: refused while nothing else could have moved it is a failure', () => {
     const stopped: Row[] = [
       ...created,
-      [2, 0, 'invoke', 'stop'],
-      [2, 0, 'ok', 'stop'],
-      [3, 0, 'invoke', 'status'],
-      [3, 0, 'ok', 'status', { state: 'stopped', node: 'n1' }],
+      ...answered(2, 0, 'stop'),
+      ...answered(3, 0, 'status', { state: 'stopped', node: 'n1' }),
     ];
     const refused: Row[] = [
       [4, 0, 'invoke', 'delete'],
@@ -105,30 +98,15 @@ describe('the VM record: its lifecycle as a state machine, per name', () => {
   it('follows a migration: on the target once handed over, never back on the source as running', () => {
     const migrated: Row[] = [
       ...created,
-      [2, 0, 'invoke', 'status'],
-      [2, 0, 'ok', 'status', { state: 'running', node: 'n1' }],
+      ...answered(2, 0, 'status', { state: 'running', node: 'n1' }),
       [3, 0, 'invoke', 'migrate', { target: 'n2' }],
       [3, 0, 'ok', 'migrate', { status: 'MIGRATING' }],
     ];
-    expect(
-      check(
-        h(...migrated, [4, 0, 'invoke', 'status'], [4, 0, 'ok', 'status', { state: 'running', node: 'n2' }]),
-      ).valid,
-    ).toBe(true);
-    expect(
-      check(
-        h(
-          ...migrated,
-          [4, 0, 'invoke', 'status'],
-          [4, 0, 'ok', 'status', { state: 'migrating', node: 'n1' }],
-        ),
-      ).valid,
-    ).toBe(true);
-    expect(
-      check(
-        h(...migrated, [4, 0, 'invoke', 'status'], [4, 0, 'ok', 'status', { state: 'running', node: 'n1' }]),
-      ).valid,
-    ).toBe(false);
+    const thenSeen = (state: string, node: string) =>
+      check(h(...migrated, ...answered(4, 0, 'status', { state, node }))).valid;
+    expect(thenSeen('running', 'n2')).toBe(true);
+    expect(thenSeen('migrating', 'n1')).toBe(true);
+    expect(thenSeen('running', 'n1')).toBe(false);
   });
 
   it('lets a create of unknown outcome happen late, on a node learnt from the first read that names one', () => {
@@ -137,15 +115,12 @@ describe('the VM record: its lifecycle as a state machine, per name', () => {
       [1, 0, 'info', 'create'],
       [2, 1, 'invoke', 'status'],
       [2, 1, 'fail', 'status', undefined, "NOT_FOUND: no vm 'vm1'"],
-      [3, 1, 'invoke', 'status'],
-      [3, 1, 'ok', 'status', { state: 'running', node: 'n3' }],
+      ...answered(3, 1, 'status', { state: 'running', node: 'n3' }),
     ];
     expect(check(h(...late)).valid).toBe(true);
     // Then it cannot move to another node without a migration.
-    expect(
-      check(h(...late, [4, 1, 'invoke', 'status'], [4, 1, 'ok', 'status', { state: 'running', node: 'n2' }]))
-        .valid,
-    ).toBe(false);
+    const elsewhere = answered(4, 1, 'status', { state: 'running', node: 'n2' });
+    expect(check(h(...late, ...elsewhere)).valid).toBe(false);
   });
 
   it('reads a list as one status per name: a deleted VM listed after its delete completed fails', () => {
@@ -153,24 +128,18 @@ describe('the VM record: its lifecycle as a state machine, per name', () => {
       ...created,
       [2, 0, 'invoke', 'stop', { force: true }],
       [2, 0, 'ok', 'stop'],
-      [3, 0, 'invoke', 'status'],
-      [3, 0, 'ok', 'status', { state: 'stopped', node: 'n1' }],
-      [4, 0, 'invoke', 'delete'],
-      [4, 0, 'ok', 'delete'],
+      ...answered(3, 0, 'status', { state: 'stopped', node: 'n1' }),
+      ...answered(4, 0, 'delete'),
     ];
-    expect(check(h(...deleted, [5, 1, 'invoke', 'list'], [5, 1, 'ok', 'list', []])).valid).toBe(true);
-    const stale = h(
-      ...deleted,
-      [5, 1, 'invoke', 'list'],
-      [5, 1, 'ok', 'list', [{ name: 'vm1', state: 'stopped', node: 'n1' }]],
-    );
+    expect(check(h(...deleted, ...answered(5, 1, 'list', []))).valid).toBe(true);
+    const stale = h(...deleted, ...answered(5, 1, 'list', [{ name: 'vm1', state: 'stopped', node: 'n1' }]));
     expect(check(stale).valid).toBe(false);
   });
 
   it('refuses a record it cannot read, naming the op', () => {
-    expect(() =>
-      vmOperations(h([1, 0, 'invoke', 'status'], [1, 0, 'ok', 'status', { state: 'sleeping', node: 'n1' }])),
-    ).toThrow(/vm op 1 \(status\): unknown vm state 'sleeping'/);
+    expect(() => vmOperations(h(...answered(1, 0, 'status', { state: 'sleeping', node: 'n1' })))).toThrow(
+      /vm op 1 \(status\): unknown vm state 'sleeping'/,
+    );
   });
 });
 
