@@ -28,12 +28,7 @@ export class GrpcChannel implements RpcChannel {
     if (opts.signal?.aborted) return Promise.reject(new RpcError(Code.CANCELLED, 'call cancelled'));
     return new Promise((resolve, reject) => {
       const call = this.client.makeUnaryRequest<Buffer, Buffer>(
-        `/${service}/${method}`,
-        identity,
-        identity,
-        toBuffer(request),
-        new grpc.Metadata(),
-        callOptions(opts),
+        ...callArgs(service, method, request, opts),
         (err, reply) => {
           opts.signal?.removeEventListener('abort', cancel);
           if (err) reject(fromServiceError(err));
@@ -53,12 +48,7 @@ export class GrpcChannel implements RpcChannel {
   ): AsyncGenerator<Uint8Array> {
     if (opts.signal?.aborted) throw new RpcError(Code.CANCELLED, 'call cancelled');
     const call = this.client.makeServerStreamRequest<Buffer, Buffer>(
-      `/${service}/${method}`,
-      identity,
-      identity,
-      toBuffer(request),
-      new grpc.Metadata(),
-      callOptions(opts),
+      ...callArgs(service, method, request, opts),
     );
     const cancel = () => call.cancel();
     opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -75,6 +65,18 @@ export class GrpcChannel implements RpcChannel {
   async close(): Promise<void> {
     this.client.close();
   }
+}
+
+/** What every call starts with: its path, raw bytes both ways, the request, no metadata, and the options. */
+function callArgs(service: string, method: string, request: Uint8Array, opts: CallOptions) {
+  return [
+    `/${service}/${method}`,
+    identity,
+    identity,
+    toBuffer(request),
+    new grpc.Metadata(),
+    callOptions(opts),
+  ] as const;
 }
 
 function callOptions(opts: CallOptions): grpc.CallOptions {

@@ -9,10 +9,7 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HealthState } from './health-service.ts';
-import { ServiceRegistry } from './registry.ts';
-import { BlixardService, ClusterService, Health } from './services.ts';
-import { type LoopbackServer, serveOnLoopback } from './testing.ts';
+import { type LoopbackServer, nodeShapedRegistry, serveOnLoopback } from './testing.ts';
 
 const REFLECTION_PROTOS = join(
   import.meta.dirname,
@@ -27,10 +24,7 @@ const REFLECTION_PROTOS = join(
   'reflection',
 );
 
-const registry = new ServiceRegistry()
-  .register(Health, new HealthState().impl())
-  .register(ClusterService, { healthCheck: () => ({ healthy: true }) })
-  .register(BlixardService, {});
+const { registry } = nodeShapedRegistry();
 
 let server: LoopbackServer;
 beforeAll(async () => {

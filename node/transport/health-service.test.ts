@@ -7,18 +7,11 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckRequestSchema, HealthCheckResponseSchema } from '../gen/grpc/health/v1/health_pb.js';
-import { HealthState, Serving } from './health-service.ts';
-import { ServiceRegistry } from './registry.ts';
-import { BlixardService, ClusterService, Health } from './services.ts';
+import { Serving } from './health-service.ts';
 import { codeName, RpcError } from './status.ts';
-import { type LoopbackServer, serveOnLoopback } from './testing.ts';
+import { type LoopbackServer, nodeShapedRegistry, serveOnLoopback } from './testing.ts';
 
-const registry = new ServiceRegistry();
-const health = new HealthState(() => registry.services().map((s) => s.typeName));
-registry
-  .register(Health, health.impl())
-  .register(ClusterService, { healthCheck: () => ({ healthy: true }) })
-  .register(BlixardService, {});
+const { registry, health } = nodeShapedRegistry();
 
 let server: LoopbackServer;
 beforeAll(async () => {

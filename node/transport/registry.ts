@@ -121,9 +121,7 @@ export class ServiceRegistry {
     request: Uint8Array,
     opts: InvokeOptions,
   ): Promise<Uint8Array> {
-    const started = performance.now();
-    let code: number = Code.OK;
-    let responseBytes = 0;
+    const call = this.served(opts.transport, service, method, request.length);
     try {
       const { entry, message, ctx } = this.prepare(service, method, request, opts, false);
       const handler = entry.handler as UnaryHandler<DescMessage, DescMessage>;
@@ -132,39 +130,44 @@ export class ServiceRegistry {
         ctx.signal,
       );
       const encoded = encodeReply(entry.method.output, reply);
-      responseBytes = encoded.length;
+      call.responseBytes = encoded.length;
       return encoded;
     } catch (err) {
-      const status = toRpcError(err);
-      code = status.code;
-      throw status;
+      throw call.failed(err);
     } finally {
-      this.notify(opts.transport, service, method, code, started, request.length, responseBytes);
+      call.ended();
     }
   }
 
-  private notify(
-    transport: TransportKind,
-    service: string,
-    method: string,
-    code: number,
-    started: number,
-    requestBytes: number,
-    responseBytes: number,
-  ): void {
-    if (this.observers.length === 0) return;
-    // Unknown names are not label values: they would let any caller grow the metric's series.
-    const known = this.methods.has(`${service}/${method}`);
-    const event = {
-      transport,
-      service: known ? service : 'unknown',
-      method: known ? method : 'unknown',
-      code,
-      ms: performance.now() - started,
-      requestBytes,
-      responseBytes,
+  /** One served call as it goes: how it ended and its reply bytes, told to the observers when it ends. */
+  private served(transport: TransportKind, service: string, method: string, requestBytes: number) {
+    const started = performance.now();
+    const call = {
+      code: Code.OK as number,
+      responseBytes: 0,
+      /** The failure as a status, which is how the call ended. */
+      failed: (err: unknown): RpcError => {
+        const status = toRpcError(err);
+        call.code = status.code;
+        return status;
+      },
+      ended: () => {
+        if (this.observers.length === 0) return;
+        // Unknown names are not label values: they would let any caller grow the metric's series.
+        const known = this.methods.has(`${service}/${method}`);
+        const event = {
+          transport,
+          service: known ? service : 'unknown',
+          method: known ? method : 'unknown',
+          code: call.code,
+          ms: performance.now() - started,
+          requestBytes,
+          responseBytes: call.responseBytes,
+        };
+        for (const observer of this.observers) observer(event);
+      },
     };
-    for (const observer of this.observers) observer(event);
+    return call;
   }
 
   /** Runs a server-streaming call, yielding each response's bytes; throws RpcError. */
@@ -174,9 +177,7 @@ export class ServiceRegistry {
     request: Uint8Array,
     opts: InvokeOptions,
   ): AsyncGenerator<Uint8Array> {
-    const started = performance.now();
-    let code: number = Code.OK;
-    let responseBytes = 0;
+    const call = this.served(opts.transport, service, method, request.length);
     try {
       const { entry, message, ctx } = this.prepare(service, method, request, opts, true);
       const handler = entry.handler as StreamHandler<DescMessage, DescMessage>;
@@ -186,18 +187,16 @@ export class ServiceRegistry {
           const next = await untilAborted(iterator.next(), ctx.signal);
           if (next.done) return;
           const encoded = encodeReply(entry.method.output, next.value);
-          responseBytes += encoded.length;
+          call.responseBytes += encoded.length;
           yield encoded;
         }
       } finally {
         await iterator.return?.();
       }
     } catch (err) {
-      const status = toRpcError(err);
-      code = status.code;
-      throw status;
+      throw call.failed(err);
     } finally {
-      this.notify(opts.transport, service, method, code, started, request.length, responseBytes);
+      call.ended();
     }
   }
 

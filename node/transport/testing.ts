@@ -1,17 +1,19 @@
 /**
  * Test support: a registry served on loopback over both transports, with a
- * client endpoint and a channel of each kind to it.
+ * client endpoint and a channel of each kind to it; a registry shaped as a node's.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpcChannel } from './grpc-channel.ts';
+import { HealthState } from './health-service.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
 import type { IrohStreamLimits } from './iroh-protocol-base.ts';
 import type { Endpoint } from './native-iroh.ts';
-import type { ServiceRegistry } from './registry.ts';
+import { ServiceRegistry } from './registry.ts';
 import { TransportRunner } from './runner.ts';
+import { BlixardService, ClusterService, Health } from './services.ts';
 
 export interface LoopbackServer {
   runner: TransportRunner;
@@ -58,4 +60,18 @@ export async function serveOnLoopback(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The services a node registers, as little as they take: grpc.health.v1 for the server and every
+ * service held, ClusterService answering HealthCheck, BlixardService all UNIMPLEMENTED.
+ */
+export function nodeShapedRegistry(): { registry: ServiceRegistry; health: HealthState } {
+  const registry = new ServiceRegistry();
+  const health = new HealthState(() => registry.services().map((s) => s.typeName));
+  registry
+    .register(Health, health.impl())
+    .register(ClusterService, { healthCheck: () => ({ healthy: true }) })
+    .register(BlixardService, {});
+  return { registry, health };
 }
