@@ -9,11 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/index.ts';
+import type { LocalCluster } from '../testing/index.ts';
 import { RpcError } from '../transport/index.ts';
-import { killGuests } from './testing/guest-processes.ts';
+import { VM_NODES as NODES, reportDeadNodes, startVmCluster, stopVmCluster } from './testing/vm-cluster.ts';
 
-const NODES = ['n1', 'n2', 'n3'];
 const TICK_MS = 50;
 const ELECTION_TICKS = 10;
 /** The longest election timeout ([election_ticks, 2 × election_ticks) ticks). */
@@ -28,30 +27,16 @@ vi.setConfig({ testTimeout: 240_000 });
 let cluster: LocalCluster;
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({
-    nodes: 3,
+  cluster = await startVmCluster({
     mode: 'grpc',
-    extraToml: `
-[raft]
-tick_ms = ${TICK_MS}
-election_ticks = ${ELECTION_TICKS}
-[vm]
-vcpus = 8
-memory_mb = 8192
-guest_memory_scale = 0.01
-heartbeat_ms = 200
-reconcile_ms = 200
-`,
+    raft: { tick_ms: TICK_MS, election_ticks: ELECTION_TICKS },
   });
   await cluster.agreedLeader(NODES, { timeoutMs: 30 * ELECTION_MS });
 });
 
 afterAll(async () => {
-  for (const id of NODES)
-    if (cluster && !cluster.isRunning(id)) console.error(`${id} exited:\n${cluster.logTail(id, 30)}`);
-  const dir = cluster?.dir;
-  await cluster?.stop();
-  if (dir) expect(killGuests(dir)).toBe(0);
+  reportDeadNodes(cluster);
+  expect(await stopVmCluster(cluster)).toBe(0);
 });
 
 const client = async (id: string) => (await cluster.clients(id)).cluster;

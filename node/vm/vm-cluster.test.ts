@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PlacementStrategy, TaskState, VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/index.ts';
+import type { LocalCluster } from '../testing/index.ts';
 import { type CodeName, RpcError } from '../transport/index.ts';
 import { placeVm, type Strategy } from './scheduler.ts';
-import { guestProcesses, killGuests } from './testing/guest-processes.ts';
+import { guestProcesses } from './testing/guest-processes.ts';
+import { VM_NODES as NODES, reportDeadNodes, startVmCluster, stopVmCluster } from './testing/vm-cluster.ts';
 
-const NODES = ['n1', 'n2', 'n3'];
 /** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
 const LIVENESS_MS = 60_000;
 const poll = { timeout: LIVENESS_MS, interval: 100 };
@@ -25,33 +25,12 @@ vi.setConfig({ testTimeout: 240_000 });
 let cluster: LocalCluster;
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({
-    nodes: 3,
-    mode: 'dual',
-    extraToml: `
-[vm]
-vcpus = 8
-memory_mb = 8192
-disk_gb = 50
-guest_memory_scale = 0.01
-heartbeat_ms = 200
-heartbeat_timeout_ms = 3000
-reconcile_ms = 200
-`,
-  });
+  cluster = await startVmCluster({ mode: 'dual', vm: { disk_gb: 50, heartbeat_timeout_ms: 3000 } });
 });
 
 afterAll(async () => {
-  // A node that died under the tests says why in its last log lines.
-  for (const id of NODES)
-    if (cluster && !cluster.isRunning(id)) console.error(`${id} exited:\n${cluster.logTail(id, 30)}`);
-  const dir = cluster?.dir;
-  await cluster?.stop();
-  if (dir) {
-    // Nodes stop their guests on SIGTERM, and guests exit when their node dies: none may be left.
-    const left = killGuests(dir);
-    expect(left).toBe(0);
-  }
+  reportDeadNodes(cluster);
+  expect(await stopVmCluster(cluster)).toBe(0);
 });
 
 const running = () => NODES.filter((id) => cluster.isRunning(id));

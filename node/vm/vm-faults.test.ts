@@ -11,11 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReadConsistency, VmState } from '../gen/blixard_pb.js';
-import { LocalCluster } from '../testing/index.ts';
+import type { LocalCluster } from '../testing/index.ts';
 import { DEFAULT_GUEST } from './process-backend.ts';
-import { guestProcesses, killGuests } from './testing/guest-processes.ts';
+import { guestProcesses } from './testing/guest-processes.ts';
+import { VM_NODES as NODES, startVmCluster, stopVmCluster } from './testing/vm-cluster.ts';
 
-const NODES = ['n1', 'n2', 'n3'];
 /** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
 const poll = { timeout: 60_000, interval: 100 };
 const t = { timeoutMs: 10_000 };
@@ -29,18 +29,7 @@ let sampler: NodeJS.Timeout | undefined;
 const doubled = new Set<string>();
 
 beforeAll(async () => {
-  cluster = await LocalCluster.start({
-    nodes: 3,
-    mode: 'dual',
-    extraToml: `
-[vm]
-vcpus = 8
-memory_mb = 8192
-guest_memory_scale = 0.01
-heartbeat_ms = 200
-reconcile_ms = 200
-`,
-  });
+  cluster = await startVmCluster({ mode: 'dual' });
   sampler = setInterval(() => {
     const seen = new Map<string, number>();
     for (const g of guestProcesses(cluster.dir)) seen.set(g.vm, (seen.get(g.vm) ?? 0) + 1);
@@ -50,9 +39,7 @@ reconcile_ms = 200
 
 afterAll(async () => {
   clearInterval(sampler);
-  const dir = cluster?.dir;
-  await cluster?.stop();
-  if (dir) expect(killGuests(dir)).toBe(0);
+  expect(await stopVmCluster(cluster)).toBe(0);
 });
 
 const running = () => NODES.filter((id) => cluster.isRunning(id));
