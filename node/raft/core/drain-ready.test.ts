@@ -33,8 +33,7 @@ describe('drainReady', () => {
   });
 
   it('persists, then sends, then applies, then reports reads', () => {
-    const c = new LockstepCluster(['a']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a']);
     const a = c.core('a');
     a.propose(text('x'));
     a.readIndex('r');

@@ -5,8 +5,7 @@ import { bootstrapState, RaftCore } from './raft-core.ts';
 
 describe('elections', () => {
   it('a single voter elects itself and commits its first entry', () => {
-    const c = new LockstepCluster(['a']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a']);
     expect(c.core('a').currentTerm()).toBe(2);
     expect(c.core('a').log.committed).toBe(2);
   });
@@ -31,15 +30,13 @@ describe('elections', () => {
   });
 
   it('a candidate wins with a majority and others follow it', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('b');
+    const c = LockstepCluster.withLeader('b');
     expect(c.leaders()).toEqual(['b']);
     for (const id of ['a', 'c']) expect(c.core(id).currentLeader()).toBe('b');
   });
 
   it('a node refuses its vote to a candidate whose log is behind', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('c');
     c.core('a').propose(new Uint8Array([1]));
     c.settle();
@@ -56,41 +53,32 @@ describe('elections', () => {
 
 describe('pre-vote', () => {
   it('a partitioned node does not raise its term, so it does not disrupt the leader when it returns', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     const term = c.core('a').currentTerm();
     c.isolate('c');
     c.tick('c', 100);
     c.settle();
     expect(c.core('c').currentTerm()).toBe(term);
     c.heal();
-    for (let i = 0; i < 20; i++) {
-      c.tick('c');
-      c.settle();
-    }
+    c.advance('c', 20);
     expect(c.leaders()).toEqual(['a']);
     expect(c.core('a').currentTerm()).toBe(term);
   });
 
   it('without pre-vote the same node returns with a higher term and deposes the leader', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { preVote: false, checkQuorum: false });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { preVote: false, checkQuorum: false });
     const term = c.core('a').currentTerm();
     c.isolate('c');
     c.tick('c', 100);
     c.settle();
     expect(c.core('c').currentTerm()).toBeGreaterThan(term);
     c.heal();
-    for (let i = 0; i < 20; i++) {
-      c.tick('c');
-      c.settle();
-    }
+    c.advance('c', 20);
     expect(c.core('a').currentTerm()).toBeGreaterThan(term);
   });
 
   it('a node that hears from its leader ignores pre-votes (leader lease with check-quorum)', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     const b = c.core('b');
     const term = b.currentTerm();
     b.step({
@@ -113,8 +101,7 @@ describe('pre-vote', () => {
 
 describe('check-quorum', () => {
   it('a leader that cannot reach a majority steps down within an election timeout', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { electionTicks: 10 });
     c.isolate('a');
     let ticks = 0;
     while (c.core('a').currentRole() === 'leader' && ticks < 20) {
@@ -127,32 +114,23 @@ describe('check-quorum', () => {
   });
 
   it('a leader that still reaches a majority stays', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { electionTicks: 10 });
     c.isolate('c');
-    for (let i = 0; i < 40; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 40);
     expect(c.core('a').currentRole()).toBe('leader');
   });
 
   it('without check-quorum the isolated leader would stay leader', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10, checkQuorum: false });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { electionTicks: 10, checkQuorum: false });
     c.isolate('a');
-    for (let i = 0; i < 20; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 20);
     expect(c.core('a').currentRole()).toBe('leader');
   });
 });
 
 describe('restart', () => {
   it('keeps term, vote and log from storage', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(new Uint8Array([7]));
     c.settle();
     const before = c.core('b').status();

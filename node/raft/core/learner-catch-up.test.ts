@@ -11,8 +11,7 @@ function addLearner(c: LockstepCluster, leader: string, id: string): void {
 
 describe('learners that never answer', () => {
   it('a single-node leader refuses to promote a learner it has never reached, and keeps committing', () => {
-    const c = new LockstepCluster(['a']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a']);
     addLearner(c, 'a', 'ghost'); // no core: everything sent to it is lost
     expect(c.core('a').confState()).toEqual({ voters: ['a'], learners: ['ghost'] });
     const refused = c.core('a').proposeConfChange({ type: 'promote-learner', nodeId: 'ghost' });
@@ -27,8 +26,7 @@ describe('learners that never answer', () => {
   });
 
   it('a three-node leader refuses to promote a learner it has never reached', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     addLearner(c, 'a', 'ghost');
     const refused = c.core('a').proposeConfChange({ type: 'promote-learner', nodeId: 'ghost' });
     expect(refused.ok ? 'promotion accepted' : refused.reason).toMatch(/has not caught up/);
@@ -36,8 +34,7 @@ describe('learners that never answer', () => {
   });
 
   it('promotes only once the learner acknowledged the commit index of its join', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.addBlank('d');
     c.isolate('d');
     addLearner(c, 'a', 'd');
@@ -51,8 +48,7 @@ describe('learners that never answer', () => {
   });
 
   it('a new leader measures a learner afresh before promoting it', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     addLearner(c, 'a', 'ghost');
     c.elect('b');
     c.tick('b', 2);
@@ -62,8 +58,7 @@ describe('learners that never answer', () => {
   });
 
   it('removes an unreachable learner from a single-node cluster', () => {
-    const c = new LockstepCluster(['a']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a']);
     addLearner(c, 'a', 'ghost');
     expect(c.core('a').proposeConfChange({ type: 'remove-node', nodeId: 'ghost' }).ok).toBe(true);
     c.settle();
@@ -73,25 +68,20 @@ describe('learners that never answer', () => {
   });
 
   it('reports as reachable only members the leader has heard from within an election timeout', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     addLearner(c, 'a', 'ghost');
     c.tick('a', 2);
     c.settle();
     expect(c.core('a').status().reachable).toEqual({ a: true, b: true, c: true, ghost: false });
     c.isolate('c');
-    for (let i = 0; i < 12; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 12);
     expect(c.core('a').status().reachable).toEqual({ a: true, b: true, c: false, ghost: false });
   });
 });
 
 describe('raft status', () => {
   it('gives the term of the last log entry', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.elect('b');
     c.core('b').propose(text('x'));
     c.settle();

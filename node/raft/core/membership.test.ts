@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 function withLearner(): LockstepCluster {
-  const c = new LockstepCluster(['a', 'b', 'c']);
-  c.elect('a');
+  const c = LockstepCluster.withLeader('a');
   c.addBlank('d');
   expect(c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'd' }).ok).toBe(true);
   c.settle();
@@ -37,16 +36,12 @@ describe('membership changes', () => {
     // b campaigns with c cut off: only the learner could answer, and that is not a majority.
     c.heal();
     c.isolate('a', 'c');
-    for (let i = 0; i < 60; i++) {
-      c.tick('b');
-      c.settle();
-    }
+    c.advance('b', 60);
     expect(c.core('b').currentRole()).not.toBe('leader');
   });
 
   it('refuses to promote a learner that has not caught up', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { learnerCatchUpMargin: 2 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { learnerCatchUpMargin: 2 });
     c.addBlank('d');
     c.isolate('d');
     c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'd' });
@@ -61,8 +56,7 @@ describe('membership changes', () => {
   });
 
   it('allows one change at a time', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('b', 'c');
     expect(c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'd' }).ok).toBe(true);
     const second = c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'e' });
@@ -70,8 +64,7 @@ describe('membership changes', () => {
   });
 
   it('removes a follower: the rest keep committing with the smaller quorum', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     expect(c.core('a').proposeConfChange({ type: 'remove-node', nodeId: 'c' }).ok).toBe(true);
     c.settle();
     c.tick('a', 2);
@@ -86,8 +79,7 @@ describe('membership changes', () => {
   });
 
   it('a leader that removes itself steps down and another node takes over', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     expect(c.core('a').proposeConfChange({ type: 'remove-node', nodeId: 'a' }).ok).toBe(true);
     c.settle();
     expect(c.core('a').currentRole()).toBe('follower');

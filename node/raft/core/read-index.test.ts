@@ -3,8 +3,7 @@ import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 describe('ReadIndex', () => {
   it('confirms leadership with a heartbeat round, then returns the commit index', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('x'));
     c.settle();
     expect(c.core('a').readIndex('r1').ok).toBe(true);
@@ -15,20 +14,15 @@ describe('ReadIndex', () => {
   });
 
   it('a leader cut off from the majority never confirms a read (no lease)', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('a');
     c.core('a').readIndex('stale');
-    for (let i = 0; i < 5; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 5);
     expect(c.readStates.get('a') ?? []).toEqual([]);
   });
 
   it('one acknowledging follower plus the leader is a majority of three', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('c');
     c.core('a').readIndex('r');
     c.settle();
@@ -36,8 +30,7 @@ describe('ReadIndex', () => {
   });
 
   it('a new leader waits until it has committed an entry of its term', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('b', 'c');
     c.tick('a', 30); // steps down (check-quorum); then b wins without hearing from a
     c.heal();
@@ -51,8 +44,7 @@ describe('ReadIndex', () => {
   });
 
   it('a follower forwards its read to the leader and gets the read index back', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('x'));
     c.settle();
     expect(c.core('b').readIndex('from-b').ok).toBe(true);
@@ -63,8 +55,7 @@ describe('ReadIndex', () => {
   });
 
   it('a forwarded read is not answered until the leader confirms it still leads', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     // No heartbeat acks reach the leader: it cannot confirm its leadership.
     c.filter = (m) => m.type !== 'heartbeat-response';
     c.core('b').readIndex('r');

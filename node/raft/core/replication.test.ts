@@ -3,8 +3,7 @@ import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 describe('log replication', () => {
   it('commits a proposal on a majority and every node applies it', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     const result = c.core('a').propose(text('x'));
     expect(result.ok).toBe(true);
     c.settle();
@@ -14,14 +13,12 @@ describe('log replication', () => {
   });
 
   it('refuses proposals on a follower and names the leader', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     expect(c.core('b').propose(text('x'))).toEqual({ ok: false, reason: 'not the leader', leader: 'a' });
   });
 
   it('does not commit without a majority', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     const commit = c.core('a').log.committed;
     c.isolate('b', 'c');
     c.core('a').propose(text('x'));
@@ -30,8 +27,7 @@ describe('log replication', () => {
   });
 
   it('batches at most maxEntriesPerAppend entries per append', () => {
-    const c = new LockstepCluster(['a', 'b'], { maxEntriesPerAppend: 2 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b'], { maxEntriesPerAppend: 2 });
     c.isolate('b');
     for (let i = 0; i < 7; i++) c.core('a').propose(text(`e${i}`));
     c.settle();
@@ -45,8 +41,7 @@ describe('log replication', () => {
   });
 
   it('batches by bytes too (but always sends at least one entry)', () => {
-    const c = new LockstepCluster(['a', 'b'], { maxBytesPerAppend: 100 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b'], { maxBytesPerAppend: 100 });
     c.sent.length = 0;
     c.core('a').propose(new Uint8Array(500));
     c.core('a').propose(new Uint8Array(10));
@@ -57,8 +52,7 @@ describe('log replication', () => {
   });
 
   it('pipelines up to maxInflightAppends appends to an in-sync follower before any ack', () => {
-    const c = new LockstepCluster(['a', 'b'], { maxEntriesPerAppend: 1, maxInflightAppends: 3 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b'], { maxEntriesPerAppend: 1, maxInflightAppends: 3 });
     c.sent.length = 0;
     for (let i = 0; i < 6; i++) c.core('a').propose(text(`e${i}`));
     c.flush();
@@ -69,8 +63,7 @@ describe('log replication', () => {
   });
 
   it('backtracks a divergent follower by term, not entry by entry', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     // a piles up 30 entries of its term that no one else gets, then loses leadership.
     c.isolate('a');
     for (let i = 0; i < 30; i++) c.core('a').propose(text(`lost${i}`));
@@ -96,8 +89,7 @@ describe('log replication', () => {
   });
 
   it('a new leader does not commit an older-term entry by counting replicas (only under its own)', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { maxEntriesPerAppend: 1 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { maxEntriesPerAppend: 1 });
     c.isolate('a');
     c.core('a').propose(text('x'));
     c.settle();

@@ -3,8 +3,7 @@ import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 describe('snapshots', () => {
   it('compaction drops the log up to the applied index', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     for (let i = 0; i < 5; i++) c.core('a').propose(text(`e${i}`));
     c.settle();
     const a = c.core('a');
@@ -15,8 +14,7 @@ describe('snapshots', () => {
   });
 
   it('can snapshot at an older applied index, with the membership as of that index', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('before'));
     c.settle();
     const at = c.core('a').log.applied;
@@ -40,8 +38,7 @@ describe('snapshots', () => {
   });
 
   it('a follower behind the compacted log gets the snapshot (InstallSnapshot) and then the rest', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('c');
     for (let i = 0; i < 5; i++) c.core('a').propose(text(`e${i}`));
     c.settle();
@@ -63,8 +60,7 @@ describe('snapshots', () => {
   });
 
   it('a lost snapshot is sent again after an election timeout', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { electionTicks: 10 });
     c.isolate('c');
     for (let i = 0; i < 3; i++) c.core('a').propose(text(`e${i}`));
     c.settle();
@@ -73,17 +69,13 @@ describe('snapshots', () => {
     c.tick('a', 2);
     c.settle();
     c.heal();
-    for (let i = 0; i < 12; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 12);
     expect(c.sent.filter((m) => m.type === 'snapshot' && m.to === 'c').length).toBeGreaterThanOrEqual(2);
     expect(c.restoredSnapshots.get('c')).toHaveLength(1);
   });
 
   it('a joining node with an empty log learns the membership from the bootstrap snapshot', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.addBlank('d');
     c.core('a').proposeConfChange({ type: 'add-learner', nodeId: 'd' });
     c.settle();

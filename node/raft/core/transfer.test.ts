@@ -3,8 +3,7 @@ import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 describe('leadership transfer', () => {
   it('hands leadership to an up-to-date voter at once (TimeoutNow)', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     const term = c.core('a').currentTerm();
     expect(c.core('a').transferLeader('b').ok).toBe(true);
     c.settle();
@@ -14,8 +13,7 @@ describe('leadership transfer', () => {
   });
 
   it('first brings a lagging target up to date', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('c');
     c.core('a').propose(text('x'));
     c.settle();
@@ -27,8 +25,7 @@ describe('leadership transfer', () => {
   });
 
   it('refuses proposals while a transfer is in progress', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.isolate('b');
     c.core('a').transferLeader('b');
     const result = c.core('a').propose(text('x'));
@@ -36,21 +33,16 @@ describe('leadership transfer', () => {
   });
 
   it('gives up after an election timeout if the target does not respond', () => {
-    const c = new LockstepCluster(['a', 'b', 'c'], { electionTicks: 10 });
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a', ['a', 'b', 'c'], { electionTicks: 10 });
     c.isolate('b');
     c.core('a').transferLeader('b');
-    for (let i = 0; i < 10; i++) {
-      c.tick('a');
-      c.settle();
-    }
+    c.advance('a', 10);
     expect(c.core('a').currentRole()).toBe('leader');
     expect(c.core('a').propose(text('x')).ok).toBe(true);
   });
 
   it('refuses a target that is not a voter', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     expect(c.core('a').transferLeader('zz').ok).toBe(false);
   });
 });

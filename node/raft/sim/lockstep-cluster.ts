@@ -30,6 +30,17 @@ export class LockstepCluster {
     for (const id of voters) this.start(id);
   }
 
+  /** A cluster of `voters` (a, b, c by default) in which `leader` has been elected. */
+  static withLeader(
+    leader: NodeId,
+    voters: readonly NodeId[] = ['a', 'b', 'c'],
+    options: Omit<RaftOptions, 'id' | 'random'> = {},
+  ): LockstepCluster {
+    const cluster = new LockstepCluster(voters, options);
+    cluster.elect(leader);
+    return cluster;
+  }
+
   /** Adds a node with an empty log, as one joining the cluster would have. */
   addBlank(id: NodeId): RaftCore {
     this.storages.set(id, new MemoryStorage(emptyState()));
@@ -67,6 +78,14 @@ export class LockstepCluster {
   tick(id: NodeId, times = 1): void {
     for (let i = 0; i < times; i++) this.core(id).tick();
     this.flush();
+  }
+
+  /** Lets `ticks` ticks of `id`'s clock pass, delivering every message after each. */
+  advance(id: NodeId, ticks: number): void {
+    for (let i = 0; i < ticks; i++) {
+      this.tick(id);
+      this.settle();
+    }
   }
 
   /** Runs each node's Ready (drainReady): persist, queue messages, apply, advance. */

@@ -52,8 +52,7 @@ describe('the safety checker flags each broken guarantee', () => {
   });
 
   it('a leader counting a commit that is not durable on a majority', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('x'));
     c.settle();
     const blank = () => new MemoryStorage({ hardState: { term: 0, vote: '', commit: 0 }, entries: [] });
@@ -73,8 +72,7 @@ describe('the safety checker flags each broken guarantee', () => {
   });
 
   it('a node dropping a committed entry from its storage', () => {
-    const c = new LockstepCluster(['a', 'b', 'c']);
-    c.elect('a');
+    const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('x'));
     c.settle();
     const checker = new SafetyChecker();
