@@ -1,47 +1,27 @@
 /** A link on both transports through the real Toxiproxy and the UDP toxic proxy, driven by one API. */
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectTcp,
-  openUdpProbe,
-  startTcpEchoServer,
-  startUdpEchoServer,
-  type TcpEchoServer,
-  tcpRoundTrip,
-  type UdpEchoServer,
-  type UdpProbe,
-} from '../echo/index.ts';
-import { startToxiproxyServer, type ToxiproxyServer } from '../tcp/index.ts';
-import { startUdpToxicProxy, type UdpToxicProxy } from '../udp/index.ts';
+import { connectTcp, openUdpProbe, tcpRoundTrip, type UdpProbe } from '../echo/index.ts';
+import { type ProxyBench, startProxyBench } from '../testing/index.ts';
 import { createLinkSet, type Link, type LinkSet } from './link-set.ts';
 import { LinkSpecError } from './toxic-spec.ts';
 
-let toxiproxy: ToxiproxyServer;
-let udpProxy: UdpToxicProxy;
-let tcpEcho: TcpEchoServer;
-let udpEcho: UdpEchoServer;
+let bench: ProxyBench;
 let links: LinkSet;
 let link: Link;
 
 const port = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 
 beforeAll(async () => {
-  [toxiproxy, udpProxy, tcpEcho, udpEcho] = await Promise.all([
-    startToxiproxyServer({ seed: 7 }),
-    startUdpToxicProxy({ seed: 7 }),
-    startTcpEchoServer(),
-    startUdpEchoServer(),
-  ]);
-  links = createLinkSet({ tcpAdmin: toxiproxy.url, udpAdmin: udpProxy.url });
+  bench = await startProxyBench(7);
+  links = createLinkSet({ tcpAdmin: bench.toxiproxy.url, udpAdmin: bench.udpProxy.url });
   link = await links.create({
     name: 'n1-to-n2',
-    tcp: { listen: '127.0.0.1:0', upstream: `127.0.0.1:${tcpEcho.port}` },
-    udp: { listen: '127.0.0.1:0', upstream: `127.0.0.1:${udpEcho.port}` },
+    tcp: { listen: '127.0.0.1:0', upstream: `127.0.0.1:${bench.tcpEcho.port}` },
+    udp: { listen: '127.0.0.1:0', upstream: `127.0.0.1:${bench.udpEcho.port}` },
   });
 });
-afterAll(async () => {
-  await Promise.all([toxiproxy?.close(), udpProxy?.close(), tcpEcho?.close(), udpEcho?.close()]);
-});
+afterAll(() => bench?.close());
 
 async function probeBoth(seq: number): Promise<{ tcp: number | null; udp: number | null }> {
   let tcpSocket: net.Socket | null = null;
@@ -98,9 +78,9 @@ describe('createLinkSet', () => {
     await expect(
       link.addToxic({ name: 'dup', type: 'latency', attributes: { latency: 5 } }),
     ).rejects.toThrow();
-    const tcpToxics = await (await fetch(`${toxiproxy.url}/proxies/n1-to-n2/toxics`)).json();
+    const tcpToxics = await (await fetch(`${bench.toxiproxy.url}/proxies/n1-to-n2/toxics`)).json();
     expect(tcpToxics).toEqual([]);
     await links.reset();
-    expect(await (await fetch(`${udpProxy.url}/proxies/n1-to-n2/toxics`)).json()).toEqual([]);
+    expect(await (await fetch(`${bench.udpProxy.url}/proxies/n1-to-n2/toxics`)).json()).toEqual([]);
   });
 });

@@ -4,35 +4,15 @@
  */
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectTcp,
-  openUdpProbe,
-  startTcpEchoServer,
-  startUdpEchoServer,
-  type TcpEchoServer,
-  tcpRoundTrip,
-  type UdpEchoServer,
-} from '../echo/index.ts';
-import { startUdpToxicProxy, type UdpToxicProxy } from '../udp/index.ts';
-import { ensureToxiproxyBinary, startToxiproxyServer, type ToxiproxyServer } from './toxiproxy-server.ts';
+import { connectTcp, openUdpProbe, tcpRoundTrip } from '../echo/index.ts';
+import { type ProxyBench, startProxyBench } from '../testing/index.ts';
 
-let toxiproxy: ToxiproxyServer;
-let udpProxy: UdpToxicProxy;
-let tcpEcho: TcpEchoServer;
-let udpEcho: UdpEchoServer;
+let bench: ProxyBench;
 
 beforeAll(async () => {
-  await ensureToxiproxyBinary(); // runs scripts/setup-toxiproxy.sh when the binary is absent
-  [toxiproxy, udpProxy, tcpEcho, udpEcho] = await Promise.all([
-    startToxiproxyServer({ seed: 42 }),
-    startUdpToxicProxy({ seed: 42 }),
-    startTcpEchoServer(),
-    startUdpEchoServer(),
-  ]);
+  bench = await startProxyBench(42);
 });
-afterAll(async () => {
-  await Promise.all([toxiproxy?.close(), udpProxy?.close(), tcpEcho?.close(), udpEcho?.close()]);
-});
+afterAll(() => bench?.close());
 
 /** The code under test: identical for both servers. Returns the port the link listens on. */
 async function slowLink(adminUrl: string, upstreamPort: number, latencyMs: number): Promise<number> {
@@ -56,15 +36,15 @@ async function slowLink(adminUrl: string, upstreamPort: number, latencyMs: numbe
 
 describe('one Toxiproxy client, two transports', () => {
   it('reports a version on both servers', async () => {
-    for (const url of [toxiproxy.url, udpProxy.url]) {
+    for (const url of [bench.toxiproxy.url, bench.udpProxy.url]) {
       expect(JSON.parse(await new Toxiproxy(url).getVersion())).toHaveProperty('version');
     }
   });
 
   it('the same latency toxic shows on a TCP echo and on a UDP echo', async () => {
     const latency = 40;
-    const tcpPort = await slowLink(toxiproxy.url, tcpEcho.port, latency);
-    const udpPort = await slowLink(udpProxy.url, udpEcho.port, latency);
+    const tcpPort = await slowLink(bench.toxiproxy.url, bench.tcpEcho.port, latency);
+    const udpPort = await slowLink(bench.udpProxy.url, bench.udpEcho.port, latency);
 
     const tcp = await connectTcp(tcpPort);
     const udp = await openUdpProbe(udpPort);
@@ -83,7 +63,7 @@ describe('one Toxiproxy client, two transports', () => {
     }
 
     // Reset clears the toxics on both, through the same client call.
-    for (const url of [toxiproxy.url, udpProxy.url]) {
+    for (const url of [bench.toxiproxy.url, bench.udpProxy.url]) {
       const client = new Toxiproxy(url);
       await client.reset();
       expect((await client.get('parity')).toJson().enabled).toBe(true);
