@@ -327,12 +327,7 @@ export class UdpLinkProxy {
       this.#dropped(c, msg.length);
       return;
     }
-    session.active = true;
-    if (this.#upChain.length === 0 && session.up.scheduled === 0) {
-      this.#sendUp(session, msg);
-      return;
-    }
-    this.#throughToxics(this.#upChain, session, 'upstream', msg);
+    this.#forward(session, 'upstream', msg);
   }
 
   #fromUpstream(session: Session, msg: Buffer): void {
@@ -343,12 +338,20 @@ export class UdpLinkProxy {
       this.#dropped(c, msg.length);
       return;
     }
+    this.#forward(session, 'downstream', msg);
+  }
+
+  /**
+   * Passes a datagram on: straight out when no toxic acts on its stream and nothing of its flow is
+   * still scheduled (so it cannot overtake), else through the toxics.
+   */
+  #forward(session: Session, stream: ToxicStream, msg: Buffer): void {
     session.active = true;
-    if (this.#downChain.length === 0 && session.down.scheduled === 0) {
-      this.#sendDown(session, msg);
-      return;
-    }
-    this.#throughToxics(this.#downChain, session, 'downstream', msg);
+    const chain = stream === 'upstream' ? this.#upChain : this.#downChain;
+    const flow = stream === 'upstream' ? session.up : session.down;
+    if (chain.length > 0 || flow.scheduled > 0) this.#throughToxics(chain, session, stream, msg);
+    else if (stream === 'upstream') this.#sendUp(session, msg);
+    else this.#sendDown(session, msg);
   }
 
   #sendUp(session: Session, msg: Buffer): void {

@@ -11,42 +11,38 @@ const OUTCOMES = [
   ['out', 'packetsOut', 'bytesOut'],
   ['dropped', 'packetsDropped', 'bytesDropped'],
 ] as const satisfies readonly (readonly [string, keyof DirectionCounters, keyof DirectionCounters])[];
+type Outcome = (typeof OUTCOMES)[number];
 
 export function createProxyMetrics(collection: UdpProxyCollection): Registry {
   const registry = new Registry();
   const labelNames = ['proxy', 'direction', 'outcome'] as const;
-  new Counter({
-    name: 'udp_proxy_packets_total',
-    help: 'Datagrams per link and direction: received (in), sent (out, duplicates included), dropped by toxics or a down link',
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const proxy of collection.list()) {
-        for (const direction of ['upstream', 'downstream'] as const) {
-          const c = proxy.counters[direction];
-          for (const [outcome, packets] of OUTCOMES)
-            this.inc({ proxy: proxy.name, direction, outcome }, c[packets]);
+  /** A counter per link, direction and outcome, of the field `pick` chooses (packets or bytes). */
+  const outcomeCounter = (name: string, help: string, pick: (outcome: Outcome) => keyof DirectionCounters) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const proxy of collection.list()) {
+          for (const direction of ['upstream', 'downstream'] as const) {
+            const c = proxy.counters[direction];
+            for (const o of OUTCOMES) this.inc({ proxy: proxy.name, direction, outcome: o[0] }, c[pick(o)]);
+          }
         }
-      }
-    },
-  });
-  new Counter({
-    name: 'udp_proxy_bytes_total',
-    help: 'Datagram payload bytes per link and direction, by outcome',
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const proxy of collection.list()) {
-        for (const direction of ['upstream', 'downstream'] as const) {
-          const c = proxy.counters[direction];
-          for (const [outcome, , bytes] of OUTCOMES)
-            this.inc({ proxy: proxy.name, direction, outcome }, c[bytes]);
-        }
-      }
-    },
-  });
+      },
+    });
+  outcomeCounter(
+    'udp_proxy_packets_total',
+    'Datagrams per link and direction: received (in), sent (out, duplicates included), dropped by toxics or a down link',
+    ([, packets]) => packets,
+  );
+  outcomeCounter(
+    'udp_proxy_bytes_total',
+    'Datagram payload bytes per link and direction, by outcome',
+    ([, , bytes]) => bytes,
+  );
   new Gauge({
     name: 'udp_proxy_sessions_active',
     help: 'Client sessions (one upstream socket each) currently open per link',
