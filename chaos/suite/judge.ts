@@ -8,9 +8,13 @@ import {
   type CheckerResult,
   type ComposedVerdict,
   checkCapacity,
+  checkImages,
   checkRaftSafety,
   checkSingleRun,
+  checkSlo,
+  checkTasks,
   composeVerdicts,
+  DEFAULT_SLO,
   type GuestSampleLike,
   type HistoryEntry,
   type OpRecord,
@@ -18,6 +22,7 @@ import {
   type RunEventLike,
   registerLinearizability,
   runChecker,
+  type SloThresholds,
   setCompleteness,
   setLinearizability,
   vmLinearizability,
@@ -32,6 +37,8 @@ export interface RunRecordings {
   events: readonly RunEventLike[];
   /** Each node's VM capacity, from its config. */
   capacity: Readonly<Record<string, { vcpus: number; memoryMb: number }>>;
+  /** The incident's service levels (default: DEFAULT_SLO). */
+  slo?: SloThresholds | undefined;
 }
 
 export function judgeRun(r: RunRecordings): ComposedVerdict {
@@ -47,6 +54,19 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   }
   if (has('vm-'))
     results.push(runChecker('vms: each record linearizable', () => vmLinearizability(r.history)));
+  if (has('task-'))
+    results.push(
+      runChecker('tasks: each runs at most once, its reported result is the one that ran', () =>
+        checkTasks(r.history),
+      ),
+    );
+  if (has('image-'))
+    results.push(runChecker('images: served bytes are the bytes shared', () => checkImages(r.history)));
+  results.push(
+    runChecker('service levels per transport (error rate, p99, recovery after each heal)', () =>
+      checkSlo(r.history, r.events, r.slo ?? DEFAULT_SLO),
+    ),
+  );
   const raft = r.samples.filter((s) => (s as { kind?: string }).kind === 'raft') as RaftSampleLike[];
   const guests = r.samples.filter((s) => (s as { kind?: string }).kind === 'guests') as GuestSampleLike[];
   if (raft.length > 0) {

@@ -220,6 +220,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       samples: await readSamples(dir),
       events: rec.events,
       capacity: await capacities(c),
+      slo: incidents.sloOf(incident),
     });
     verdict.valid = judged.valid;
     verdict.checkers = judged.results;
