@@ -27,6 +27,7 @@ import {
   setLinearizability,
   vmLinearizability,
 } from '../../scenarios/checkers/index.ts';
+import { QUIET_BOUND_MS } from './quiet-tail.ts';
 
 export interface RunRecordings {
   /** Register ops as the register checker reads them (a failed CAS's value as a read). */
@@ -72,7 +73,7 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   if (raft.length > 0) {
     // Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one.
     try {
-      results.push(...checkRaftSafety(raft, r.events));
+      results.push(...checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS }));
     } catch (err) {
       results.push({
         name: 'raft safety',

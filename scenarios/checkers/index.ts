@@ -13,6 +13,8 @@ export { checkImages } from './images.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
+  type Agreement,
+  agreeingRound,
   type CheckResult,
   checkRaftSafety,
   type RaftSafetyOptions,
