@@ -12,6 +12,7 @@ import { orAbsent, release, seededRandom, sleep } from '../../node/lib/index.ts'
 import type { TransportMode } from '../../node/transport/index.ts';
 import { probeOnce, probeTargets } from '../probes/index.ts';
 import { wipeData } from './data-faults.ts';
+import { rogueGuest } from './guest-faults.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
@@ -122,6 +123,7 @@ export class Nemesis {
       return { kind: 'fault', detail: { links, transports, toxics: specs } };
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
+    if (op.do === 'rogue-guest') return { kind: 'fault', detail: await rogueGuest(this.cluster, op) };
     if (op.do === 'wipe-data') {
       const detail = await wipeData(this.cluster, op);
       await this.#saveState();

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { WipeDataOpSchema } from './data-faults.ts';
+import { RogueGuestOpSchema } from './guest-faults.ts';
 
 export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'leader', 'client'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
@@ -74,6 +75,7 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
     nodes: z.array(nodeId).min(1).optional(),
   }),
   WipeDataOpSchema,
+  RogueGuestOpSchema,
 ]);
 
 export type NemesisOp = z.infer<typeof NemesisOpSchema>;
@@ -101,6 +103,8 @@ export function describeOp(op: NemesisOp): string {
       return `toxic ${op.toxic.type} on ${linksText(op.links)} (${op.transport})`;
     case 'wipe-data':
       return `wipe data of ${op.nodes === 'majority' ? 'a majority' : op.nodes.join(', ')}`;
+    case 'rogue-guest':
+      return `rogue guest of ${op.vm ?? 'a running vm'}${op.node ? ` on ${op.node}` : ''}`;
     case 'mode-change':
       return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
     default:
