@@ -45,6 +45,31 @@ describe('quiet tail', () => {
     }
   });
 
+  it('waits for every node that answered lately, not only the first sampled since the tail began', async () => {
+    const early = [s(-500, 'n1', 10), s(-499, 'n2', 10), s(-498, 'n3', 7)];
+    const f = feed(3);
+    try {
+      const r = await quietTail({
+        samples: () => [...early, ...f.samples],
+        from: 0,
+        now: f.now,
+        boundMs: 5000,
+      });
+      expect(r.converged).toBe(true);
+      expect(r.seen).toBe('n1@10:d10 n2@10:d10 n3@10:d10');
+      // One node alone, before the others' first samples since the tail began, is no agreement.
+      const lone = await quietTail({
+        samples: () => [...early, s(1, 'n1', 10)],
+        from: 0,
+        now: () => 0,
+        boundMs: 300,
+      });
+      expect(lone.converged).toBe(false);
+    } finally {
+      f.stop();
+    }
+  });
+
   it('gives up at its bound with what it last saw', async () => {
     const f = feed(Number.POSITIVE_INFINITY);
     try {

@@ -26,6 +26,10 @@ export interface QuietOutcome {
   seen: string;
 }
 
+function liveNodes(samples: readonly RaftSampleLike[], since: number): number {
+  return new Set(samples.filter((s) => s.ok && s.t >= since).map((s) => s.node)).size;
+}
+
 /** Waits on the raft samples recorded from `from` (run clock) on; never throws on a timeout. */
 export async function quietTail(o: {
   samples: () => readonly RaftSampleLike[];
@@ -42,7 +46,8 @@ export async function quietTail(o: {
       what: 'every live node at one applied index and digest',
       boundMs,
       probe: async () => agreeingRound(o.samples(), o.from),
-      holds: (a) => a.agreed !== undefined,
+      // Every node that answered lately, not just those sampled since the tail began.
+      holds: (a) => a.agreed !== undefined && a.agreed.length >= liveNodes(o.samples(), o.from - 1000),
       show,
       intervalMs: 250,
     });
