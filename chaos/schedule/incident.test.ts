@@ -51,9 +51,9 @@ describe('incident files', () => {
     const head = ['name: x', 'cluster: { nodes: 3 }', 'workload: { clients: 1, keys: 1, duration: 1s }'];
     const tail = ['schedule:', '  - { at: 1s, do: heal }'];
     expect(sloOf(parseIncident([...head, ...tail].join('\n'), 'ok.yaml'))).toEqual({
-      errorRate: 0.1,
-      p99Ms: 1500,
-      recoveryMs: 20_000,
+      errorRate: 0.2,
+      p99Ms: 5000,
+      recoveryMs: 30_000,
       settleMs: 5000,
     });
     const tight = parseIncident(

@@ -44,7 +44,7 @@ function simulate(seed: number, bad?: 'errors' | 'slow' | 'no recovery'): OpReco
         (bad === 'no recovery' && transport === 'iroh' && t >= 5000) ||
         (bad === 'errors' && t >= 14_000 && random() < 0.5);
       if (inside || broken) out.push(...op(transport, t, 2000, 'info', 'DEADLINE_EXCEEDED: deadline'));
-      else if (bad === 'slow' && transport === 'grpc' && random() < 0.05) out.push(...op(transport, t, 3000));
+      else if (bad === 'slow' && transport === 'grpc' && random() < 0.05) out.push(...op(transport, t, 9000));
       else out.push(...op(transport, t, 5 + Math.floor(random() * 35)));
     }
   }
@@ -94,13 +94,13 @@ describe('service levels', () => {
     ];
     const r = checkSlo(down, []);
     expect(r.valid).toBe(false);
-    expect(r.explanation).toMatch(/grpc: error rate 50\.0% outside faults \(1\/2\) > 10\.0%/);
+    expect(r.explanation).toMatch(/grpc: error rate 50\.0% outside faults \(1\/2\) > 20\.0%/);
   });
 
   it('catches each generated breach, naming the transport and the level', () => {
     const cases: [Parameters<typeof simulate>[1], RegExp][] = [
       ['errors', /error rate .* outside faults/],
-      ['slow', /grpc: p99 3000 ms outside faults > 1500 ms/],
+      ['slow', /grpc: p99 9000 ms outside faults > 5000 ms/],
       ['no recovery', /iroh: error rate/],
     ];
     for (const [bad, why] of cases)

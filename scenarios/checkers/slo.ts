@@ -36,13 +36,15 @@ export interface SloThresholds {
 }
 
 /**
- * Loose enough for a busy two-core host running a three-node docker cluster, tight enough that a
- * service that stopped answering (or answers in seconds) outside its faults breaks them.
+ * Loose on purpose: on a two-core host shared with other clusters, an op on a cold connection at the
+ * start of a run was seen to take 2.6 s with no fault in place, and the workload's own deadline is
+ * 2 s. They catch a service that stops answering, or answers only after seconds, outside its
+ * faults; a tighter level belongs in the incident's `slo:` block.
  */
 export const DEFAULT_SLO: SloThresholds = {
-  errorRate: 0.1,
-  p99Ms: 1500,
-  recoveryMs: 20_000,
+  errorRate: 0.2,
+  p99Ms: 5000,
+  recoveryMs: 30_000,
   settleMs: 5000,
 };
 
