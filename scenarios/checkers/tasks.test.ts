@@ -1,6 +1,7 @@
 /** The task checker over hand-written histories and seeded ones from a correct task service, mutated. */
 import { describe, expect, it } from 'vitest';
 import { pick, seededRandom } from '../../node/lib/index.ts';
+import { expectEachFails } from './expect-fails.ts';
 import type { OpRecord } from './history.ts';
 import { checkTasks } from './tasks.ts';
 
@@ -171,12 +172,7 @@ describe('tasks checker', () => {
         /finished, then a later read reported another result/,
       ],
     ];
-    for (const [h, why] of cases) {
-      const r = checkTasks(h);
-      expect(r.valid, String(why)).toBe(false);
-      expect(r.explanation).toMatch(why);
-      expect(r.evidence).not.toEqual([]);
-    }
+    expectEachFails(checkTasks, cases);
   });
 
   it('catches every generated fault', () => {
