@@ -19,6 +19,12 @@ import { type Agreement, agreeingRound, type RaftSampleLike } from '../../scenar
  */
 export const QUIET_BOUND_MS = REPLICATION_BOUND_MS + 2 * ELECTION_TIMEOUT_MAX_MS;
 
+/**
+ * The tail samples this much past the bound: a sample is timed when it is asked for and may take up
+ * to its deadline (four raft periods), so the checker must find samples at or beyond its bound.
+ */
+const MARGIN_MS = 4 * 250;
+
 export interface QuietOutcome {
   converged: boolean;
   waitedMs: number;
@@ -37,7 +43,7 @@ export async function quietTail(o: {
   now: () => number;
   boundMs?: number | undefined;
 }): Promise<QuietOutcome> {
-  const boundMs = o.boundMs ?? QUIET_BOUND_MS;
+  const boundMs = o.boundMs ?? QUIET_BOUND_MS + MARGIN_MS;
   const show = (a: Agreement) =>
     (a.agreed ?? a.last).map((s) => `${s.node}@${s.raft?.applied}:${s.raft?.digest.slice(0, 8)}`).join(' ') ||
     `${a.nodes} nodes answered, no full round yet`;
