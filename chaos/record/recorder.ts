@@ -20,6 +20,8 @@ export type EventKind =
   | 'mode-change'
   | 'nemesis-error'
   | 'workload-end'
+  | 'quiet'
+  | 'quiet-end'
   | 'run-end';
 
 export interface RunEvent {

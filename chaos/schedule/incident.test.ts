@@ -8,6 +8,7 @@ import {
   mixOf,
   parseIncident,
   scheduleOf,
+  sloOf,
   strategyOf,
 } from './incident.ts';
 
@@ -31,6 +32,44 @@ describe('incident files', () => {
       const incident = await loadIncident(join(INCIDENTS, f));
       expect(scheduleOf(incident).length).toBeGreaterThan(0);
     }
+  });
+
+  it('a wipe-data naming a node the cluster lacks is refused at its field', () => {
+    const text = [
+      'name: x',
+      'cluster: { nodes: 3 }',
+      'workload: { clients: 1, keys: 1, duration: 1s }',
+      'schedule:',
+      '  - { at: 1s, do: wipe-data, nodes: [n1, n7] }',
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/^bad\.yaml:5:\d+: schedule\[0\]\.nodes: no node 'n7'/),
+    ]);
+  });
+
+  it('an slo block: defaults when absent, a bad value refused at its line and field', () => {
+    const head = ['name: x', 'cluster: { nodes: 3 }', 'workload: { clients: 1, keys: 1, duration: 1s }'];
+    const tail = ['schedule:', '  - { at: 1s, do: heal }'];
+    expect(sloOf(parseIncident([...head, ...tail].join('\n'), 'ok.yaml'))).toEqual({
+      errorRate: 0.2,
+      p99Ms: 5000,
+      recoveryMs: 30_000,
+      settleMs: 5000,
+    });
+    const tight = parseIncident(
+      [...head, 'slo: { p99: 50ms, under_faults: { p99: 200ms } }', ...tail].join('\n'),
+      'ok.yaml',
+    );
+    expect(sloOf(tight)).toMatchObject({ p99Ms: 50, underFaults: { p99Ms: 200 } });
+    expect(problems([...head, 'slo:', '  error_rate: 2', ...tail].join('\n'))).toEqual([
+      expect.stringMatching(/^bad\.yaml:5:3: slo\.error_rate: Too big: expected number to be <=1/),
+    ]);
+    expect(problems([...head, 'slo: { recovery: soon }', ...tail].join('\n'))).toEqual([
+      expect.stringMatching(/^bad\.yaml:4:\d+: slo\.recovery: 'soon' is not a duration/),
+    ]);
+    expect(problems([...head, 'slo: { p95: 1s }', ...tail].join('\n'))).toEqual([
+      'bad.yaml:4:8: slo.p95: unknown field',
+    ]);
   });
 
   it('writes an incident back as a file that parses to the same incident (how runs record it)', async () => {

@@ -23,6 +23,7 @@ import {
   strategyFromFile,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
+import { DEFAULT_SLO, type SloThresholds } from '../../scenarios/checkers/index.ts';
 import { WORKLOADS, type WorkloadMix } from '../../scenarios/workloads/index.ts';
 import {
   GENERATED_FAULTS,
@@ -104,6 +105,44 @@ export const WorkloadSchema = z
   });
 export type Workload = z.output<typeof WorkloadSchema>;
 
+const share = z.number().min(0).max(1);
+
+/** Service levels the run is judged on (scenarios/checkers/slo.ts; each field defaults to DEFAULT_SLO's). */
+export const SloSchema = z
+  .strictObject({
+    /** Largest share of ops ending in an error outside fault windows, 0..1. */
+    error_rate: share.default(DEFAULT_SLO.errorRate),
+    /** Largest p99 latency outside fault windows. */
+    p99: duration.default(DEFAULT_SLO.p99Ms),
+    /** Longest time from a heal to the first op of a transport that succeeds. */
+    recovery: duration.default(DEFAULT_SLO.recoveryMs),
+    /** How long after a window ends still counts as inside it. */
+    settle: duration.default(DEFAULT_SLO.settleMs),
+    /** Levels while a fault is in place (not judged unless given). */
+    under_faults: z.strictObject({ error_rate: share.optional(), p99: duration.optional() }).optional(),
+  })
+  .default({
+    error_rate: DEFAULT_SLO.errorRate,
+    p99: DEFAULT_SLO.p99Ms,
+    recovery: DEFAULT_SLO.recoveryMs,
+    settle: DEFAULT_SLO.settleMs,
+  });
+export type Slo = z.output<typeof SloSchema>;
+
+/** The checker's thresholds from an incident's `slo:` block. */
+export function sloOf(incident: { slo: Slo }): SloThresholds {
+  const s = incident.slo;
+  return {
+    errorRate: s.error_rate,
+    p99Ms: s.p99,
+    recoveryMs: s.recovery,
+    settleMs: s.settle,
+    ...(s.under_faults && {
+      underFaults: { errorRate: s.under_faults.error_rate, p99Ms: s.under_faults.p99 },
+    }),
+  };
+}
+
 export const IncidentSchema = z
   .strictObject({
     name: z.string().min(1),
@@ -122,6 +161,8 @@ export const IncidentSchema = z
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
     /** Prove every fault takes on the wire before the schedule starts. */
     self_check: z.boolean().default(true),
+    /** Service levels per transport (defaults: scenarios/checkers/slo.ts DEFAULT_SLO). */
+    slo: SloSchema,
     schedule: z.array(StepSchema).optional(),
     generate: z
       .strictObject({
@@ -146,12 +187,13 @@ export const IncidentSchema = z
       const nodes = [
         ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
         ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+        ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
       ];
       for (const n of nodes) {
         if (!ids.has(n)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['schedule', i, op.do === 'mode-change' ? 'nodes' : 'node'],
+            path: ['schedule', i, 'node' in op ? 'node' : 'nodes'],
             message: `no node '${n}' in a ${v.cluster.nodes}-node cluster`,
           });
         }

@@ -8,9 +8,13 @@ import {
   type CheckerResult,
   type ComposedVerdict,
   checkCapacity,
+  checkImages,
   checkRaftSafety,
   checkSingleRun,
+  checkSlo,
+  checkTasks,
   composeVerdicts,
+  DEFAULT_SLO,
   type GuestSampleLike,
   type HistoryEntry,
   type OpRecord,
@@ -18,10 +22,12 @@ import {
   type RunEventLike,
   registerLinearizability,
   runChecker,
+  type SloThresholds,
   setCompleteness,
   setLinearizability,
   vmLinearizability,
 } from '../../scenarios/checkers/index.ts';
+import { QUIET_BOUND_MS } from './quiet-tail.ts';
 
 export interface RunRecordings {
   /** Register ops as the register checker reads them (a failed CAS's value as a read). */
@@ -32,6 +38,8 @@ export interface RunRecordings {
   events: readonly RunEventLike[];
   /** Each node's VM capacity, from its config. */
   capacity: Readonly<Record<string, { vcpus: number; memoryMb: number }>>;
+  /** The incident's service levels (default: DEFAULT_SLO). */
+  slo?: SloThresholds | undefined;
 }
 
 export function judgeRun(r: RunRecordings): ComposedVerdict {
@@ -47,12 +55,25 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   }
   if (has('vm-'))
     results.push(runChecker('vms: each record linearizable', () => vmLinearizability(r.history)));
+  if (has('task-'))
+    results.push(
+      runChecker('tasks: each runs at most once, its reported result is the one that ran', () =>
+        checkTasks(r.history),
+      ),
+    );
+  if (has('image-'))
+    results.push(runChecker('images: served bytes are the bytes shared', () => checkImages(r.history)));
+  results.push(
+    runChecker('service levels per transport (error rate, p99, recovery after each heal)', () =>
+      checkSlo(r.history, r.events, r.slo ?? DEFAULT_SLO),
+    ),
+  );
   const raft = r.samples.filter((s) => (s as { kind?: string }).kind === 'raft') as RaftSampleLike[];
   const guests = r.samples.filter((s) => (s as { kind?: string }).kind === 'guests') as GuestSampleLike[];
   if (raft.length > 0) {
     // Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one.
     try {
-      results.push(...checkRaftSafety(raft, r.events));
+      results.push(...checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS }));
     } catch (err) {
       results.push({
         name: 'raft safety',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
 import { readNodeConfig } from '../../lab/topology/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
-import type { CheckerResult, Validity } from '../../scenarios/checkers/index.ts';
+import type { CheckerResult, RaftSampleLike, Validity } from '../../scenarios/checkers/index.ts';
 import { registerOps, runWorkloads, specsOf, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import {
@@ -26,6 +26,7 @@ import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../recor
 import { reportRun } from '../report/index.ts';
 import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
+import { QUIET_BOUND_MS, quietTail } from './quiet-tail.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -167,7 +168,14 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const w = incident.workload;
     const mix = incidents.mixOf(w);
     rec.event('workload-start', { detail: { ...w, mix } });
-    samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
+    const raftSeen: RaftSampleLike[] = [];
+    samplers = new Samplers(c, {
+      now: () => rec.now(),
+      write: (sample) => {
+        rec.sample(sample);
+        if (sample.kind === 'raft') raftSeen.push(sample as RaftSampleLike);
+      },
+    });
     samplers.start();
     const healed = new Promise<void>((resolve) => {
       markHealed = resolve;
@@ -207,6 +215,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
     markHealed();
     const summary = await workload;
+    const quietFrom = rec.now();
+    rec.event('quiet', { detail: { boundMs: QUIET_BOUND_MS } });
+    progress('quiet tail: sampling until every node agrees on one applied index and digest');
+    const quiet = await quietTail({ samples: () => raftSeen, from: quietFrom, now: () => rec.now() });
+    rec.event('quiet-end', { detail: { ...quiet } });
     verdict.samples = await samplers.stop();
     rec.event('workload-end', { detail: { ...summary } });
     verdict.workload = summary;
@@ -220,6 +233,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       samples: await readSamples(dir),
       events: rec.events,
       capacity: await capacities(c),
+      slo: incidents.sloOf(incident),
     });
     verdict.valid = judged.valid;
     verdict.checkers = judged.results;
@@ -258,6 +272,7 @@ function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): voi
   const names = [
     ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
     ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+    ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
   ];
   for (const n of names) cluster.node(n);
 }

@@ -9,9 +9,12 @@ export {
   pairOps,
   type RegisterFn,
 } from './history.ts';
+export { checkImages } from './images.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
+  type Agreement,
+  agreeingRound,
   type CheckResult,
   checkRaftSafety,
   type RaftSafetyOptions,
@@ -47,6 +50,15 @@ export {
   setModel,
   setOperations,
 } from './set-model.ts';
+export {
+  checkSlo,
+  DEFAULT_SLO,
+  faultWindows,
+  mergeWindows,
+  type SloThresholds,
+  type Window as FaultWindow,
+} from './slo.ts';
+export { checkTasks } from './tasks.ts';
 export {
   type CheckerResult,
   type ComposedVerdict,

@@ -109,6 +109,36 @@ describe('raft safety', () => {
     expect(checkConvergence(moving, [{ t: 0, kind: 'heal' }]).valid).toBe('unknown');
   });
 
+  it('convergence is timed from the quiet tail: writes that go on after the heal are not lag held against it', () => {
+    // Healed at 1 s; the workload writes until 20 s (n3 one behind each round), then stops
+    // (`quiet`); at 21 s every node sits at one index and digest.
+    const samples: RaftSampleLike[] = [];
+    for (let i = 0; i <= 100; i++) {
+      const t = i * 250;
+      const index = Math.min(i + 1, 81);
+      samples.push(
+        s(t, 'n1', 'leader', 2, index),
+        s(t + 5, 'n2', 'follower', 2, index),
+        s(t + 9, 'n3', 'follower', 2, t < 21_000 ? index - 1 : index),
+      );
+    }
+    const events: RunEventLike[] = [
+      { t: 1000, kind: 'heal' },
+      { t: 20_000, kind: 'quiet' },
+    ];
+    const r = checkConvergence(samples, events, { convergeMs: 11_000 });
+    expect(r.valid, r.explanation).toBe(true);
+    expect(r.explanation).toMatch(/1000 ms after the workload stopped/);
+    // The tail cut short before the nodes agreed (an aborted run): undecided, never a pass.
+    expect(
+      checkConvergence(
+        samples.filter((x) => x.t < 20_500),
+        events,
+        { convergeMs: 11_000 },
+      ).valid,
+    ).toBe('unknown');
+  });
+
   it('no samples: unknown, never a pass', () => {
     for (const r of checkRaftSafety([{ kind: 'raft', t: 0, node: 'n1', ok: false }], []))
       expect(r.valid, r.name).toBe('unknown');

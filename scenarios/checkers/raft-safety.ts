@@ -8,8 +8,9 @@
  * - commit-monotonic: a node's commit index never decreases, except across a restart of that node;
  * - applied-digest: two samples (any nodes, any times) at the same applied index have the same
  *   state digest;
- * - convergence: after the last heal, every node that still answers reports one applied index and
- *   digest at one moment (samples of all nodes within one round), within `convergeMs`.
+ * - convergence: once the run is quiet (the last heal, or the start of the run's quiet tail, when
+ *   the workload stopped, whichever is later), every node that still answers reports one applied
+ *   index and digest at one moment (samples of all nodes within one round), within `convergeMs`.
  *
  * What it cannot see: anything between samples (a leader that lasted less than a period), nodes
  * that do not answer (their samples are `ok: false`), and restarts the events do not name.
@@ -43,7 +44,7 @@ export interface RunEventLike {
 }
 
 export interface RaftSafetyOptions {
-  /** How long after the last heal every live node must agree (default 10 s). */
+  /** How long after the run went quiet every live node must agree (default 10 s). */
   convergeMs?: number | undefined;
   /** Samples of different nodes this close in time are one round (default 300 ms). */
   roundMs?: number | undefined;
@@ -73,7 +74,7 @@ function byNode(samples: readonly OkSample[]): Map<string, OkSample[]> {
   return m;
 }
 
-function brief(s: OkSample) {
+function briefOf(s: OkSample) {
   return { t: s.t, node: s.node, ...s.raft };
 }
 
@@ -92,7 +93,7 @@ export function checkOneLeaderPerTerm(samples: readonly RaftSampleLike[]): Check
         name,
         valid: false,
         explanation: `term ${term} has ${m.size} leaders: ${[...m.keys()].join(', ')}`,
-        evidence: [...m.values()].map(brief),
+        evidence: [...m.values()].map(briefOf),
       };
   }
   if (leaders.size === 0)
@@ -112,7 +113,7 @@ export function checkTermMonotonic(samples: readonly RaftSampleLike[]): CheckRes
           name,
           valid: false,
           explanation: `${node}'s term went from ${a.raft.term} to ${b.raft.term}`,
-          evidence: [brief(a), brief(b)],
+          evidence: [briefOf(a), briefOf(b)],
         };
     }
   }
@@ -155,7 +156,7 @@ export function checkCommitMonotonic(
           name,
           valid: false,
           explanation: `${node}'s commit index went from ${a.raft.commit} to ${b.raft.commit} with no restart of ${node} in between`,
-          evidence: [brief(a), brief(b)],
+          evidence: [briefOf(a), briefOf(b)],
         };
     }
   }
@@ -179,7 +180,7 @@ export function checkAppliedDigest(samples: readonly RaftSampleLike[]): CheckRes
         name,
         valid: false,
         explanation: `at applied index ${s.raft.applied}, ${first.node} had digest ${first.raft.digest.slice(0, 12)} and ${s.node} ${s.raft.digest.slice(0, 12)}`,
-        evidence: [brief(first), brief(s)],
+        evidence: [briefOf(first), briefOf(s)],
       };
   }
   if (compared === 0)
@@ -199,6 +200,53 @@ export function lastHealTime(events: readonly RunEventLike[]): number {
   return t;
 }
 
+/**
+ * When the run went quiet: the last heal, or the start of the run's quiet tail (the workload stopped,
+ * sampling goes on) when that came later.
+ */
+export function quietTime(events: readonly RunEventLike[]): { t: number; what: string } {
+  const healed = lastHealTime(events);
+  const quiet = Math.max(-1, ...events.filter((e) => e.kind === 'quiet').map((e) => e.t));
+  return quiet > healed ? { t: quiet, what: 'the workload stopped' } : { t: healed, what: 'the heal' };
+}
+
+export interface Agreement {
+  /** Nodes that answered since `from`. */
+  nodes: number;
+  /** The first round in which every one of them reported one applied index and digest. */
+  agreed?: RaftSampleLike[] | undefined;
+  /** The last complete round looked at (evidence when none agreed). */
+  last: RaftSampleLike[];
+}
+
+/**
+ * The first round of samples from `from` on in which every node that answered since then reports
+ * one applied index and one digest (a round: each node's sample nearest the first node's, within
+ * `roundMs`). The run's quiet tail waits for it; the convergence check judges it.
+ */
+export function agreeingRound(samples: readonly RaftSampleLike[], from: number, roundMs = 300): Agreement {
+  const after = okSamples(samples).filter((s) => s.t >= from);
+  const lists = [...byNode(after).values()];
+  const anchor = lists[0] ?? [];
+  let last: OkSample[] = [];
+  for (const s of anchor) {
+    const roundOf = lists.map((l) =>
+      l.reduce<OkSample | undefined>(
+        (best, x) =>
+          Math.abs(x.t - s.t) <= roundMs && (!best || Math.abs(x.t - s.t) < Math.abs(best.t - s.t))
+            ? x
+            : best,
+        undefined,
+      ),
+    );
+    if (roundOf.some((x) => x === undefined)) continue;
+    last = roundOf as OkSample[];
+    if (last.every((x) => x.raft.applied === s.raft.applied && x.raft.digest === s.raft.digest))
+      return { nodes: lists.length, agreed: last, last };
+  }
+  return { nodes: lists.length, last };
+}
+
 export function checkConvergence(
   samples: readonly RaftSampleLike[],
   events: readonly RunEventLike[],
@@ -206,68 +254,53 @@ export function checkConvergence(
 ): CheckResult {
   const name = 'raft: every live node converges after the heal';
   const bound = o.convergeMs ?? 10_000;
-  const round = o.roundMs ?? 300;
-  const healed = lastHealTime(events);
-  const after = okSamples(samples).filter((s) => s.t >= healed);
-  const nodes = byNode(after);
-  if (nodes.size === 0)
+  const { t: quiet, what } = quietTime(events);
+  const { nodes, agreed, last } = agreeingRound(samples, quiet, o.roundMs ?? 300);
+  const brief = (list: RaftSampleLike[]) => (list as OkSample[]).map(briefOf);
+  if (nodes === 0)
     return {
       name,
       valid: 'unknown',
-      explanation: `no node answered after the heal at ${healed} ms`,
+      explanation: `no node answered after ${what} at ${Math.round(quiet)} ms`,
       evidence: [],
     };
-  const lists = [...nodes.values()];
-  const anchor = lists[0] as OkSample[];
-  let last: OkSample[] = [];
-  for (const s of anchor) {
-    // Each node's sample nearest this one, within a round.
-    const roundOf = lists.map((l) =>
-      l.reduce<OkSample | undefined>(
-        (best, x) =>
-          Math.abs(x.t - s.t) <= round && (!best || Math.abs(x.t - s.t) < Math.abs(best.t - s.t)) ? x : best,
-        undefined,
-      ),
-    );
-    if (roundOf.some((x) => x === undefined)) continue;
-    const found = roundOf as OkSample[];
-    last = found;
-    const agree = found.every((x) => x.raft.applied === s.raft.applied && x.raft.digest === s.raft.digest);
-    if (!agree) continue;
-    const took = s.t - healed;
+  if (agreed) {
+    const first = agreed[0] as OkSample;
+    const took = first.t - quiet;
     return took <= bound
       ? {
           name,
           valid: true,
-          explanation: `${nodes.size} nodes at applied ${s.raft.applied} with one digest ${Math.round(took)} ms after the heal`,
+          explanation: `${nodes} nodes at applied ${first.raft.applied} with one digest ${Math.round(took)} ms after ${what}`,
           evidence: [],
         }
       : {
           name,
           valid: false,
-          explanation: `converged only ${Math.round(took)} ms after the heal (bound ${bound} ms)`,
-          evidence: found.map(brief),
+          explanation: `converged only ${Math.round(took)} ms after ${what} (bound ${bound} ms)`,
+          evidence: brief(agreed),
         };
   }
-  const span = (anchor.at(-1)?.t ?? healed) - healed;
-  // Not agreeing while writes still land is lag, not divergence: only a cluster that stopped
+  const after = okSamples(samples).filter((s) => s.t >= quiet);
+  const end = after.at(-1)?.t ?? quiet;
+  const span = end - quiet;
+  // Not agreeing while entries still land is lag, not divergence: only a cluster that stopped
   // moving (no node's applied index grew over the last second sampled) and still disagrees fails.
-  const end = anchor.at(-1)?.t ?? healed;
   const maxApplied = (from: number, to: number) =>
     Math.max(-1, ...after.filter((x) => x.t >= from && x.t <= to).map((x) => x.raft.applied));
-  const still = maxApplied(end - 1000, end) === maxApplied(healed, end - 1000);
+  const still = maxApplied(end - 1000, end) === maxApplied(quiet, end - 1000);
   if (span >= bound && still && last.length > 0)
     return {
       name,
       valid: false,
-      explanation: `${nodes.size} nodes stopped at different applied indexes or digests, ${Math.round(span)} ms after the heal (bound ${bound} ms)`,
-      evidence: last.map(brief),
+      explanation: `${nodes} nodes stopped at different applied indexes or digests, ${Math.round(span)} ms after ${what} (bound ${bound} ms)`,
+      evidence: brief(last),
     };
   return {
     name,
     valid: 'unknown',
-    explanation: `no round of samples after the heal (${Math.round(span)} ms sampled) had every node at one applied index and digest, while the log still grew`,
-    evidence: last.map(brief),
+    explanation: `no round of samples after ${what} (${Math.round(span)} ms sampled) had every node at one applied index and digest, ${span >= bound ? 'while the log still grew' : `and sampling stopped before the bound (${bound} ms)`}`,
+    evidence: brief(last),
   };
 }
 
