@@ -11,6 +11,7 @@ import { writeNodeMode } from '../../lab/topology/index.ts';
 import { orAbsent, release, seededRandom, sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import { probeOnce, probeTargets } from '../probes/index.ts';
+import { wipeData } from './data-faults.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
@@ -121,6 +122,13 @@ export class Nemesis {
       return { kind: 'fault', detail: { links, transports, toxics: specs } };
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
+    if (op.do === 'wipe-data') {
+      const detail = await wipeData(this.cluster, op);
+      await this.#saveState();
+      const timeout = this.#options.healthTimeoutMs ?? 30_000;
+      const healthy = await Promise.all(detail.nodes.map((id) => nodeAnswers(this.cluster, id, timeout)));
+      return { kind: 'fault', detail: { ...detail, healthy } };
+    }
     const node = this.cluster.node(op.node === 'leader' ? await this.leader() : op.node);
     try {
       return await this.#nodeOp(op, node);

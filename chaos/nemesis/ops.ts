@@ -3,6 +3,7 @@
  * ...`), generated schedules and YAML incident files, so a recorded run can be repeated from its file.
  */
 import { z } from 'zod';
+import { WipeDataOpSchema } from './data-faults.ts';
 
 export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'leader', 'client'] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
@@ -72,6 +73,7 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
     /** Order of the rolling restart (default: every node, in id order). */
     nodes: z.array(nodeId).min(1).optional(),
   }),
+  WipeDataOpSchema,
 ]);
 
 export type NemesisOp = z.infer<typeof NemesisOpSchema>;
@@ -97,6 +99,8 @@ export function describeOp(op: NemesisOp): string {
       return `bandwidth ${op.rate} KB/s on ${linksText(op.links)} (${op.transport})`;
     case 'toxic':
       return `toxic ${op.toxic.type} on ${linksText(op.links)} (${op.transport})`;
+    case 'wipe-data':
+      return `wipe data of ${op.nodes === 'majority' ? 'a majority' : op.nodes.join(', ')}`;
     case 'mode-change':
       return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
     default:

@@ -33,6 +33,19 @@ describe('incident files', () => {
     }
   });
 
+  it('a wipe-data naming a node the cluster lacks is refused at its field', () => {
+    const text = [
+      'name: x',
+      'cluster: { nodes: 3 }',
+      'workload: { clients: 1, keys: 1, duration: 1s }',
+      'schedule:',
+      '  - { at: 1s, do: wipe-data, nodes: [n1, n7] }',
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/^bad\.yaml:5:\d+: schedule\[0\]\.nodes: no node 'n7'/),
+    ]);
+  });
+
   it('writes an incident back as a file that parses to the same incident (how runs record it)', async () => {
     const files = (await readdir(INCIDENTS)).filter((f) => f.endsWith('.yaml'));
     for (const f of files) {

@@ -146,12 +146,13 @@ export const IncidentSchema = z
       const nodes = [
         ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
         ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+        ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
       ];
       for (const n of nodes) {
         if (!ids.has(n)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['schedule', i, op.do === 'mode-change' ? 'nodes' : 'node'],
+            path: ['schedule', i, 'node' in op ? 'node' : 'nodes'],
             message: `no node '${n}' in a ${v.cluster.nodes}-node cluster`,
           });
         }

@@ -258,6 +258,7 @@ function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): voi
   const names = [
     ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
     ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+    ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
   ];
   for (const n of names) cluster.node(n);
 }
