@@ -81,7 +81,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         ms: Date.now() - t0,
         reason: v.reason,
         dir: run.dir,
-        replay: `node cli/lab.ts replay ${relative(REPO_ROOT, run.dir)}`,
+        replay: `node cli/lab.ts replay ${fromRoot(run.dir)}`,
       };
     } catch (err) {
       result = {
@@ -89,7 +89,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         status: 'aborted',
         ms: Date.now() - t0,
         reason: (err as Error).message.split('\n')[0],
-        replay: `node cli/lab.ts replay ${relative(REPO_ROOT, cell.file)} --seed ${cell.seed}`,
+        replay: `node cli/lab.ts replay ${fromRoot(cell.file)} --seed ${cell.seed}`,
       };
     }
     durations.push(result.ms);
@@ -104,6 +104,12 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
     (r) => r.status === 'fail' || r.status === 'unknown' || r.status === 'aborted',
   ).length;
   return { dir, results, failed };
+}
+
+/** A path as the replay command names it (run from the repository's root): relative inside it. */
+function fromRoot(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel.startsWith('..') ? resolve(path) : rel;
 }
 
 async function writeOutputs(dir: string, results: readonly CellResult[]): Promise<void> {
