@@ -38,13 +38,13 @@ export function loadPanels(loads: readonly LoadRecord[]): LoadPanels | undefined
     );
   }
   const others = loads.length > 1 ? ` (the latest of ${loads.length} loads in this run)` : '';
-  const note = `${latest.id}${others}: ${latest.rate}/s for ${latest.durationMs / 1000} s on ${latest.nodes.join(', ')}, mix ${latest.mix}; x is seconds since it began, by the second each request ended in`;
+  const note = `${latest.id}${others}: ${latest.rate}/s for ${latest.durationMs / 1000} s on ${latest.nodes.join(', ')}, mix ${latest.mix}; latency from each request's intended send time; x is seconds since the load began, by the second each request ended in`;
   const missing = { missing: `${latest.id} has no per-second figures (written before they were recorded)` };
   if (x.length === 0 || transports.every(([, t]) => (t.timeline ?? []).length === 0))
     return { throughput: missing, latency: missing };
   return {
     throughput: { x, series: throughput, unit: 'requests/s', note },
-    latency: { x, series: latency, unit: 'ms (from the intended send time)', note },
+    latency: { x, series: latency, unit: 'ms', note },
   };
 }
 
