@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { loadCluster } from '../../cli/load/index.ts';
 import { Cluster } from '../../lab/runtime/index.ts';
+import { runOpenLoop, TIMER_SLACK_MS } from '../../scenarios/load/index.ts';
 import { type BenchGoal, median, printBenchJson } from '../lib/index.ts';
 import { findGhz, type GhzFigures, runGhz } from './ghz.ts';
 
@@ -56,6 +57,26 @@ async function runLab(cluster: Cluster, seconds: number): Promise<LabFigures> {
     rps: t.achievedRate,
     errors: t.errors,
   };
+}
+
+/**
+ * The generator's own share, with no server at all (each request answers on the next turn of the
+ * event loop): latency from the intended send time when it wakes at the due time (a late timer counts)
+ * and when it wakes TIMER_SLACK_MS early.
+ */
+async function generatorOnly(slackMs: number): Promise<{ p50: number; p99: number; lagP50: number }> {
+  const r = await runOpenLoop({
+    rate: RATE,
+    durationMs: 3000,
+    slackMs,
+    send: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  });
+  return { p50: r.latencyMs.p50, p99: r.latencyMs.p99, lagP50: r.lagMs.p50 };
+}
+const own: Record<'due' | 'early', { p50: number; p99: number; lagP50: number }[]> = { due: [], early: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  own.due.push(await generatorOnly(0));
+  own.early.push(await generatorOnly(TIMER_SLACK_MS));
 }
 
 const ghz = await findGhz();
@@ -126,6 +147,24 @@ table.push([
 ]);
 table.push(['ghz', f(gz('p50')), f(gz('p99')), f(gz('rps')), String(gz('errors')), 'from the actual send']);
 const ratio = lab('p50') / gz('p50');
+const ownMed = (k: 'due' | 'early', f: 'p50' | 'p99' | 'lagP50') => med(own[k].map((r) => r[f]));
+const ownTable = new Table({ head: ['generator wakes', 'p50 ms', 'p99 ms', 'send lag p50 ms'] });
+ownTable.push([
+  'at the due time',
+  f(ownMed('due', 'p50')),
+  f(ownMed('due', 'p99')),
+  f(ownMed('due', 'lagP50')),
+]);
+ownTable.push([
+  `${TIMER_SLACK_MS} ms early (lab load)`,
+  f(ownMed('early', 'p50')),
+  f(ownMed('early', 'p99')),
+  f(ownMed('early', 'lagP50')),
+]);
+console.log(
+  `\nthe generator alone at ${RATE}/s (no server: each request answers on the next event-loop turn)\n`,
+);
+console.log(ownTable.toString());
 console.log(
   `\nbench/load — ${METHOD} over gRPC at ${RATE}/s for ${SECONDS} s, median of ${ROUNDS} round(s) per tool, one node (process runtime) through its client link\n`,
 );
@@ -159,6 +198,8 @@ printBenchJson(
     ghzP99Ms: gz('p99'),
     ghzRps: gz('rps'),
     p50Ratio: ratio,
+    generatorAloneP50MsWakingAtDue: ownMed('due', 'p50'),
+    generatorAloneP50MsWakingEarly: ownMed('early', 'p50'),
     ghz: 'bin' in ghz ? ghz.bin : ghz.missing,
   },
   goals,

@@ -20,6 +20,11 @@ export interface OpenLoopOptions {
   send: (index: number) => Promise<unknown>;
   /** What a failure was, for the breakdown of errors (e.g. a status code name). */
   classify?: (err: unknown) => string;
+  /**
+   * How early to wake before a request is due (default TIMER_SLACK_MS); 0 wakes at the due time
+   * and leaves every late timer in the latency (bench/load measures the difference).
+   */
+  slackMs?: number;
   /** Told of every answered request as it ends (for live metrics); `kind` is undefined when it succeeded. */
   observe?: (outcome: { index: number; kind: string | undefined; latencyMs: number }) => void;
 }
@@ -123,7 +128,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     o.observe?.({ index, kind, latencyMs: latency });
   };
   for (let i = 0; i < total; ) {
-    const step = nextStep(performance.now() - started, i, total, o.rate);
+    const step = nextStep(performance.now() - started, i, total, o.rate, o.slackMs);
     if ('sleepMs' in step) {
       await sleep(step.sleepMs);
       continue;
