@@ -48,6 +48,7 @@ chaos-smoke: setup
 
 bench: setup
 	@scripts/setup-etcd.sh
+	@scripts/setup-ghz.sh
 	@scripts/bench.sh $(BENCH)
 
 # The lab's images, built offline and cached by input hash (IMAGES="node hub" for some).

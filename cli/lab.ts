@@ -106,6 +106,11 @@ async function main(argv: string[]): Promise<number> {
       ...p,
       v,
     ])
+    .option(
+      '--incidents <path>',
+      'an incident file or a directory of them (repeat for more; default scenarios/incidents)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
     .option('--out <dir>', 'where to write (default runs/nightly-<date>)')
     .option('--runtime <runtime>', 'docker (default) | process')
     .option('--json', 'machine-readable output')

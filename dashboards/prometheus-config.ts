@@ -22,6 +22,11 @@ export interface PrometheusConfigInput {
   rulesFile?: string | undefined;
   /** Where Prometheus scrapes itself (default localhost:9090; another port on the host network). */
   self?: string | undefined;
+  /**
+   * A folder inside the Prometheus container whose `*.json` files (file_sd) name short-lived targets
+   * on the host, such as `lab load` while it runs; each file adds or removes its target.
+   */
+  fileTargets?: string | undefined;
   runId: string;
 }
 
@@ -58,6 +63,15 @@ export function prometheusConfig(input: PrometheusConfigInput): string {
               job_name: 'chaos-hub-tcp',
               metrics_path: '/metrics',
               static_configs: [{ targets: [input.tcpProxy.address], labels: { ...input.tcpProxy.labels } }],
+            },
+          ]
+        : []),
+      ...(input.fileTargets
+        ? [
+            {
+              job_name: 'blixard-load',
+              metrics_path: '/metrics',
+              file_sd_configs: [{ files: [`${input.fileTargets}/*.json`], refresh_interval: '5s' }],
             },
           ]
         : []),

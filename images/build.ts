@@ -21,11 +21,12 @@ if (names.length === 0) names.push(...IMAGE_NAMES);
 
 const started = Date.now();
 const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
-const onProgress = (e: ProgressEvent) => console.log(`${clock()} [${e.image}] ${e.phase}: ${e.message}`);
+const onProgress = (e: ProgressEvent) => console.log(`${clock()} [${e.image}] ${e.message}`);
 
 try {
   const tags = await ensureImages([...new Set(names)], { onProgress, force });
   for (const [name, tag] of Object.entries(tags)) console.log(`${name}\t${tag}`);
+  console.log(`images: done in ${clock().trim()}`);
 } catch (err) {
   console.error(`images: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

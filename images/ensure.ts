@@ -60,9 +60,15 @@ export function buildOrder(names: readonly ImageName[]): ImageName[] {
  * One build at a time per cache folder (two test workers, or the lab and a test, may ask at once):
  * a lock folder holding the owner's pid; a lock whose owner is gone is taken over.
  */
-async function withLock<T>(cacheDir: string, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(
+  cacheDir: string,
+  fn: () => Promise<T>,
+  onWait: (message: string) => void,
+): Promise<T> {
   const lock = join(cacheDir, 'lock');
   const deadline = Date.now() + 60 * 60_000;
+  const began = Date.now();
+  let told = 0;
   await mkdir(cacheDir, { recursive: true });
   for (;;) {
     try {
@@ -84,6 +90,13 @@ async function withLock<T>(cacheDir: string, fn: () => Promise<T>): Promise<T> {
         continue;
       }
       if (Date.now() > deadline) throw new Error(`image build lock ${lock} held by pid ${pid} for too long`);
+      // Said at once and every 30 s: another build may take minutes, and silence looks like a hang.
+      if (Date.now() - told >= 30_000) {
+        told = Date.now();
+        onWait(
+          `waiting for pid ${pid}'s image build to finish (${Math.round((told - began) / 1000)} s so far; lock ${lock})`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -107,36 +120,42 @@ export async function ensureImages<N extends ImageName>(
   const emit = opts.onProgress ?? (() => {});
   const tags: Partial<Record<ImageName, string>> = {};
   await assertEngine();
-  await withLock(cacheDir, async () => {
-    for (const name of buildOrder(names)) {
-      const started = Date.now();
-      const ctx: BuildContext = {
-        root,
-        cacheDir,
-        tags,
-        progress: (phase, message) => emit({ image: name, phase, message }),
-      };
-      ctx.progress('check', 'hashing inputs');
-      const prepared = await RECIPES[name].prepare(ctx);
-      const tag = `${REPOSITORY}/${name}:${combine(prepared.parts)}`;
-      const forced = opts.force === true && (names as readonly ImageName[]).includes(name);
-      if (!forced && (await imageId(tag)) !== undefined) {
-        await ensureTag(tag, latestTag(name));
-        ctx.progress('cached', tag);
-      } else {
-        ctx.progress('build', `building ${tag}`);
-        await prepared.build([tag, latestTag(name)]);
-        ctx.progress('done', `${tag} built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  const order = buildOrder(names);
+  await withLock(
+    cacheDir,
+    async () => {
+      for (const name of order) {
+        const started = Date.now();
+        const ctx: BuildContext = {
+          root,
+          cacheDir,
+          tags,
+          progress: (phase, message) => emit({ image: name, phase, message }),
+        };
+        ctx.progress('check', 'hashing inputs');
+        const prepared = await RECIPES[name].prepare(ctx);
+        const tag = `${REPOSITORY}/${name}:${combine(prepared.parts)}`;
+        const forced = opts.force === true && (names as readonly ImageName[]).includes(name);
+        const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+        if (!forced && (await imageId(tag)) !== undefined) {
+          await ensureTag(tag, latestTag(name));
+          ctx.progress('cached', `cached ${tag} (checked in ${seconds()})`);
+        } else {
+          ctx.progress('build', `building ${tag}`);
+          await prepared.build([tag, latestTag(name)]);
+          ctx.progress('done', `built ${tag} in ${seconds()}`);
+        }
+        tags[name] = tag;
       }
-      tags[name] = tag;
-    }
-    // Older content-hash tags of the images ensured go (the two most recent stay), dependants
-    // first; an image a container still uses, or another image is built on, stays.
-    for (const name of buildOrder(names).reverse()) {
-      const keep = tags[name];
-      if (keep) await pruneTags(keep, latestTag(name));
-    }
-  });
+      // Older content-hash tags of the images ensured go (the two most recent stay), dependants
+      // first; an image a container still uses, or another image is built on, stays.
+      for (const name of buildOrder(names).reverse()) {
+        const keep = tags[name];
+        if (keep) await pruneTags(keep, latestTag(name));
+      }
+    },
+    (message) => emit({ image: order[0] as ImageName, phase: 'wait', message }),
+  );
   const out = {} as Record<N, string>;
   for (const n of names) {
     const t = tags[n];

@@ -6,7 +6,8 @@ export type ImageName = (typeof IMAGE_NAMES)[number];
 export const REPOSITORY = 'blixard-lab';
 
 /** Phases of an image's progress; 'stage' and 'build' are work, the others are checks. */
-export type Phase = 'check' | 'cached' | 'stage' | 'build' | 'done';
+/** `wait`: another process holds the image cache's build lock. */
+export type Phase = 'check' | 'wait' | 'cached' | 'stage' | 'build' | 'done';
 
 export interface ProgressEvent {
   image: ImageName;

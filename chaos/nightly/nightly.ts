@@ -5,7 +5,7 @@
  * the budget left can hold the longest run so far, and the rest are reported as skipped.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from '../../lab/runtime/index.ts';
 import { writeRunsIndex } from '../report/index.ts';
 import { loadIncident } from '../schedule/index.ts';
@@ -37,7 +37,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
   const started = Date.now();
   const progress = o.onProgress ?? (() => undefined);
   const date = new Date(started).toISOString().slice(0, 19).replace(/[:]/g, '').replace('T', '-');
-  const dir = o.outDir ?? join(RUNS_DIR, `nightly-${date}`);
+  const dir = resolve(o.outDir ?? join(RUNS_DIR, `nightly-${date}`));
   await mkdir(dir, { recursive: true });
   const incidents = [];
   for (const file of o.files) {
@@ -61,6 +61,9 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         ms: 0,
         reason: `the budget left (${Math.round(left / 1000)} s) cannot hold another run`,
       });
+      progress(
+        `[${i + 1}/${cells.length}] ${cell.incident}, seed ${cell.seed}: skipped, ${Math.round(left / 1000)} s left`,
+      );
       continue;
     }
     progress(`[${i + 1}/${cells.length}] ${cell.incident}, seed ${cell.seed} (${cell.mode})`);
@@ -78,7 +81,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         ms: Date.now() - t0,
         reason: v.reason,
         dir: run.dir,
-        replay: `node cli/lab.ts replay ${relative(REPO_ROOT, run.dir)}`,
+        replay: `node cli/lab.ts replay ${fromRoot(run.dir)}`,
       };
     } catch (err) {
       result = {
@@ -86,7 +89,7 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         status: 'aborted',
         ms: Date.now() - t0,
         reason: (err as Error).message.split('\n')[0],
-        replay: `node cli/lab.ts replay ${relative(REPO_ROOT, cell.file)} --seed ${cell.seed}`,
+        replay: `node cli/lab.ts replay ${fromRoot(cell.file)} --seed ${cell.seed}`,
       };
     }
     durations.push(result.ms);
@@ -101,6 +104,12 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
     (r) => r.status === 'fail' || r.status === 'unknown' || r.status === 'aborted',
   ).length;
   return { dir, results, failed };
+}
+
+/** A path as the replay command names it (run from the repository's root): relative inside it. */
+function fromRoot(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel.startsWith('..') ? resolve(path) : rel;
 }
 
 async function writeOutputs(dir: string, results: readonly CellResult[]): Promise<void> {

@@ -123,7 +123,7 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
   });
   // Observed here so an exit nobody waits on is not an unhandled rejection; callers race it.
   exited.catch(() => undefined);
-  const next = (withinMs = 30_000): Promise<Record<string, unknown>> =>
+  const next = (what: string, withinMs = 30_000): Promise<Record<string, unknown>> =>
     withTimeout(
       Promise.race([
         new Promise<Record<string, unknown>>((resolve) => {
@@ -135,13 +135,15 @@ export async function openContainerProbe(target: ContainerProbeTarget): Promise<
         exited,
       ]),
       withinMs,
-      `the probe in ${target.container}`,
+      `the probe in ${target.container} (${what})`,
     );
   const ask = async (command: string): Promise<Record<string, unknown>> => {
     child.stdin.write(`${command}\n`);
-    return next();
+    return next(`'${command}'`);
   };
-  const hello = await next();
+  // Its first line comes once Node, the Iroh binding and an endpoint are up in the container: on a
+  // busy machine (docker exec, a cold start of Node) that alone can take tens of seconds.
+  const hello = await next('start', 90_000);
   return {
     resolved: String(hello.resolved),
     async rtt(timeoutMs) {

@@ -9,6 +9,7 @@ import {
   type RegisterOp,
   registerModel,
 } from '../../scenarios/checkers/index.ts';
+import type { LoadRecord } from '../../scenarios/load/index.ts';
 import { registerOps, type WorkloadEntry } from '../../scenarios/workloads/index.ts';
 import type { RunEvent } from '../record/index.ts';
 
@@ -41,6 +42,8 @@ export interface RunFiles {
   metrics: Record<string, string>;
   /** samples.jsonl lines with kind 'raft' (undefined when the run has no samples.jsonl). */
   samples?: RaftSample[] | undefined;
+  /** load-*.json: what `lab load` recorded against this lab (scenarios/load). */
+  loads?: LoadRecord[] | undefined;
 }
 
 export type Missing = { missing: string };
@@ -137,6 +140,9 @@ export interface ReportModel {
   raftMessages: HistogramPanel | Missing;
   checkers: CheckerView[] | Missing;
   linearizability?: LinearizabilityPanel | Missing | undefined;
+  /** Only when the run has load files (`lab load` against a lab): `withLoadPanels` (load-panels.ts). */
+  loadThroughput?: SeriesPanel | Missing | undefined;
+  loadLatency?: SeriesPanel | Missing | undefined;
   verdict: Record<string, unknown> | undefined;
 }
 

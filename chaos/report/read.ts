@@ -2,6 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { LOAD_FILE, type LoadRecord } from '../../scenarios/load/index.ts';
 import { readEvents, readHistory } from '../record/index.ts';
 import type { RaftSample, RunFiles } from './model.ts';
 
@@ -54,11 +55,27 @@ function parseSamples(text: string, file: string): RaftSample[] {
   return out;
 }
 
+/** load-*.json (scenarios/load's LoadRecord), oldest first. */
+async function readLoads(dir: string): Promise<LoadRecord[]> {
+  const texts = await textsIn(dir, '.json');
+  const out: LoadRecord[] = [];
+  for (const [name, text] of Object.entries(texts)) {
+    if (!LOAD_FILE.test(`${name}.json`)) continue;
+    try {
+      out.push(JSON.parse(text) as LoadRecord);
+    } catch {
+      throw new Error(`${join(dir, `${name}.json`)}: not JSON`);
+    }
+  }
+  return out;
+}
+
 export async function readRunFiles(dir: string): Promise<RunFiles> {
   const events = (await optional(readEvents(dir))) ?? [];
   const history = (await optional(readHistory(dir))) ?? [];
-  if (events.length === 0 && history.length === 0)
-    throw new Error(`${dir}: not a run directory (no events.jsonl or history.jsonl)`);
+  const loads = await readLoads(dir);
+  if (events.length === 0 && history.length === 0 && loads.length === 0)
+    throw new Error(`${dir}: not a run directory (no events.jsonl, history.jsonl or load-*.json)`);
   const verdictText = await optional(readFile(join(dir, 'verdict.json'), 'utf8'));
   let verdict: Record<string, unknown> | undefined;
   if (verdictText !== undefined) {
@@ -89,5 +106,6 @@ export async function readRunFiles(dir: string): Promise<RunFiles> {
     logs: await textsIn(join(dir, 'logs'), '.log'),
     metrics: await textsIn(join(dir, 'metrics'), '.prom'),
     samples: samplesText === undefined ? undefined : parseSamples(samplesText, samplesFile),
+    ...(loads.length > 0 && { loads }),
   };
 }

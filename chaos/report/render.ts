@@ -183,6 +183,8 @@ const CLIENT = `
     leaders: (p) => laneChart('leaders', p, { shaded: true }),
     raftMessages: (p) => histogram('raftMessages', p),
     linearizability: (p) => opBars('linearizability', p),
+    loadThroughput: (p) => seriesChart('loadThroughput', p, false),
+    loadLatency: (p) => seriesChart('loadLatency', p, false),
   };
   for (const [name, fn] of Object.entries(draw)) {
     const p = model[name];
@@ -311,6 +313,8 @@ ${panel('throughput', 'Throughput per transport', m.throughput, '', `${noteOf(m.
 ${panel('term', 'Raft term per node', m.term, '', noteOf(m.term))}
 ${panel('leaders', 'Leader (green) and candidates (amber) per node', m.leaders, '', noteOf(m.term))}
 ${panel('raftMessages', 'Raft message latency per transport', m.raftMessages, raft, noteOf(m.raftMessages))}
+${m.loadThroughput ? panel('loadThroughput', 'lab load: answers and failures per second per transport', m.loadThroughput, '', noteOf(m.loadThroughput)) : ''}
+${m.loadLatency ? panel('loadLatency', 'lab load: latency per transport (p50 solid, p99 dashed)', m.loadLatency, '', noteOf(m.loadLatency)) : ''}
 </main>
 <script type="application/json" id="report-model">${scriptJson(m)}</script>
 <script>${lib.js}</script>

@@ -27,7 +27,7 @@ describe('reportRun (what every recorded run calls at its end)', async () => {
     const errors: string[] = [];
     await reportRun(join(runs, 'empty-run'), (l) => errors.push(l));
     expect(errors).toEqual([
-      `report of ${join(runs, 'empty-run')} not written: ${join(runs, 'empty-run')}: not a run directory (no events.jsonl or history.jsonl)`,
+      `report of ${join(runs, 'empty-run')} not written: ${join(runs, 'empty-run')}: not a run directory (no events.jsonl, history.jsonl or load-*.json)`,
     ]);
     expect(await stat(join(runs, 'empty-run', 'report.html')).catch(() => undefined)).toBeUndefined();
   });

@@ -2,6 +2,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { LOAD_FILE } from '../../scenarios/load/index.ts';
+import { withLoadPanels } from './load-panels.ts';
 import { buildReportModel, type ReportModel } from './model.ts';
 import { readRunFiles } from './read.ts';
 import { type ChartLibrary, type IndexEntry, renderIndex, renderReport } from './render.ts';
@@ -27,7 +29,8 @@ export async function chartLibrary(): Promise<ChartLibrary> {
 /** Reads runs/<id>/, writes its report.html beside the files, returns its path and model. */
 export async function writeReport(runDir: string): Promise<{ path: string; model: ReportModel }> {
   const dir = resolve(runDir);
-  const model = buildReportModel(await readRunFiles(dir));
+  const files = await readRunFiles(dir);
+  const model = withLoadPanels(buildReportModel(files), files.loads);
   const path = join(dir, 'report.html');
   await writeFile(path, renderReport(model, await chartLibrary()));
   return { path, model };
@@ -36,7 +39,8 @@ export async function writeReport(runDir: string): Promise<{ path: string; model
 async function entryOf(runsDir: string, id: string): Promise<IndexEntry | undefined> {
   const dir = join(runsDir, id);
   const has = async (f: string) => (await stat(join(dir, f)).catch(() => undefined)) !== undefined;
-  if (!(await has('events.jsonl')) && !(await has('verdict.json'))) return undefined;
+  const loads = (await readdir(dir).catch(() => [])).filter((f) => LOAD_FILE.test(f));
+  if (!(await has('events.jsonl')) && !(await has('verdict.json')) && loads.length === 0) return undefined;
   let verdict: Record<string, unknown> | undefined;
   try {
     verdict = JSON.parse(await readFile(join(dir, 'verdict.json'), 'utf8'));

@@ -2,19 +2,23 @@
  * `lab load [node] --rate R --duration D [--transport grpc|iroh|both] [--mix M] [--slo S] [--json]`:
  * an open-model load (constant arrival rate; latency from the intended send time) against the
  * running lab over either or both transports at once, any RPC mix, with SLO thresholds that fail
- * the run (exit 1). Results go to the lab's run directory (load-<time>.json) for its report.
+ * the run (exit 1). While it runs the lab's Prometheus scrapes its figures (job blixard-load); at
+ * its end they go to the lab's run directory (load-<time>.json) and its report.html.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
-import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
+import { writeReport } from '../../chaos/report/index.ts';
+import { addScrapeTarget, hostAddressForPrometheus } from '../../lab/observability/index.ts';
+import { Cluster, type ClusterState, LabError, readState } from '../../lab/runtime/index.ts';
 import { seededRandom } from '../../node/lib/index.ts';
 import { codeName, RpcError, type TransportKind } from '../../node/transport/index.ts';
 import {
-  type Breach,
   judge,
+  LoadMetrics,
+  type LoadRecord,
+  loadId,
   mixDrawer,
-  type OpenLoopResult,
   parseMix,
   parseSlo,
   runOpenLoop,
@@ -39,15 +43,7 @@ export interface LoadIo {
   stateFile: string;
 }
 
-export interface LoadReport {
-  rate: number;
-  durationMs: number;
-  mix: string;
-  nodes: string[];
-  slo: string[];
-  transports: Record<string, Omit<OpenLoopResult, 'histogram'>>;
-  breaches: (Breach & { transport: string })[];
-}
+export type LoadReport = LoadRecord;
 
 function usage(message: string): never {
   throw new LabError('usage', message);
@@ -58,6 +54,7 @@ export async function loadCluster(
   cluster: Cluster,
   nodeId: string | undefined,
   flags: LoadFlags,
+  o: { id?: string; metrics?: LoadMetrics } = {},
 ): Promise<LoadReport> {
   const rate = Number(flags.rate ?? '100');
   if (!(rate > 0) || rate > 20_000)
@@ -90,18 +87,26 @@ export async function loadCluster(
       usage(`--transport ${kind}: ${missing.map((n) => n.id).join(', ')} serve no ${kind}`);
   }
   const seed = flags.seed === undefined ? 1 : Number(flags.seed);
+  const started = new Date();
   const runs = await Promise.all(
     kinds.map(async (kind) => {
       const draw = mixDrawer(mix, seededRandom(seed, 'load', kind));
+      /** The method of each request in flight, for its metrics when it ends. */
+      const inFlight = new Map<number, string>();
       const result = await runOpenLoop({
         rate,
         durationMs,
         drainMs: deadlineMs + 1000,
+        observe: ({ index, kind: outcome, latencyMs }) => {
+          o.metrics?.observe(kind, inFlight.get(index) ?? '', outcome ?? 'ok', latencyMs);
+          inFlight.delete(index);
+        },
         send: (i) => {
           const method = draw();
           const ref = methods.get(method);
           const node = nodes[i % nodes.length];
           if (!ref || !node) return Promise.reject(new Error('no method or node'));
+          if (o.metrics) inFlight.set(i, method);
           return node
             .client(kind)
             .channel.unary(ref.service.typeName, ref.method.name, requests.get(method) as Uint8Array, {
@@ -114,6 +119,8 @@ export async function loadCluster(
     }),
   );
   const report: LoadReport = {
+    id: o.id ?? loadId(started),
+    startedAt: started.toISOString(),
     rate,
     durationMs,
     mix: mixText,
@@ -161,20 +168,63 @@ export function renderLoadReport(r: LoadReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The lab's Prometheus scrapes `metrics` while the load runs: served on the host where it reaches
+ * it, named in its targets folder. Returns what to do at the end (after the final figures were read).
+ */
+async function exposeToPrometheus(
+  state: ClusterState,
+  metrics: LoadMetrics,
+  say: (line: string) => void,
+): Promise<() => Promise<void>> {
+  if (!state.prometheus) return () => metrics.close();
+  const address = await metrics.serve(await hostAddressForPrometheus(state));
+  const target = await addScrapeTarget(state, metrics.loadId, address, { load: metrics.loadId });
+  say(
+    `load: Prometheus ${state.prometheus.url} scrapes ${address} (job blixard-load, load="${metrics.loadId}")`,
+  );
+  return async () => {
+    // The lab scrapes every 2 s and reads its targets folder at least every 5 s.
+    const scraped = await metrics.waitForScrape(15_000);
+    if (!scraped) say(`load: Prometheus did not scrape ${address} after the load ended (within 15 s)`);
+    await target.remove();
+    await metrics.close();
+  };
+}
+
 /** `lab load ...` against the lab remembered in the state file. */
 export async function loadCommand(nodeId: string | undefined, flags: LoadFlags, io: LoadIo): Promise<number> {
   const state = await readState(io.stateFile);
   if (!state) throw new LabError('state', 'no lab is up (start one with `lab up`)');
   const cluster = await Cluster.attach(state);
+  const say = (line: string) => io.err(`${line}\n`);
+  const id = loadId(new Date());
+  const metrics = new LoadMetrics(id);
+  let finish: (() => Promise<void>) | undefined;
   try {
-    if (!flags.json) io.err(`load: running ${flags.duration ?? '10s'} at ${flags.rate ?? '100'}/s…\n`);
-    const report = await loadCluster(cluster, nodeId, flags);
-    const file = join(state.workDir, `load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    finish = await exposeToPrometheus(state, metrics, say);
+    say(`load: running ${flags.duration ?? '10s'} at ${flags.rate ?? '100'}/s…`);
+    const report = await loadCluster(cluster, nodeId, flags, { id, metrics });
+    await finish();
+    finish = undefined;
+    const file = join(state.workDir, `${id}.json`);
     await mkdir(state.workDir, { recursive: true });
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    io.out(flags.json ? `${JSON.stringify(report)}\n` : `${renderLoadReport(report)}results: ${file}\n`);
+    const html = await writeReport(state.workDir).then(
+      (r) => r.path,
+      (err: unknown) => {
+        say(`load: report not written: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      },
+    );
+    io.out(
+      flags.json
+        ? `${JSON.stringify({ ...report, file, report: html })}\n`
+        : `${renderLoadReport(report)}results: ${file}${html ? `\nreport: ${html}` : ''}\n`,
+    );
     return report.breaches.length === 0 ? 0 : 1;
   } finally {
+    await finish?.();
     await cluster.detach();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerReachable } from '../../lab/runtime/index.ts';
 import { nightlyCommand } from './nightly.ts';
@@ -23,7 +23,8 @@ describe.skipIf(!docker)('chaos smoke', () => {
     let out = '';
     let err = '';
     const code = await nightlyCommand(
-      { budget: '5m', seeds: '1', only: ['leader-isolated'], out: dir, json: true },
+      // A relative --out, as `make chaos-smoke` gives it: docker refuses a relative bind-mount source.
+      { budget: '5m', seeds: '1', only: ['leader-isolated'], out: relative(process.cwd(), dir), json: true },
       {
         out: (t) => {
           out += t;

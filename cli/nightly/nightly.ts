@@ -1,10 +1,11 @@
 /**
- * `lab nightly [--budget 60m] [--seeds 3] [--only NAME...] [--out DIR] [--json]`: the bounded chaos
- * matrix (every incident file × seeds, docker runtime) with JUnit XML, a summary, the runs' index and
- * a replay command per failure; exit 1 on any failure. `make nightly` and `make chaos-smoke` run it.
+ * `lab nightly [--budget 60m] [--seeds 3] [--incidents DIR|FILE...] [--only NAME...] [--out DIR] [--json]`:
+ * the bounded chaos matrix (every incident file × seeds, docker runtime) with JUnit XML, a summary,
+ * the runs' index and a replay command per failure; exit 1 on any failure. `make nightly` and
+ * `make chaos-smoke` run it.
  */
-import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { parseBudget, runNightly } from '../../chaos/nightly/index.ts';
 import { LabError, REPO_ROOT } from '../../lab/runtime/index.ts';
 
@@ -12,6 +13,8 @@ export interface NightlyFlags {
   budget?: string;
   seeds?: string;
   only?: string[];
+  /** Incident files or directories of them (default scenarios/incidents). */
+  incidents?: string[];
   out?: string;
   runtime?: string;
   json?: boolean;
@@ -36,17 +39,16 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     throw new LabError('usage', `--seeds '${flags.seeds}': expected a whole number from 1 to 100`);
   if (flags.runtime !== undefined && flags.runtime !== 'docker' && flags.runtime !== 'process')
     throw new LabError('usage', `--runtime '${flags.runtime}': expected docker or process`);
-  const all = (await readdir(INCIDENTS_DIR)).filter((f) => f.endsWith('.yaml')).sort();
+  const all = await incidentFiles(flags.incidents ?? [INCIDENTS_DIR]);
   const only = flags.only ?? [];
-  const unknown = only.filter((o) => !all.includes(`${o}.yaml`) && !all.includes(o));
+  const named = (file: string, o: string) => basename(file) === o || basename(file, '.yaml') === o;
+  const unknown = only.filter((o) => !all.some((f) => named(f, o)));
   if (unknown.length > 0)
     throw new LabError(
       'usage',
       `--only ${unknown.join(', ')}: no such incident (${all.map((f) => basename(f, '.yaml')).join(', ')})`,
     );
-  const files = all
-    .filter((f) => only.length === 0 || only.includes(f) || only.includes(basename(f, '.yaml')))
-    .map((f) => join(INCIDENTS_DIR, f));
+  const files = all.filter((f) => only.length === 0 || only.some((o) => named(f, o)));
   const result = await runNightly({
     files,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
@@ -70,4 +72,20 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     );
   }
   return result.failed === 0 ? 0 : 1;
+}
+
+/** The incident files of each path: a file as given, a directory's `*.yaml` in name order. */
+async function incidentFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const full = resolve(path);
+    const kind = await stat(full).catch(() => undefined);
+    if (!kind) throw new LabError('usage', `--incidents ${path}: no such file or directory`);
+    if (kind.isDirectory()) {
+      const yaml = (await readdir(full)).filter((f) => f.endsWith('.yaml')).sort();
+      if (yaml.length === 0) throw new LabError('usage', `--incidents ${path}: no *.yaml incident in it`);
+      files.push(...yaml.map((f) => join(full, f)));
+    } else files.push(full);
+  }
+  return files;
 }

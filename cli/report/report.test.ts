@@ -1,6 +1,7 @@
 /**
  * `lab report` on a real recorded run, and the report opened in a real browser: Debian's Chromium,
- * headless, driven by playwright-core. The reports and screenshots stay under
+ * headless, driven by playwright-core. The recorded run gets a real `lab load` beside it (a one-node
+ * lab, both transports), which its report draws. The reports and screenshots stay under
  * runs/report-browser-test/ for a person to open.
  */
 import { execFile } from 'node:child_process';
@@ -18,6 +19,8 @@ import {
 } from '../../chaos/report/index.ts';
 import { REPO_ROOT } from '../../lab/runtime/index.ts';
 import { checkLinearizable, type HistoryEntry } from '../../scenarios/checkers/index.ts';
+import { loadCluster } from '../load/index.ts';
+import { startTestLab } from '../run-lab.ts';
 import { checkReport, launchChromium } from './page-check.ts';
 
 const FIXTURE_ID = 'run-20261130-052107-938f';
@@ -25,7 +28,17 @@ const FIXTURE = join(REPO_ROOT, 'chaos', 'report', 'testdata', FIXTURE_ID);
 const OUT = join(REPO_ROOT, 'runs', 'report-browser-test');
 const PASSED = join(OUT, FIXTURE_ID);
 const FAILED = join(OUT, `${FIXTURE_ID}-broken`);
-const PANELS = ['verdict', 'timeline', 'latency', 'throughput', 'term', 'leaders', 'raftMessages'];
+const PANELS = [
+  'verdict',
+  'timeline',
+  'latency',
+  'throughput',
+  'term',
+  'leaders',
+  'raftMessages',
+  'loadThroughput',
+  'loadLatency',
+];
 
 const run = promisify(execFile);
 
@@ -80,9 +93,16 @@ describe('lab report', () => {
     await mkdir(OUT, { recursive: true });
     await cp(FIXTURE, PASSED, { recursive: true });
     await makeBrokenRun();
+    const small = await startTestLab('report-load-');
+    try {
+      const load = await loadCluster(small.cluster, undefined, { rate: '50', duration: '3s' });
+      await writeFile(join(PASSED, `${load.id}.json`), JSON.stringify(load));
+    } finally {
+      await small.stop();
+    }
     made = await lab('report', PASSED, FAILED);
     browser = await launchChromium();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

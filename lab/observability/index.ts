@@ -11,6 +11,7 @@ export {
 export { type LabGrafana, startLabGrafana } from './lab-grafana.ts';
 export {
   CONTAINER_RULES_FILE,
+  CONTAINER_TARGETS_DIR,
   type LabPrometheusOptions,
   startLabPrometheus,
 } from './lab-prometheus.ts';
@@ -31,6 +32,7 @@ export {
 } from './prometheus-container.ts';
 export { selectorsIn } from './promql-selectors.ts';
 export { checkConfig, checkRules, type PromtoolResult, promtool } from './promtool.ts';
+export { addScrapeTarget, hostAddressForPrometheus, scrapeTargetsDir } from './scrape-targets.ts';
 export { renderToxiproxyMetrics, serveToxiproxyMetrics } from './toxiproxy-exporter.ts';
 export {
   EXPORTER_PORT,

@@ -2,6 +2,8 @@
  * Prometheus for a lab run: scrapes every node's /metrics, the hub's UDP proxy and an exporter of
  * its Toxiproxy directly (never through a chaos link), with the rules of dashboards/prometheus.
  */
+
+import { mkdir } from 'node:fs/promises';
 import { prometheusConfig, RULES_FILE } from '../../dashboards/index.ts';
 import {
   ensureImages,
@@ -16,9 +18,12 @@ import {
   removePrometheusContainer,
   startPrometheusContainer,
 } from './prometheus-container.ts';
+import { scrapeTargetsDir } from './scrape-targets.ts';
 import { startToxiproxyExporter } from './toxiproxy-exporter-container.ts';
 
 export const CONTAINER_RULES_FILE = '/etc/prometheus/rules.yml';
+/** Where the run's file-discovered targets (scrape-targets.ts) appear inside the Prometheus container. */
+export const CONTAINER_TARGETS_DIR = '/etc/prometheus/targets';
 
 export interface LabPrometheusOptions {
   /** Labels for the container (the run's, so that `lab down` and the orphan sweep find it). */
@@ -66,6 +71,8 @@ export async function startLabPrometheus(
   });
   try {
     const port = docker ? undefined : await findFreePortBlock(1);
+    const targets = scrapeTargetsDir(state);
+    await mkdir(targets, { recursive: true });
     return await startPrometheusContainer({
       image,
       name: `blixard-${state.runId}-prometheus`,
@@ -79,10 +86,14 @@ export async function startLabPrometheus(
         },
         tcpProxy: { address: exporter.address },
         rulesFile: CONTAINER_RULES_FILE,
+        fileTargets: CONTAINER_TARGETS_DIR,
         scrapeIntervalSeconds: opts.scrapeIntervalSeconds,
         ...(port !== undefined && { self: `127.0.0.1:${port}` }),
       }),
-      files: [{ source: RULES_FILE, target: CONTAINER_RULES_FILE }],
+      files: [
+        { source: RULES_FILE, target: CONTAINER_RULES_FILE },
+        { source: targets, target: CONTAINER_TARGETS_DIR },
+      ],
       network:
         port !== undefined
           ? { kind: 'host', port }

@@ -10,7 +10,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts';
 import { release, sleep } from '../../node/lib/index.ts';
 import { type ClusterState, newRunId, REPO_ROOT } from '../state/index.ts';
@@ -58,7 +58,8 @@ export class Cluster {
       ...options,
       strategy: shape.data.strategy,
       runId,
-      workDir: options.workDir ?? join(REPO_ROOT, 'runs', runId),
+      // Absolute: docker takes a relative bind-mount source for a volume name and refuses it.
+      workDir: resolve(options.workDir ?? join(REPO_ROOT, 'runs', runId)),
       seed: options.seed ?? Number.parseInt(randomBytes(4).toString('hex'), 16),
       clientKey: generateIrohKey(),
     };

@@ -6,6 +6,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { sleep, within } from '../../node/lib/index.ts';
+import { dueAtMs, latencyFrom, nextStep } from './arrivals.ts';
 
 export interface OpenLoopOptions {
   /** Requests per second. */
@@ -19,6 +20,23 @@ export interface OpenLoopOptions {
   send: (index: number) => Promise<unknown>;
   /** What a failure was, for the breakdown of errors (e.g. a status code name). */
   classify?: (err: unknown) => string;
+  /**
+   * How early to wake before a request is due (default TIMER_SLACK_MS); 0 wakes at the due time
+   * and leaves every late timer in the latency (bench/load measures the difference).
+   */
+  slackMs?: number;
+  /** Told of every answered request as it ends (for live metrics); `kind` is undefined when it succeeded. */
+  observe?: (outcome: { index: number; kind: string | undefined; latencyMs: number }) => void;
+}
+
+/** One second of a run, by the second its requests ended in (for the report's time series). */
+export interface LoadWindow {
+  /** Seconds since the start. */
+  second: number;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
 }
 
 export interface Percentiles {
@@ -47,6 +65,13 @@ export interface OpenLoopResult {
    * it. The gap to `latencyMs` is the generator's own lag plus queueing it did not hide.
    */
   serviceMs: Percentiles;
+  /**
+   * How late the generator sent requests after their intended time (0 when on time or early): when
+   * this is near zero the two latencies above agree; when it is not, the generator was behind.
+   */
+  lagMs: Percentiles;
+  /** Per second of the run: answers and latency (from the intended send time). */
+  timeline: LoadWindow[];
   /** Answers per second over the run. */
   achievedRate: number;
   histogram: hdr.Histogram;
@@ -62,6 +87,9 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     });
   const histogram = build();
   const service = build();
+  const lag = build();
+  const windows = new Map<number, { ok: number; errors: number; h: hdr.Histogram }>();
+  const micros = (ms: number) => Math.max(1, Math.round(ms * 1000));
   const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
   const maxInFlight = o.maxInFlight ?? 10_000;
   const errorsByKind: Record<string, number> = {};
@@ -69,51 +97,73 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let errors = 0;
   let shed = 0;
   let inFlight = 0;
+  const countError = (kind: string) => {
+    errors++;
+    errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
+  };
   /** Requests in flight, by their intended send time. */
   const pending = new Map<Promise<void>, number>();
   let drained = false;
   const started = performance.now();
-  for (let i = 0; i < total; i++) {
-    const intended = started + (i * 1000) / o.rate;
-    const wait = intended - performance.now();
-    if (wait > 1) await sleep(wait);
-    if (inFlight >= maxInFlight) {
-      shed++;
-      errors++;
-      errorsByKind.SHED = (errorsByKind.SHED ?? 0) + 1;
+  const end = (index: number, intended: number, sentAt: number, kind: string | undefined) => {
+    inFlight--;
+    const now = performance.now();
+    const latency = latencyFrom(intended, sentAt, now);
+    histogram.recordValue(micros(latency));
+    service.recordValue(micros(now - sentAt));
+    const second = Math.floor((now - started) / 1000);
+    let w = windows.get(second);
+    if (!w) {
+      w = { ok: 0, errors: 0, h: build() };
+      windows.set(second, w);
+    }
+    w.h.recordValue(micros(latency));
+    if (kind === undefined) {
+      ok++;
+      w.ok++;
+    } else {
+      countError(kind);
+      w.errors++;
+    }
+    o.observe?.({ index, kind, latencyMs: latency });
+  };
+  for (let i = 0; i < total; ) {
+    const step = nextStep(performance.now() - started, i, total, o.rate, o.slackMs);
+    if ('sleepMs' in step) {
+      await sleep(step.sleepMs);
       continue;
     }
-    inFlight++;
-    const sentAt = performance.now();
-    const p = o
-      .send(i)
-      .then(
+    for (const last = i + step.send; i < last; i++) {
+      const index = i;
+      const intended = started + dueAtMs(index, o.rate);
+      if (inFlight >= maxInFlight) {
+        shed++;
+        countError('SHED');
+        continue;
+      }
+      inFlight++;
+      const sentAt = performance.now();
+      lag.recordValue(micros(Math.max(0, sentAt - intended)));
+      const p: Promise<void> = o.send(index).then(
         () => {
-          if (!drained) ok++;
+          if (drained) return; // already counted as unanswered
+          pending.delete(p);
+          end(index, intended, sentAt, undefined);
         },
         (err: unknown) => {
           if (drained) return;
-          errors++;
-          const kind = o.classify?.(err) ?? 'ERROR';
-          errorsByKind[kind] = (errorsByKind[kind] ?? 0) + 1;
+          pending.delete(p);
+          end(index, intended, sentAt, o.classify?.(err) ?? 'ERROR');
         },
-      )
-      .finally(() => {
-        if (drained) return; // already counted as unanswered
-        inFlight--;
-        const now = performance.now();
-        histogram.recordValue(Math.max(1, Math.round((now - intended) * 1000)));
-        service.recordValue(Math.max(1, Math.round((now - sentAt) * 1000)));
-        pending.delete(p);
-      });
-    pending.set(p, intended);
+      );
+      pending.set(p, intended);
+    }
   }
   await within(Promise.all(pending.keys()), o.drainMs ?? 10_000, undefined);
   drained = true;
   for (const intended of pending.values()) {
-    errors++;
-    errorsByKind.UNANSWERED = (errorsByKind.UNANSWERED ?? 0) + 1;
-    histogram.recordValue(Math.max(1, Math.round((performance.now() - intended) * 1000)));
+    countError('UNANSWERED');
+    histogram.recordValue(micros(performance.now() - intended));
   }
   const elapsed = performance.now() - started;
   const percentiles = (h: hdr.Histogram): Percentiles => {
@@ -137,6 +187,16 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     errorsByKind,
     latencyMs: percentiles(histogram),
     serviceMs: percentiles(service),
+    lagMs: percentiles(lag),
+    timeline: [...windows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([second, w]) => ({
+        second,
+        ok: w.ok,
+        errors: w.errors,
+        p50: w.h.getValueAtPercentile(50) / 1000,
+        p99: w.h.getValueAtPercentile(99) / 1000,
+      })),
     achievedRate: ((ok + errors - shed) * 1000) / elapsed,
     histogram,
   };
