@@ -12,20 +12,23 @@ import { readNodeConfig } from '../../lab/topology/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
 import type { CheckerResult, Validity } from '../../scenarios/checkers/index.ts';
 import { registerOps, runWorkloads, specsOf, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
-import type { Schedule } from '../nemesis/index.ts';
+import type { RaftSampleView, Schedule } from '../nemesis/index.ts';
 import {
   describeOp,
   Nemesis,
   NemesisError,
+  namedNodes,
   nodeAnswers,
   SelfCheckError,
   type SelfCheckOptions,
   selfCheck,
+  TriggerWatch,
 } from '../nemesis/index.ts';
 import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../record/index.ts';
 import { reportRun } from '../report/index.ts';
 import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
+import { awaitTrigger } from './trigger-wait.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -167,7 +170,15 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const w = incident.workload;
     const mix = incidents.mixOf(w);
     rec.event('workload-start', { detail: { ...w, mix } });
-    samplers = new Samplers(c, { now: () => rec.now(), write: (sample) => rec.sample(sample) });
+    // What packages' triggers wait for: writes in flight, a vote in a new term.
+    const watch = new TriggerWatch();
+    samplers = new Samplers(c, {
+      now: () => rec.now(),
+      write: (sample) => {
+        rec.sample(sample);
+        watch.observeSample(sample as RaftSampleView);
+      },
+    });
     samplers.start();
     const healed = new Promise<void>((resolve) => {
       markHealed = resolve;
@@ -185,7 +196,10 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         thinkMs: w.think,
         prefix: id,
         now: () => rec.now(),
-        record: (e) => rec.history(e),
+        record: (e) => {
+          rec.history(e);
+          watch.observeOp(e);
+        },
         healed: () => healed,
         signal: stopWorkload.signal,
       },
@@ -197,7 +211,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       if (wait > 0) await sleep(wait);
       progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
       try {
-        await nemesis.apply(step.op, step.at);
+        const { op, when } = await awaitTrigger(watch, step, () => rec.now());
+        if (when) progress(`  ${when.met ? 'when' : 'not seen'}: ${when.seen} after ${when.waitedMs} ms`);
+        await nemesis.apply(op, step.at, when && { when });
       } catch (err) {
         if (!(err instanceof NemesisError)) throw err;
         verdict.nemesisErrors.push(err.message);
@@ -255,11 +271,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
 }
 
 function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): void {
-  const names = [
-    ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
-    ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
-  ];
-  for (const n of names) cluster.node(n);
+  for (const n of namedNodes(op)) cluster.node(n);
 }
 
 /** Node logs and each node's /metrics at the end of the run. */
