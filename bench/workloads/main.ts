@@ -5,7 +5,7 @@
  * judges check what was recorded (a register history that is no longer decidable would show here as
  * a verdict other than pass).
  *
- *   node bench/workloads/main.ts [--quick] [--only register,set]
+ *   node bench/workloads/main.ts [--quick] [--only register,set] [--process]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ import type { WorkloadName } from '../../scenarios/workloads/index.ts';
 import { printBenchJson, ratioGoal } from '../lib/index.ts';
 
 const quick = process.argv.includes('--quick');
+/** docker (the default, as chaos runs) or process (nodes as host processes, e.g. to profile them). */
+const runtime = process.argv.includes('--process') ? 'process' : 'docker';
 const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
 const DURATION_S = quick ? 8 : 15;
 /** Clients per workload: the incident default for registers, fewer where each op is heavier. */
@@ -47,10 +49,10 @@ interface Measured {
 }
 
 const runsDir = await mkdtemp(join(tmpdir(), 'bench-workloads-'));
-process.stderr.write('bench/workloads: starting a 3-node docker cluster (dual)…\n');
+process.stderr.write(`bench/workloads: starting a 3-node ${runtime} cluster (dual)…\n`);
 const cluster = await Cluster.start({
   nodes: 3,
-  runtime: 'docker',
+  runtime,
   mode: 'dual',
   workDir: join(runsDir, 'cluster'),
 });
@@ -89,7 +91,7 @@ try {
 const table = new Table({ head: ['workload', 'clients', 'ops', 'ok', 'completed/s', 'ok/s', 'verdict'] });
 for (const r of results)
   table.push([r.workload, r.clients, r.ops, r.ok, r.completedPerSec, r.okPerSec, r.verdict]);
-console.log(`\nbench/workloads — each workload alone for ${DURATION_S} s on a healthy 3-node docker cluster`);
+console.log(`\nbench/workloads — each workload alone for ${DURATION_S} s on a healthy 3-node ${runtime} cluster`);
 console.log(table.toString());
 
 const figures: Record<string, number | string> = {};

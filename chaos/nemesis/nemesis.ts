@@ -128,16 +128,18 @@ export class Nemesis {
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
     const timeout = this.#options.healthTimeoutMs ?? 30_000;
+    const leaderOf = () => this.leader();
     if (op.do === 'transfer') {
-      const leader = await this.leader();
       const to = (await this.#target(op.to, index)) as string;
-      return { kind: 'fault', detail: await transferLeadership(this.cluster, leader, to, timeout) };
+      return { kind: 'fault', detail: await transferLeadership(this.cluster, leaderOf, to, timeout) };
     }
     if (op.do === 'leave' || op.do === 'join') {
       const node = (await this.#target(op.node, index)) as string;
       const change = op.do === 'leave' ? leaveCluster : joinCluster;
-      const detail = await change(this.cluster, await this.leader(), node, timeout);
-      return { kind: op.do === 'leave' ? 'fault' : 'heal', detail };
+      return {
+        kind: op.do === 'leave' ? 'fault' : 'heal',
+        detail: await change(this.cluster, leaderOf, node, timeout),
+      };
     }
     const node = this.cluster.node((await this.#target(op.node, index)) as string);
     try {

@@ -211,7 +211,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       if (wait > 0) await sleep(wait);
       progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
       try {
-        const { op, when } = await awaitTrigger(watch, step, () => rec.now());
+        const { op, when } = await awaitTrigger(watch, step, () => rec.now(), t0 + step.at);
         if (when) progress(`  ${when.met ? 'when' : 'not seen'}: ${when.seen} after ${when.waitedMs} ms`);
         await nemesis.apply(op, step.at, when && { when });
       } catch (err) {

@@ -16,17 +16,23 @@ export interface TriggerOutcome {
 /** How often the watch is looked at: well under a write's latency, cheap beside the workload. */
 const POLL_MS = 20;
 
+/**
+ * `scheduledAt` is the step's time on the run's clock: what happened since then counts (a vote cast
+ * while the op before was still being applied), and the bound runs from when the wait starts.
+ */
 export async function awaitTrigger(
   watch: TriggerWatch,
   step: ScheduledOp,
   now: () => number,
+  scheduledAt: number,
 ): Promise<{ op: NemesisOp; when?: TriggerOutcome }> {
   const trigger = step.when;
   if (!trigger) return { op: step.op };
-  const since = now();
+  const started = now();
+  const since = Math.min(scheduledAt, started);
   for (;;) {
     const check = watch.check(trigger, since);
-    const waitedMs = Math.round(now() - since);
+    const waitedMs = Math.round(now() - started);
     if (check.met || waitedMs >= trigger.within) {
       const op = check.node !== undefined && 'node' in step.op ? { ...step.op, node: check.node } : step.op;
       return { op, when: { on: trigger.on, met: check.met, seen: check.seen, waitedMs } };
