@@ -8,7 +8,7 @@ import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster, NodeHandle } from '../../lab/runtime/index.ts';
 import { readState, writeState } from '../../lab/runtime/index.ts';
 import { writeNodeMode } from '../../lab/topology/index.ts';
-import { orAbsent, release, seededRandom, sleep } from '../../node/lib/index.ts';
+import { orAbsent, pick, release, seededRandom, sleep } from '../../node/lib/index.ts';
 import type { TransportMode } from '../../node/transport/index.ts';
 import { probeOnce, probeTargets } from '../probes/index.ts';
 import { wipeData } from './data-faults.ts';
@@ -16,6 +16,7 @@ import { rogueGuest } from './guest-faults.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
+import { joinCluster, leaveCluster, transferLeadership } from './raft-ops.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
 
@@ -45,6 +46,8 @@ export class Nemesis {
   readonly cluster: Cluster;
   readonly #options: NemesisOptions;
   #count = 0;
+  /** The node the last op with a node acted on (`previous`). */
+  #previous: string | undefined;
 
   constructor(cluster: Cluster, options: NemesisOptions = {}) {
     this.cluster = cluster;
@@ -59,8 +62,11 @@ export class Nemesis {
     return this.cluster.state.links.map((l) => ({ name: l.name, from: l.from, to: l.to }));
   }
 
-  /** Applies one op; `at` is its time in the schedule, for the record. Errors are recorded, then thrown. */
-  async apply(op: NemesisOp, at?: number): Promise<NemesisRecord> {
+  /**
+   * Applies one op; `at` is its time in the schedule and `note` what led to it (a trigger), for the
+   * record. Errors are recorded, then thrown.
+   */
+  async apply(op: NemesisOp, at?: number, note?: Record<string, unknown>): Promise<NemesisRecord> {
     const index = this.#count++;
     const started = performance.now();
     try {
@@ -69,13 +75,13 @@ export class Nemesis {
         kind,
         op,
         at,
-        detail: { ...detail, ms: Math.round(performance.now() - started) },
+        detail: { ...note, ...detail, ms: Math.round(performance.now() - started) },
       };
       this.#options.record?.(rec);
       return rec;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.#options.record?.({ kind: 'nemesis-error', op, at, detail: { error: message } });
+      this.#options.record?.({ kind: 'nemesis-error', op, at, detail: { ...note, error: message } });
       throw new NemesisError(`${describeOp(op)}: ${message}`);
     }
   }
@@ -85,8 +91,8 @@ export class Nemesis {
     index: number,
   ): Promise<{ kind: NemesisEventKind; detail: Record<string, unknown> }> {
     if (op.do === 'partition') {
-      const target =
-        op.kind === 'leader' || op.node === 'leader' ? await this.leader() : (op.node ?? undefined);
+      const byLeader = op.kind === 'leader' || op.kind === 'leader-clients';
+      const target = await this.#target(byLeader ? 'leader' : op.node, index);
       const plan = planPartition({
         kind: op.kind,
         nodes: this.nodeIds,
@@ -123,15 +129,28 @@ export class Nemesis {
       return { kind: 'fault', detail: { links, transports, toxics: specs } };
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
+    const timeout = this.#options.healthTimeoutMs ?? 30_000;
     if (op.do === 'rogue-guest') return { kind: 'fault', detail: await rogueGuest(this.cluster, op) };
     if (op.do === 'wipe-data') {
       const detail = await wipeData(this.cluster, op);
       await this.#saveState();
-      const timeout = this.#options.healthTimeoutMs ?? 30_000;
       const healthy = await Promise.all(detail.nodes.map((id) => nodeAnswers(this.cluster, id, timeout)));
       return { kind: 'fault', detail: { ...detail, healthy } };
     }
-    const node = this.cluster.node(op.node === 'leader' ? await this.leader() : op.node);
+    const leaderOf = () => this.leader();
+    if (op.do === 'transfer') {
+      const to = (await this.#target(op.to, index)) as string;
+      return { kind: 'fault', detail: await transferLeadership(this.cluster, leaderOf, to, timeout) };
+    }
+    if (op.do === 'leave' || op.do === 'join') {
+      const node = (await this.#target(op.node, index)) as string;
+      const change = op.do === 'leave' ? leaveCluster : joinCluster;
+      return {
+        kind: op.do === 'leave' ? 'fault' : 'heal',
+        detail: await change(this.cluster, leaderOf, node, timeout),
+      };
+    }
+    const node = this.cluster.node((await this.#target(op.node, index)) as string);
     try {
       return await this.#nodeOp(op, node);
     } finally {
@@ -173,6 +192,26 @@ export class Nemesis {
           detail: { node: node.id, healthy: await nodeAnswers(this.cluster, node.id, timeout) },
         };
     }
+  }
+
+  /**
+   * The node a target names when the op runs: an id as is, `leader`, `follower` (drawn from the
+   * seed among the others), `previous` (the node the last op with a node acted on).
+   */
+  async #target(target: string | undefined, index: number): Promise<string | undefined> {
+    if (target === undefined) return undefined;
+    let id = target;
+    if (target === 'leader') id = await this.leader();
+    else if (target === 'follower') {
+      const leader = await this.leader();
+      const others = this.nodeIds.filter((n) => n !== leader);
+      id = pick(seededRandom(this.#options.seed ?? 0, 'follower', String(index)), others);
+    } else if (target === 'previous') {
+      if (this.#previous === undefined) throw new Error('`previous`: no earlier op acted on a node');
+      id = this.#previous;
+    }
+    this.#previous = id;
+    return id;
   }
 
   /** The node every reachable node names as leader (the first one that answers). */

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { WipeDataOpSchema } from './data-faults.ts';
 import { RogueGuestOpSchema } from './guest-faults.ts';
 
-export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'leader', 'client'] as const;
+export const PARTITION_KINDS = [
+  'isolate',
+  'halves',
+  'majority-ring',
+  'bridge',
+  'leader',
+  'client',
+  'leader-clients',
+] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
 
 /** Which transports a fault reaches: both (the default), or one only to compare them. */
@@ -17,8 +25,17 @@ export const NODE_OPS = ['kill', 'stop', 'start', 'pause', 'resume', 'restart'] 
 export type NodeOpKind = (typeof NODE_OPS)[number];
 
 const nodeId = z.string().regex(/^n\d+$/, 'a node id such as n1');
-/** A node, or `leader` (the leader when the op runs). */
-const nodeTarget = z.union([nodeId, z.literal('leader')]);
+/**
+ * A node, or one named by its place when the op runs: `leader`, `follower` (one drawn from the seed
+ * among the others), `previous` (the node the last op with a node acted on, e.g. to start the leader
+ * a kill took down).
+ */
+export const NODE_ROLES = ['leader', 'follower', 'previous'] as const;
+const nodeTarget = z.union([nodeId, z.enum(NODE_ROLES)]);
+/** Whether a target names a node by id (rather than by its role when the op runs). */
+export function isNodeId(target: string): boolean {
+  return !(NODE_ROLES as readonly string[]).includes(target);
+}
 const linkName = z.string().regex(/^(client|n\d+)-n\d+$/, 'a link name such as n1-n2 or client-n3');
 
 /** `all` (every link, the client's too), `peers` (node to node), `client` (client to node), or names. */
@@ -76,6 +93,12 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
   }),
   WipeDataOpSchema,
   RogueGuestOpSchema,
+  /** Leadership handed by the leader to `to` (TransferLeadership), under whatever load runs. */
+  z.strictObject({ do: z.literal('transfer'), to: nodeTarget.default('follower') }),
+  /** The node removed from the cluster's configuration (LeaveCluster, through any node). */
+  z.strictObject({ do: z.literal('leave'), node: nodeTarget }),
+  /** The node added back (JoinCluster with its addresses): a learner, a voter once caught up. */
+  z.strictObject({ do: z.literal('join'), node: nodeTarget }),
 ]);
 
 export type NemesisOp = z.infer<typeof NemesisOpSchema>;
@@ -83,7 +106,18 @@ export type NemesisOpInput = z.input<typeof NemesisOpSchema>;
 
 /** Ops that leave a fault in place until a heal (or the matching start/resume). */
 export function isFault(op: NemesisOp): boolean {
-  return op.do !== 'heal' && op.do !== 'start' && op.do !== 'resume';
+  return op.do !== 'heal' && op.do !== 'start' && op.do !== 'resume' && op.do !== 'join';
+}
+
+/** The node ids an op names (not those it names by role), to check against the cluster. */
+export function namedNodes(op: NemesisOp): string[] {
+  const targets = [
+    ...('node' in op && op.node !== undefined ? [op.node] : []),
+    ...(op.do === 'transfer' ? [op.to] : []),
+    ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+    ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
+  ];
+  return targets.filter(isNodeId);
 }
 
 /** A one-line description for logs and the CLI. */
@@ -107,6 +141,8 @@ export function describeOp(op: NemesisOp): string {
       return `rogue guest of ${op.vm ?? 'a running vm'}${op.node ? ` on ${op.node}` : ''}`;
     case 'mode-change':
       return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
+    case 'transfer':
+      return `leadership transfer to ${op.to}`;
     default:
       return `${op.do} ${op.node}`;
   }

@@ -72,6 +72,14 @@ describe('planPartition', () => {
     expect(names(planPartition({ kind: 'client', nodes: N3, target: 'n1' }))).toEqual(['client-n1']);
   });
 
+  it('leader-clients isolates the leader from its peers and the client from every other node', () => {
+    const plan = planPartition({ kind: 'leader-clients', nodes: N3, target: 'n2' });
+    // The client keeps its link to the old leader, and only that one.
+    expect(names(plan)).toEqual(['client-n1', 'client-n3', 'n1-n2', 'n2-n1', 'n2-n3', 'n3-n2']);
+    expect(plan.components).toEqual([['n2'], ['n1', 'n3']]);
+    expect(reachability(N3, plan.cut).get('n2')).toEqual(['n2']);
+  });
+
   it('refuses an unknown target', () => {
     expect(() => planPartition({ kind: 'isolate', nodes: N3, target: 'n9' })).toThrow(/no node 'n9'/);
   });

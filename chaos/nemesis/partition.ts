@@ -20,7 +20,7 @@ export interface PartitionInput {
   kind: PartitionKind;
   /** Node ids in the cluster, e.g. ['n1', 'n2', 'n3']. */
   nodes: readonly string[];
-  /** isolate / client: the node cut off. leader: the current leader. */
+  /** isolate / client: the node cut off. leader / leader-clients: the current leader. */
   target?: string | undefined;
   /** Shuffles the nodes for halves / bridge / majority-ring (default: id order). */
   random?: Random | undefined;
@@ -91,6 +91,14 @@ export function planPartition(input: PartitionInput): PartitionPlan {
         for (const other of nodes) if (!hears.has(other)) grudge.get(self)?.add(other);
       });
       return finish('majority-ring', [], grudge);
+    }
+    case 'leader-clients': {
+      // The leader alone, and the lab's client hears only it: every client op goes to the minority
+      // side, where an old leader must neither commit nor serve a read.
+      const t = target();
+      const plan = fromComponents('leader-clients', [[t], nodes.filter((n) => n !== t)]);
+      const toOthers = nodes.filter((n) => n !== t).map((to) => ({ from: CLIENT, to }));
+      return { ...plan, cut: [...toOthers, ...plan.cut] };
     }
     case 'client': {
       // The lab's client loses the node; the nodes keep hearing each other.

@@ -4,11 +4,14 @@
  */
 import { pick, seededRandom } from '../../node/lib/index.ts';
 import { type NemesisOp, type NemesisOpInput, NemesisOpSchema } from './ops.ts';
+import type { Trigger } from './packages/trigger.ts';
 
 export interface ScheduledOp {
   /** ms after the run's start. */
   at: number;
   op: NemesisOp;
+  /** Wait (bounded) for this moment before applying the op (packages aim faults with it). */
+  when?: Trigger | undefined;
 }
 
 export type Schedule = ScheduledOp[];

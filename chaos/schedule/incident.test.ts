@@ -170,8 +170,55 @@ describe('incident files', () => {
 
   it('names a YAML syntax error by line, and wants exactly one of schedule or generate', () => {
     expect(problems('name: x\nschedule: [\n  { at: 1s\n')[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
-    expect(problems('name: x\n')[0]).toMatch(/exactly one of `schedule` or `generate`/);
+    expect(problems('name: x\n')[0]).toMatch(/exactly one of `schedule`, `generate` or `packages`/);
     expect(problems('schedule: []\n')[0]).toMatch(/^bad\.yaml:1:1: name: /);
+  });
+
+  it('asks for nemesis packages by name or with options; the plan follows the seed', () => {
+    const text = [
+      'name: p',
+      'seed: 5',
+      'workload: { duration: 40s }',
+      'packages:',
+      '  - leader-kill-under-writes',
+      '  - { name: transfer-under-load, transfers: 1, count: 2 }',
+      '',
+    ].join('\n');
+    const i = parseIncident(text);
+    expect(i.packages?.map((p) => p.name)).toEqual(['leader-kill-under-writes', 'transfer-under-load']);
+    const s = scheduleOf(i);
+    expect(s.map((x) => x.op.do)).toEqual(['kill', 'start', 'transfer', 'transfer']);
+    expect(s[0]?.when).toEqual({ on: 'writes-open', min: 4, within: 3000 });
+    expect(scheduleOf(i, 6)).not.toEqual(s);
+    // The incident as a file again gives the same plan.
+    expect(scheduleOf(parseIncident(incidentToYaml(i), 'again.yaml'))).toEqual(s);
+  });
+
+  it('names an unknown package, a bad option and packages that do not fit the duration', () => {
+    const p = problems('name: x\npackages:\n  - leader-kill-under-writes\n  - leader-dance\n');
+    expect(p[0]).toMatch(/^bad\.yaml:4:5: packages\[1\]\.name: .*leader-kill-under-writes/);
+    const q = problems('name: x\npackages:\n  - { name: leader-kill-under-writes, fault: stop }\n');
+    expect(q[0]).toMatch(/^bad\.yaml:3:\d+: packages\[0\]\.fault: .*"kill"\|"pause"/);
+    const r = problems(
+      'name: x\nworkload: { duration: 10s }\npackages:\n  - { name: restart-after-vote, count: 3 }\n',
+    );
+    expect(r[0]).toMatch(
+      /^bad\.yaml:4:\d+: packages\[0\]: restart-after-vote needs 5\.5 s per occurrence; 3 occurrence\(s\) in 10\.0 s leave 3\.3 s each/,
+    );
+    expect(problems('name: x\npackages: [transfer-under-load]\nschedule: []\n')[0]).toMatch(/exactly one of/);
+  });
+
+  it('a schedule step may wait for a trigger, validated like the rest', () => {
+    const i = parseIncident(
+      'name: w\nschedule:\n  - { at: 1s, do: kill, node: leader, when: { on: writes-open, min: 8, within: 2s } }\n',
+    );
+    expect(scheduleOf(i)[0]?.when).toEqual({ on: 'writes-open', min: 8, within: 2000 });
+    expect(
+      problems('name: w\nschedule:\n  - { at: 1s, do: kill, node: leader, when: { on: lunch } }\n')[0],
+    ).toMatch(/^bad\.yaml:3:\d+: schedule\[0\]\.when\.on: /);
+    expect(problems('name: w\nschedule:\n  - { at: 1s, do: transfer, to: n5 }\n')[0]).toMatch(
+      /^bad\.yaml:3:\d+: schedule\[0\]\.to: no node 'n5' in a 3-node cluster/,
+    );
   });
 
   it('chooses its workloads and their clients with mix; without one, clients of its type', () => {

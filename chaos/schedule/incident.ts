@@ -11,6 +11,8 @@
  *     - { at: 6s, do: heal }
  *   # or, instead of schedule:
  *   generate: { intensity: 0.5, faults: [partition, latency] }
+ *   # or named packages (chaos/nemesis/packages), each in its own slot of the duration:
+ *   packages: [leader-kill-under-writes, { name: transfer-under-load, transfers: 3 }]
  */
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
@@ -26,33 +28,31 @@ import {
 import { DEFAULT_SLO, type SloThresholds } from '../../scenarios/checkers/index.ts';
 import { WORKLOADS, type WorkloadMix } from '../../scenarios/workloads/index.ts';
 import {
+  DurationSchema,
   GENERATED_FAULTS,
   generateSchedule,
   isToxicOp,
   NemesisOpSchema,
-  parseDuration,
+  namedNodes,
+  PackageEntrySchema,
+  PackagePlanError,
+  planPackages,
   type Schedule,
   sortSchedule,
+  TriggerSchema,
   toxicsFor,
 } from '../nemesis/index.ts';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const duration = DurationSchema;
 
-const StepSchema = z.looseObject({ at: duration }).transform((raw, ctx) => {
-  const { at, ...rest } = raw;
+const StepSchema = z.looseObject({ at: duration, when: TriggerSchema.optional() }).transform((raw, ctx) => {
+  const { at, when, ...rest } = raw;
   const op = NemesisOpSchema.safeParse(rest);
   if (!op.success) {
     for (const issue of op.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
     return z.NEVER;
   }
-  return { at, op: op.data };
+  return { at, op: op.data, ...(when && { when }) };
 });
 
 const mixCount = z.number().int().min(0).max(64);
@@ -164,6 +164,8 @@ export const IncidentSchema = z
     /** Service levels per transport (defaults: scenarios/checkers/slo.ts DEFAULT_SLO). */
     slo: SloSchema,
     schedule: z.array(StepSchema).optional(),
+    /** Named nemesis packages, in order, each in its own slot of the workload's duration. */
+    packages: z.array(PackageEntrySchema).min(1).optional(),
     generate: z
       .strictObject({
         intensity: z.number().gt(0).max(1),
@@ -175,8 +177,21 @@ export const IncidentSchema = z
       .optional(),
   })
   .superRefine((v, ctx) => {
-    if ((v.schedule === undefined) === (v.generate === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of `schedule` or `generate`' });
+    const given = [v.schedule, v.generate, v.packages].filter((x) => x !== undefined).length;
+    if (given !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give exactly one of `schedule`, `generate` or `packages`',
+      });
+    }
+    if (v.packages) {
+      try {
+        planPackages({ seed: v.seed, durationMs: v.workload.duration, packages: v.packages });
+      } catch (err) {
+        if (!(err instanceof PackagePlanError)) throw err;
+        ctx.addIssue({ code: 'custom', path: ['packages', err.index], message: err.message });
+      }
     }
     const st = v.cluster.strategy;
     const conflict = st && strategyConflict(v.cluster.mode, strategyFromFile(st));
@@ -184,16 +199,11 @@ export const IncidentSchema = z
     const ids = new Set(Array.from({ length: v.cluster.nodes }, (_, i) => `n${i + 1}`));
     v.schedule?.forEach((step, i) => {
       const op = step.op;
-      const nodes = [
-        ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
-        ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
-        ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
-      ];
-      for (const n of nodes) {
+      for (const n of namedNodes(op)) {
         if (!ids.has(n)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['schedule', i, 'node' in op ? 'node' : 'nodes'],
+            path: ['schedule', i, op.do === 'transfer' ? 'to' : 'node' in op ? 'node' : 'nodes'],
             message: `no node '${n}' in a ${v.cluster.nodes}-node cluster`,
           });
         }
@@ -333,6 +343,8 @@ export function strategyOf(incident: Incident): MigrationStrategy | undefined {
 /** The incident's fault schedule: as written, or generated from `seed` (the file's unless given). */
 export function scheduleOf(incident: Incident, seed = incident.seed): Schedule {
   if (incident.schedule) return sortSchedule(incident.schedule);
+  if (incident.packages)
+    return planPackages({ seed, durationMs: incident.workload.duration, packages: incident.packages });
   const g = incident.generate;
   if (!g) return [];
   return generateSchedule({
@@ -353,6 +365,11 @@ export function scheduleOf(incident: Incident, seed = incident.seed): Schedule {
 export function incidentToYaml(incident: Incident, seed = incident.seed): string {
   const { source: _source, schedule, ...rest } = incident;
   const file: Record<string, unknown> = { ...rest, seed };
-  if (schedule) file.schedule = schedule.map((step) => ({ at: step.at, ...step.op }));
+  if (schedule)
+    file.schedule = schedule.map((step) => ({
+      at: step.at,
+      ...step.op,
+      ...(step.when && { when: step.when }),
+    }));
   return stringify(file);
 }

@@ -12,21 +12,24 @@ import { readNodeConfig } from '../../lab/topology/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
 import type { CheckerResult, RaftSampleLike, Validity } from '../../scenarios/checkers/index.ts';
 import { registerOps, runWorkloads, specsOf, type WorkloadSummary } from '../../scenarios/workloads/index.ts';
-import type { Schedule } from '../nemesis/index.ts';
+import type { RaftSampleView, Schedule } from '../nemesis/index.ts';
 import {
   describeOp,
   Nemesis,
   NemesisError,
+  namedNodes,
   nodeAnswers,
   SelfCheckError,
   type SelfCheckOptions,
   selfCheck,
+  TriggerWatch,
 } from '../nemesis/index.ts';
 import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../record/index.ts';
 import { reportRun } from '../report/index.ts';
 import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
 import { QUIET_BOUND_MS, quietTail } from './quiet-tail.ts';
+import { awaitTrigger } from './trigger-wait.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -169,11 +172,14 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const mix = incidents.mixOf(w);
     rec.event('workload-start', { detail: { ...w, mix } });
     const raftSeen: RaftSampleLike[] = [];
+    // What packages' triggers wait for: writes in flight, a vote in a new term.
+    const watch = new TriggerWatch();
     samplers = new Samplers(c, {
       now: () => rec.now(),
       write: (sample) => {
         rec.sample(sample);
         if (sample.kind === 'raft') raftSeen.push(sample as RaftSampleLike);
+        watch.observeSample(sample as RaftSampleView);
       },
     });
     samplers.start();
@@ -193,7 +199,10 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         thinkMs: w.think,
         prefix: id,
         now: () => rec.now(),
-        record: (e) => rec.history(e),
+        record: (e) => {
+          rec.history(e);
+          watch.observeOp(e);
+        },
         healed: () => healed,
         signal: stopWorkload.signal,
       },
@@ -205,7 +214,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       if (wait > 0) await sleep(wait);
       progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
       try {
-        await nemesis.apply(step.op, step.at);
+        const { op, when } = await awaitTrigger(watch, step, () => rec.now(), t0 + step.at);
+        if (when) progress(`  ${when.met ? 'when' : 'not seen'}: ${when.seen} after ${when.waitedMs} ms`);
+        await nemesis.apply(op, step.at, when && { when });
       } catch (err) {
         if (!(err instanceof NemesisError)) throw err;
         verdict.nemesisErrors.push(err.message);
@@ -275,6 +286,7 @@ function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): voi
     ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
   ];
   for (const n of names) cluster.node(n);
+  for (const n of namedNodes(op)) cluster.node(n);
 }
 
 /** Node logs and each node's /metrics at the end of the run. */

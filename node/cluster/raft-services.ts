@@ -1,6 +1,6 @@
 /**
  * The consensus-facing RPCs: SendRaftMessage, GetRaftStatus, GetClusterStatus,
- * JoinCluster, LeaveCluster and ProposeTask. Writes go to the leader: a
+ * JoinCluster, LeaveCluster, TransferLeadership and ProposeTask. Writes go to the leader: a
  * follower forwards them (once), and a node without a leader — or without a
  * quorum — answers UNAVAILABLE, never a stale success. GetClusterStatus and
  * register reads pass the node's read barrier first; GetRaftStatus is this
@@ -174,6 +174,25 @@ export function raftServices(d: RaftServicesDeps) {
       if (state.member(req.nodeId))
         await driver.propose({ type: 'member.leave', id: req.nodeId }, d.proposalTimeoutMs);
       return { success: true, message: `${req.nodeId} removed` };
+    },
+
+    transferLeadership: async (req, ctx) => {
+      checkJoinToken(d.joinToken, req.joinToken, ctx);
+      if (req.to !== '') checkName('to', req.to);
+      if (!driver.isLeader)
+        return toLeader(ClusterService).transferLeadership(req, {
+          signal: ctx.signal,
+          timeoutMs: d.proposalTimeoutMs * 2,
+        });
+      if (req.to === d.nodeId) return { success: true, message: 'already the leader', leaderId: d.nodeId };
+      if (req.to !== '' && !driver.status().confState.voters.includes(req.to))
+        throw new RpcError(Code.FAILED_PRECONDITION, `${req.to} is not a voter`);
+      if (!(await driver.transferLeadership(req.to || undefined, d.proposalTimeoutMs)))
+        throw new RpcError(
+          Code.UNAVAILABLE,
+          `leadership not handed over within ${d.proposalTimeoutMs} ms (still leading)`,
+        );
+      return { success: true, message: 'leadership handed over', leaderId: driver.leaderId };
     },
   };
 

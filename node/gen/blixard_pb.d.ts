@@ -229,6 +229,63 @@ export declare type LeaveClusterResponse = Message<"blixard.LeaveClusterResponse
 export declare const LeaveClusterResponseSchema: GenMessage<LeaveClusterResponse>;
 
 /**
+ * Hands leadership to another voter (Raft's leader transfer): the leader stops taking proposals,
+ * brings the target up to date and tells it to campaign at once. Sent to any node; a follower
+ * forwards it to its leader.
+ *
+ * @generated from message blixard.TransferLeadershipRequest
+ */
+export declare type TransferLeadershipRequest = Message<"blixard.TransferLeadershipRequest"> & {
+  /**
+   * a voter's id; empty: the most caught-up voter
+   *
+   * @generated from field: string to = 1;
+   */
+  to: string;
+
+  /**
+   * The cluster's join token, required over gRPC when the node has [cluster] join_token_file.
+   *
+   * @generated from field: string join_token = 2;
+   */
+  joinToken: string;
+};
+
+/**
+ * Describes the message blixard.TransferLeadershipRequest.
+ * Use `create(TransferLeadershipRequestSchema)` to create a new message.
+ */
+export declare const TransferLeadershipRequestSchema: GenMessage<TransferLeadershipRequest>;
+
+/**
+ * @generated from message blixard.TransferLeadershipResponse
+ */
+export declare type TransferLeadershipResponse = Message<"blixard.TransferLeadershipResponse"> & {
+  /**
+   * @generated from field: bool success = 1;
+   */
+  success: boolean;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * the leader once the transfer ended, as the old leader knows it
+   *
+   * @generated from field: string leader_id = 3;
+   */
+  leaderId: string;
+};
+
+/**
+ * Describes the message blixard.TransferLeadershipResponse.
+ * Use `create(TransferLeadershipResponseSchema)` to create a new message.
+ */
+export declare const TransferLeadershipResponseSchema: GenMessage<TransferLeadershipResponse>;
+
+/**
  * @generated from message blixard.ClusterStatusRequest
  */
 export declare type ClusterStatusRequest = Message<"blixard.ClusterStatusRequest"> & {
@@ -2194,6 +2251,16 @@ export declare const ClusterService: GenService<{
     methodKind: "unary";
     input: typeof LeaveClusterRequestSchema;
     output: typeof LeaveClusterResponseSchema;
+  },
+  /**
+   * group: cluster
+   *
+   * @generated from rpc blixard.ClusterService.TransferLeadership
+   */
+  transferLeadership: {
+    methodKind: "unary";
+    input: typeof TransferLeadershipRequestSchema;
+    output: typeof TransferLeadershipResponseSchema;
   },
   /**
    * group: status

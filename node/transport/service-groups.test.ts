@@ -11,6 +11,7 @@ describe('service catalog', () => {
     expect(allMethods().map(methodPath)).toEqual(
       expect.arrayContaining([
         'blixard.ClusterService/JoinCluster',
+        'blixard.ClusterService/TransferLeadership',
         'blixard.ClusterService/SendRaftMessage',
         'blixard.ClusterService/ListP2pImages',
         'blixard.BlixardService/GetRaftStatus',
@@ -18,6 +19,6 @@ describe('service catalog', () => {
         'grpc.health.v1.Health/Watch',
       ]),
     );
-    expect(allMethods()).toHaveLength(21 + 4 + 2);
+    expect(allMethods()).toHaveLength(22 + 4 + 2);
   });
 });

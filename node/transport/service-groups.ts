@@ -20,6 +20,7 @@ export type ServiceGroup = (typeof SERVICE_GROUPS)[number];
 const GROUP_OF: Record<string, ServiceGroup> = {
   'blixard.ClusterService/JoinCluster': 'cluster',
   'blixard.ClusterService/LeaveCluster': 'cluster',
+  'blixard.ClusterService/TransferLeadership': 'cluster',
   'blixard.ClusterService/GetClusterStatus': 'status',
   'blixard.ClusterService/SendRaftMessage': 'raft',
   'blixard.ClusterService/SubmitTask': 'tasks',

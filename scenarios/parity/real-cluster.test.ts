@@ -33,6 +33,11 @@ const pick =
 const CASES: Record<string, Case[]> = {
   'blixard.ClusterService/JoinCluster': [{ request: {}, expect: 'INVALID_ARGUMENT' }],
   'blixard.ClusterService/LeaveCluster': [{ request: { nodeId: 'ghost' }, expect: 'NOT_FOUND' }],
+  // Refusals only: a transfer that happened would change the leader under the other cases.
+  'blixard.ClusterService/TransferLeadership': [
+    { request: { to: 'ghost' }, expect: 'FAILED_PRECONDITION' },
+    { request: { to: '../n1' }, expect: 'INVALID_ARGUMENT' },
+  ],
   'blixard.ClusterService/GetClusterStatus': [
     {
       request: {},

@@ -1,7 +1,8 @@
 /**
- * Test helper process: appends entries to the DiskStorage in argv[2] forever, printing
- * `acked <index>` after each save returns (that is, after fsync). The crash test kills it with
- * SIGKILL at an arbitrary point and checks that every acknowledged entry survives.
+ * Test helper process: appends entries to the DiskStorage in argv[2] forever, raising the term
+ * every few batches, printing `acked <index> <term>` after each save returns (that is, after
+ * fsync). The crash test kills it with SIGKILL at an arbitrary point and checks that every
+ * acknowledged entry and term survives.
  */
 import { DiskStorage } from './disk-storage.ts';
 
@@ -12,8 +13,9 @@ const storage = DiskStorage.open(dir, {
   warn: (m) => process.stderr.write(`${m}\n`),
 });
 let next = storage.lastIndex() + 1;
-const term = storage.load().hardState.term + 1;
-for (;;) {
+let term = storage.load().hardState.term;
+for (let batches = 0; ; batches++) {
+  if (batches % 5 === 0) term++;
   const batch = Array.from({ length: 1 + (next % 7) }, (_, i) => ({
     term,
     index: next + i,
@@ -22,5 +24,5 @@ for (;;) {
   }));
   next += batch.length;
   storage.save({ entries: batch, hardState: { term, vote: '', commit: next - 1 } });
-  process.stdout.write(`acked ${next - 1}\n`);
+  process.stdout.write(`acked ${next - 1} ${term}\n`);
 }
