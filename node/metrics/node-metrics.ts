@@ -34,6 +34,20 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly migrationInfo = new Gauge({
+    name: 'blixard_transport_migration_info',
+    help: 'The migration strategy in use (1 on the one series of its settings); changes on a config reload',
+    labelNames: ['prefer_iroh', 'raft_transport', 'fallback_to_grpc'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'blixard_config_reloads_total',
+    help: 'Config reloads (SIGHUP), by outcome: applied, or refused (bad file or a mode change)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly activeConnections = new Gauge({
     name: 'blixard_transport_active_connections',
     help: 'Open inbound connections by transport (gRPC counts calls in flight)',

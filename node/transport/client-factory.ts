@@ -207,6 +207,19 @@ export class ClientFactory {
     this.options = options;
   }
 
+  /** The strategy every call picks its transport by, from now on. */
+  get strategy(): MigrationStrategy {
+    return this.options.strategy;
+  }
+
+  /**
+   * Replaces the strategy (a config reload): every later call of every peer's channel picks by it;
+   * open connections stay, calls in flight finish on the transport they took.
+   */
+  setStrategy(strategy: MigrationStrategy): void {
+    this.options.strategy = strategy;
+  }
+
   /** The routed channel for a peer, created once and reused. */
   channel(target: PeerTarget): RoutedChannel {
     let channel = this.channels.get(target.id);
