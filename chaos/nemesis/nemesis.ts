@@ -182,18 +182,24 @@ export class Nemesis {
     const order = op.nodes ?? this.nodeIds;
     for (const id of order) this.cluster.node(id);
     const steps: { node: string; from: TransportMode; ms: number }[] = [];
+    const irohIds = Object.fromEntries(this.cluster.state.nodes.map((n) => [n.id, n.irohId]));
     for (const id of order) {
       const started = performance.now();
       const node = this.cluster.node(id);
       const from = node.state.mode;
-      await writeNodeMode(node.state.configPath, op.mode, 'by the nemesis');
+      await writeNodeMode(node.state.configPath, op.mode, 'by the nemesis', irohIds);
       await node.stop();
       node.state.mode = op.mode;
       try {
         await node.start();
       } catch (err) {
         // Leave the node as it was rather than stopped.
-        await writeNodeMode(node.state.configPath, from, 'back by the nemesis after a failed restart');
+        await writeNodeMode(
+          node.state.configPath,
+          from,
+          'back by the nemesis after a failed restart',
+          irohIds,
+        );
         node.state.mode = from;
         let back = `${id} is back in ${from} mode`;
         await release(node.start(), (e) => {
