@@ -72,6 +72,15 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
     /** Order of the rolling restart (default: every node, in id order). */
     nodes: z.array(nodeId).min(1).optional(),
   }),
+  z.strictObject({
+    do: z.literal('rollout'),
+    /** A rollout file (chaos/rollout), relative to the incident file. */
+    file: z.string().min(1),
+    /** How the rollout must end for the run to pass: every step in place, or rolled back by a gate. */
+    expect: z.enum(['completed', 'rolled-back']).default('completed'),
+    /** With `rolled-back`: the step (its name) the cluster must be back at. */
+    back_to: z.string().min(1).optional(),
+  }),
 ]);
 
 export type NemesisOp = z.infer<typeof NemesisOpSchema>;
@@ -99,6 +108,8 @@ export function describeOp(op: NemesisOp): string {
       return `toxic ${op.toxic.type} on ${linksText(op.links)} (${op.transport})`;
     case 'mode-change':
       return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
+    case 'rollout':
+      return `rollout ${op.file} (expect ${op.expect}${op.back_to ? ` to ${op.back_to}` : ''})`;
     default:
       return `${op.do} ${op.node}`;
   }

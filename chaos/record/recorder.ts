@@ -18,6 +18,10 @@ export type EventKind =
   | 'heal'
   | 'restart'
   | 'mode-change'
+  | 'rollout'
+  | 'rollout-step'
+  | 'rollout-breach'
+  | 'rollout-rollback'
   | 'nemesis-error'
   | 'workload-end'
   | 'run-end';

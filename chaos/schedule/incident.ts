@@ -12,8 +12,7 @@
  *   # or, instead of schedule:
  *   generate: { intensity: 0.5, faults: [partition, latency] }
  */
-import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../../hub/links/index.ts';
 import {
@@ -34,6 +33,7 @@ import {
   sortSchedule,
   toxicsFor,
 } from '../nemesis/index.ts';
+import { parseYamlFile, readYamlText } from './yaml-file.ts';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
@@ -198,83 +198,13 @@ export class IncidentError extends Error {
 
 /** Parses and validates an incident file's text; throws IncidentError naming line and field. */
 export function parseIncident(text: string, source = '<inline>'): Incident {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new IncidentError(
-      source,
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return `${source}:${pos.line}:${pos.col}: YAML: ${e.message.split('\n')[0]}`;
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS();
-  const parsed = IncidentSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new IncidentError(
-      source,
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-        let message = issue.message;
-        if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) {
-          // Point at the stray key itself.
-          path.push(issue.keys[0] as string);
-          message = 'unknown field';
-        } else if (/received undefined$/.test(message)) {
-          message = `required: ${message.replace(/, received undefined$/, '').replace(/^Invalid input: /, '')}`;
-        }
-        const { line, col } = position(doc, lines, path);
-        return `${source}:${line}:${col}: ${fieldName(path)}: ${message}`;
-      }),
-    );
-  }
-  return { ...parsed.data, source };
+  const data = parseYamlFile(IncidentSchema, text, source, (problems) => new IncidentError(source, problems));
+  return { ...data, source };
 }
 
 export async function loadIncident(file: string): Promise<Incident> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new IncidentError(file, [`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`]);
-  }
-  return parseIncident(text, file);
-}
-
-/** The deepest node that exists on the path (a missing field points at its parent). */
-function position(
-  doc: ReturnType<typeof parseDocument>,
-  lines: LineCounter,
-  path: (string | number)[],
-): { line: number; col: number } {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      // For a map key's value, point at the key when there is one.
-      const keyNode = n > 0 ? findKeyNode(doc, path.slice(0, n)) : undefined;
-      const offset = keyNode?.range?.[0] ?? node.range[0];
-      return lines.linePos(offset);
-    }
-  }
-  return { line: 1, col: 1 };
-}
-
-function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]) {
-  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-  const last = path[path.length - 1];
-  if (!parent || typeof parent !== 'object' || !('items' in parent) || typeof last !== 'string')
-    return undefined;
-  for (const item of (parent as { items: unknown[] }).items) {
-    const key = (item as { key?: unknown }).key;
-    if (isNode(key) && (key as { value?: unknown }).value === last) return key;
-  }
-  return undefined;
-}
-
-function fieldName(path: (string | number)[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const fail = (problems: string[]) => new IncidentError(file, problems);
+  return parseIncident(await readYamlText(file, fail), file);
 }
 
 /** The workloads the incident runs and their clients: its `mix`, or `clients` of its `type`. */
