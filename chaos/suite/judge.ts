@@ -22,6 +22,7 @@ import {
   setLinearizability,
   vmLinearizability,
 } from '../../scenarios/checkers/index.ts';
+import { checkRollouts } from '../rollout/index.ts';
 
 export interface RunRecordings {
   /** Register ops as the register checker reads them (a failed CAS's value as a read). */
@@ -65,6 +66,16 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   if (guests.length > 0) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
     results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
+  }
+  try {
+    results.push(...checkRollouts(r.events));
+  } catch (err) {
+    results.push({
+      name: 'rollouts',
+      valid: 'unknown',
+      explanation: `the checker threw: ${(err as Error).message}`,
+      evidence: [],
+    });
   }
   return composeVerdicts(results);
 }
