@@ -205,6 +205,7 @@ export class BlixardNode {
             this.metrics.connectionErrors.inc({ transport: e.transport });
         },
         onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
+        onFallbackRefused: (e) => this.metrics.fallbacksRefused.inc({ service: e.service, method: e.method }),
       },
     });
     this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);

@@ -34,6 +34,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly fallbacksRefused = new Counter({
+    name: 'blixard_transport_fallbacks_refused_total',
+    help: 'Iroh calls that failed after the request may have reached the peer, not retried over gRPC because running them twice is not harmless',
+    labelNames: ['service', 'method'] as const,
+    registers: [this.registry],
+  });
+
   readonly migrationInfo = new Gauge({
     name: 'blixard_transport_migration_info',
     help: 'The migration strategy in use (1 on the one series of its settings); changes on a config reload',

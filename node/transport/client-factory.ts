@@ -7,12 +7,12 @@
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
-import { IrohChannel } from './iroh-channel.ts';
+import { IrohChannel, IrohConnectError } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
-import { chooseTransport, shouldFallBack } from './strategy.ts';
+import { chooseTransport, fallbackDecision } from './strategy.ts';
 import { createClient, type TypedClient } from './typed-client.ts';
 import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
 
@@ -38,6 +38,8 @@ export interface CallObserver {
     responseBytes: number;
   }): void;
   onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
+  /** An Iroh call that failed after its request may have reached the peer, not repeated over gRPC. */
+  onFallbackRefused?(event: { peer: string; service: string; method: string; reason: string }): void;
 }
 
 export interface ClientFactoryOptions {
@@ -120,7 +122,23 @@ export class RoutedChannel implements RpcChannel {
       );
     } catch (err) {
       const status = toRpcError(err);
-      if (!shouldFallBack(this.factory.strategy, kind, this.mode, status)) throw status;
+      // A connect failure never sent the request; any other may have run it on the peer.
+      const sent = !(err instanceof IrohConnectError);
+      const path = `${service}/${method}`;
+      const decision = fallbackDecision(this.factory.strategy, kind, this.mode, status, path, sent);
+      if (decision === 'no') throw status;
+      if (decision === 'unsafe') {
+        this.factory.observer?.onFallbackRefused?.({
+          peer: this.target.id,
+          service,
+          method,
+          reason: status.message,
+        });
+        throw new RpcError(
+          Code.UNAVAILABLE,
+          `${status.message}; not retried over gRPC: ${method} may already have run on ${this.target.id}`,
+        );
+      }
       this.fallbacks += 1;
       this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
       return this.observe('grpc', service, method, request.length, () =>
