@@ -19,8 +19,15 @@ const nodeId = z.string().regex(/^n\d+$/, 'a node id such as n1');
 const nodeTarget = z.union([nodeId, z.literal('leader')]);
 const linkName = z.string().regex(/^(client|n\d+)-n\d+$/, 'a link name such as n1-n2 or client-n3');
 
-/** `all` (every link, the client's too), `peers` (node to node), `client` (client to node), or names. */
-export const LinkSelectorSchema = z.union([z.enum(['all', 'peers', 'client']), z.array(linkName).min(1)]);
+/**
+ * `all` (every link, the client's too), `peers` (node to node), `client` (client to node), names, or
+ * `{ of: [n1, n2] }`: every link from or to those nodes (the client's links to them too).
+ */
+export const LinkSelectorSchema = z.union([
+  z.enum(['all', 'peers', 'client']),
+  z.array(linkName).min(1),
+  z.strictObject({ of: z.array(nodeId).min(1) }),
+]);
 export type LinkSelector = z.infer<typeof LinkSelectorSchema>;
 
 const transport = z.enum(TRANSPORT_SELECTORS).default('both');
@@ -35,7 +42,7 @@ export const ToxicInputSchema = z.strictObject({
   attributes: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const NemesisOpSchema = z.discriminatedUnion('do', [
+const FAULT_OPS = [
   z.strictObject({
     do: z.literal('partition'),
     kind: z.enum(PARTITION_KINDS),
@@ -72,14 +79,23 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
     /** Order of the rolling restart (default: every node, in id order). */
     nodes: z.array(nodeId).min(1).optional(),
   }),
+] as const;
+
+/** Every op but a rollout: what a rollout step may bring with it. */
+export const FaultOpSchema = z.discriminatedUnion('do', [...FAULT_OPS]);
+
+export const NemesisOpSchema = z.discriminatedUnion('do', [
+  ...FAULT_OPS,
   z.strictObject({
     do: z.literal('rollout'),
-    /** A rollout file (chaos/rollout), relative to the incident file. */
+    /** A rollout file (chaos/rollout), relative to the incident file or the repository. */
     file: z.string().min(1),
     /** How the rollout must end for the run to pass: every step in place, or rolled back by a gate. */
     expect: z.enum(['completed', 'rolled-back']).default('completed'),
-    /** With `rolled-back`: the step (its name) the cluster must be back at. */
+    /** With `rolled-back`: the step (its name, or `start`) the cluster must be back at. */
     back_to: z.string().min(1).optional(),
+    /** Faults applied once the named step is in place, before its watch window (e.g. loss at 25 %). */
+    on_step: z.record(z.string(), z.array(FaultOpSchema).min(1)).optional(),
   }),
 ]);
 
@@ -116,5 +132,6 @@ export function describeOp(op: NemesisOp): string {
 }
 
 function linksText(l: LinkSelector): string {
-  return typeof l === 'string' ? `${l} links` : l.join(', ');
+  if (typeof l === 'string') return `${l} links`;
+  return Array.isArray(l) ? l.join(', ') : `the links of ${l.of.join(', ')}`;
 }

@@ -31,6 +31,8 @@ export interface RolloutOptions {
   reloadTimeoutMs?: number;
   stateFile?: string | undefined;
   signal?: AbortSignal;
+  /** Called once a step is in place, before its watch window (an incident's faults for that step). */
+  onStep?: (step: PlannedStep) => Promise<void>;
 }
 
 export interface RolloutOutcome {
@@ -113,6 +115,7 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
       return { rollout: rollout.name, outcome: 'failed', passed, at, rolledBack, error: reason };
     }
     const applyMs = Math.round(performance.now() - started);
+    await opts.onStep?.(step);
     progress(`${step.name}: in place after ${applyMs} ms; watching ${step.watchMs / 1000} s`);
     const rounds = await watch(cluster, step.watchMs, rollout.sample_every, opts);
     const figures = windowFigures(rounds);

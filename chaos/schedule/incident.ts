@@ -143,15 +143,19 @@ export const IncidentSchema = z
     const ids = new Set(Array.from({ length: v.cluster.nodes }, (_, i) => `n${i + 1}`));
     v.schedule?.forEach((step, i) => {
       const op = step.op;
+      const links = (op as { links?: unknown }).links;
+      const of =
+        links !== null && typeof links === 'object' && 'of' in links ? (links as { of: string[] }).of : [];
       const nodes = [
         ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
         ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
+        ...of,
       ];
       for (const n of nodes) {
         if (!ids.has(n)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['schedule', i, op.do === 'mode-change' ? 'nodes' : 'node'],
+            path: ['schedule', i, op.do === 'mode-change' ? 'nodes' : of.includes(n) ? 'links' : 'node'],
             message: `no node '${n}' in a ${v.cluster.nodes}-node cluster`,
           });
         }

@@ -173,6 +173,12 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
           now: () => rec.now(),
           stateFile: options.stateFile,
           signal: stopWorkload.signal,
+          onStep: async (step) => {
+            for (const fault of op.on_step?.[step.name] ?? []) {
+              progress(`  rollout: ${step.name} in place: ${describeOp(fault)}`);
+              await nemesis.apply(fault);
+            }
+          },
         });
         return { ...outcome };
       },
@@ -288,12 +294,20 @@ async function loadRollouts(schedule: Schedule, source: string): Promise<Map<str
       : (await orAbsent(stat(beside)))
         ? beside
         : resolve(REPO_ROOT, op.file);
+    let rollout: Rollout;
     try {
-      out.set(op.file, await loadRollout(path));
+      rollout = await loadRollout(path);
     } catch (err) {
       if (err instanceof RolloutError) throw new incidents.IncidentError(source, err.problems);
       throw err;
     }
+    const names = rollout.steps.map((s, i) => s.name ?? `step ${i + 1}`);
+    const unknown = Object.keys(op.on_step ?? {}).filter((n) => !names.includes(n));
+    if (unknown.length > 0)
+      throw new incidents.IncidentError(source, [
+        `${source}: on_step: no step ${unknown.join(', ')} in ${op.file} (steps: ${names.join(', ')})`,
+      ]);
+    out.set(op.file, rollout);
   }
   return out;
 }

@@ -56,6 +56,12 @@ export interface ClientFactoryOptions {
   irohDialEndpoint?: () => Promise<Endpoint>;
 }
 
+/**
+ * After an Iroh connect failure, calls that would fall back go straight to gRPC for this long (counted
+ * as fallbacks): each would otherwise wait out a handshake first, and Raft's heartbeats with them.
+ */
+const IROH_HOLD_OFF_MS = 2000;
+
 /** How often the adaptive rule refreshes its latency reading of a peer. */
 const LATENCY_REFRESH_MS = 1000;
 
@@ -69,6 +75,8 @@ export class RoutedChannel implements RpcChannel {
   private irohChannel: IrohChannel | undefined;
   private irohLatencyMs: number | undefined;
   private latencyReadAt = 0;
+  /** Until when (performance.now()) Iroh counts as unreachable after a failed connect. */
+  private irohDownUntil = 0;
 
   constructor(target: PeerTarget, factory: ClientFactoryOptions) {
     this.target = target;
@@ -116,6 +124,15 @@ export class RoutedChannel implements RpcChannel {
   async unary(service: string, method: string, request: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
     this.refreshLatency(service, method);
     const kind = this.pick(service, method);
+    const strategy = this.factory.strategy;
+    if (
+      kind === 'iroh' &&
+      strategy.fallbackToGrpc &&
+      this.mode === 'dual' &&
+      performance.now() < this.irohDownUntil
+    ) {
+      return this.fallBack(service, method, request, opts, 'Iroh unreachable at the last connect');
+    }
     try {
       return await this.observe(kind, service, method, request.length, () =>
         this.channel(kind).unary(service, method, request, opts),
@@ -139,12 +156,23 @@ export class RoutedChannel implements RpcChannel {
           `${status.message}; not retried over gRPC: ${method} may already have run on ${this.target.id}`,
         );
       }
-      this.fallbacks += 1;
-      this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
-      return this.observe('grpc', service, method, request.length, () =>
-        this.channel('grpc').unary(service, method, request, opts),
-      );
+      if (!sent) this.irohDownUntil = performance.now() + IROH_HOLD_OFF_MS;
+      return this.fallBack(service, method, request, opts, status.message);
     }
+  }
+
+  private fallBack(
+    service: string,
+    method: string,
+    request: Uint8Array,
+    opts: CallOptions | undefined,
+    reason: string,
+  ): Promise<Uint8Array> {
+    this.fallbacks += 1;
+    this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason });
+    return this.observe('grpc', service, method, request.length, () =>
+      this.channel('grpc').unary(service, method, request, opts),
+    );
   }
 
   serverStream(
