@@ -91,6 +91,12 @@ export const WorkloadSchema = z
     max_ops: z.number().int().min(1).max(1_000_000).default(5000),
     /** Pause between one client's ops. */
     think: duration.default(0),
+    /** The availability budget: the share of register ops that must succeed (0.9, or 90%). */
+    availability: z
+      .union([z.number().min(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'a share such as 0.9 or 90%')])
+      .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1)) / 100))
+      .refine((v) => v <= 1, 'at most 100%')
+      .optional(),
   })
   .superRefine((w, ctx) => {
     if (!w.mix) return;

@@ -7,6 +7,7 @@
 import {
   type CheckerResult,
   type ComposedVerdict,
+  checkAvailability,
   checkCapacity,
   checkRaftSafety,
   checkSingleRun,
@@ -33,6 +34,8 @@ export interface RunRecordings {
   events: readonly RunEventLike[];
   /** Each node's VM capacity, from its config. */
   capacity: Readonly<Record<string, { vcpus: number; memoryMb: number }>>;
+  /** The incident's availability budget (share of register ops that must succeed), when it sets one. */
+  availability?: number | undefined;
 }
 
 export function judgeRun(r: RunRecordings): ComposedVerdict {
@@ -66,6 +69,10 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   if (guests.length > 0) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
     results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
+  }
+  if (r.availability !== undefined) {
+    const budget = r.availability;
+    results.push(runChecker('availability', () => checkAvailability(r.history, budget)));
   }
   try {
     results.push(...checkRollouts(r.events));

@@ -246,6 +246,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       samples: await readSamples(dir),
       events: rec.events,
       capacity: await capacities(c),
+      availability: w.availability,
     });
     verdict.valid = judged.valid;
     verdict.checkers = judged.results;

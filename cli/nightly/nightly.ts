@@ -23,6 +23,7 @@ export interface NightlyIo {
 }
 
 export const INCIDENTS_DIR = join(REPO_ROOT, 'scenarios', 'incidents');
+export const MIGRATION_DIR = join(REPO_ROOT, 'scenarios', 'migration');
 
 export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promise<number> {
   let budgetMs: number;
@@ -36,7 +37,14 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     throw new LabError('usage', `--seeds '${flags.seeds}': expected a whole number from 1 to 100`);
   if (flags.runtime !== undefined && flags.runtime !== 'docker' && flags.runtime !== 'process')
     throw new LabError('usage', `--runtime '${flags.runtime}': expected docker or process`);
-  const all = (await readdir(INCIDENTS_DIR)).filter((f) => f.endsWith('.yaml')).sort();
+  // The incidents, and the migration scenarios (their rollout files are read by the runs themselves).
+  const paths = [
+    ...(await readdir(INCIDENTS_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => join(INCIDENTS_DIR, f)),
+    ...(await readdir(MIGRATION_DIR))
+      .filter((f) => f.endsWith('.yaml') && !f.endsWith('.rollout.yaml'))
+      .map((f) => join(MIGRATION_DIR, f)),
+  ].sort((a, b) => basename(a).localeCompare(basename(b)));
+  const all = paths.map((p) => basename(p));
   const only = flags.only ?? [];
   const unknown = only.filter((o) => !all.includes(`${o}.yaml`) && !all.includes(o));
   if (unknown.length > 0)
@@ -44,9 +52,9 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
       'usage',
       `--only ${unknown.join(', ')}: no such incident (${all.map((f) => basename(f, '.yaml')).join(', ')})`,
     );
-  const files = all
-    .filter((f) => only.length === 0 || only.includes(f) || only.includes(basename(f, '.yaml')))
-    .map((f) => join(INCIDENTS_DIR, f));
+  const files = paths.filter(
+    (p) => only.length === 0 || only.includes(basename(p)) || only.includes(basename(p, '.yaml')),
+  );
   const result = await runNightly({
     files,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
