@@ -3,6 +3,7 @@
  * lab up [--nodes N] [--runtime docker|process] [--mode grpc|dual|iroh] [--config FILE]
  * lab status [--json] · lab logs [NODE] [-f] · lab down · lab exec NODE -- CMD...
  * lab chaos partition|latency|loss|heal|kill|pause|resume|restart|mode|self-check|run ... · lab replay RUN
+ * lab migrate ROLLOUT.yaml   (steps, watch windows and gates; a breached step is rolled back)
  * lab call NODE Service/Method [JSON] [--transport grpc|iroh] [--deadline 2s] · lab call --list
  * lab report [RUN...] [--json]   (runs/<id>/report.html and runs/index.html)
  * lab load [NODE] --rate 100 --duration 10s [--transport both] [--mix ...] [--slo 'p99<50ms,errors<1%'] [--json]

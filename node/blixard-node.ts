@@ -4,6 +4,7 @@
  * file only composes them and runs the node's life cycle.
  */
 
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AddressBook,
@@ -13,7 +14,7 @@ import {
   raftServices,
   readBarrier,
 } from './cluster/index.ts';
-import { type NodeConfig, readJoinToken } from './config/index.ts';
+import { decideReload, type NodeConfig, readJoinToken } from './config/index.ts';
 import { sleep } from './lib/index.ts';
 import { createLogger } from './log.ts';
 import { type MetricsServer, NodeMetrics, startMetricsServer } from './metrics/index.ts';
@@ -37,10 +38,12 @@ import {
   type Endpoint,
   Health,
   HealthState,
+  type MigrationStrategy,
   SecretKey,
   ServiceRegistry,
   Serving,
   strategyFromFile,
+  strategyToFile,
   TransportRunner,
 } from './transport/index.ts';
 import { VmNode } from './vm/index.ts';
@@ -74,11 +77,15 @@ export class BlixardNode {
   private readonly promoting = new Set<string>();
   readonly metrics: NodeMetrics;
   private metricsServer: MetricsServer | undefined;
+  /** The migration strategy in use: the file's at start, replaced by each applied reload. */
+  private strategyInUse: MigrationStrategy;
 
   constructor(config: NodeConfig) {
     this.config = config;
     this.log = createLogger('node', { node: config.node.id });
     this.metrics = new NodeMetrics({ node: config.node.id, mode: config.transport.mode });
+    this.strategyInUse = strategyFromFile(config.transport.migration);
+    this.showStrategy();
     this.registry.observe((e) => {
       this.metrics.rpcServerSeconds.observe(
         { transport: e.transport, service: e.service, method: e.method, code: String(e.code) },
@@ -175,7 +182,7 @@ export class BlixardNode {
       : undefined;
     this.dialEndpoint = dialEndpoint;
     this.factory = new ClientFactory({
-      strategy: strategyFromFile(cfg.transport.migration),
+      strategy: this.strategyInUse,
       irohEndpoint: serving,
       irohConnectTimeoutMs: 2000,
       // Peers are dialled from an endpoint of each dial's own (the node's identity, a new port), never
@@ -198,6 +205,7 @@ export class BlixardNode {
             this.metrics.connectionErrors.inc({ transport: e.transport });
         },
         onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
+        onFallbackRefused: (e) => this.metrics.fallbacksRefused.inc({ service: e.service, method: e.method }),
       },
     });
     this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);
@@ -247,6 +255,7 @@ export class BlixardNode {
     const services = raftServices({
       nodeId: id,
       mode: t.mode,
+      strategy: () => this.strategyInUse,
       driver: this.driverRef,
       state: this.state,
       book: this.book,
@@ -314,6 +323,52 @@ export class BlixardNode {
       iroh_id: this.runner.irohNodeId,
       iroh: this.runner.irohAddress,
     });
+  }
+
+  /** The migration strategy calls to peers pick their transport by now. */
+  get strategy(): MigrationStrategy {
+    return this.strategyInUse;
+  }
+
+  /**
+   * Re-reads the config file (SIGHUP) and applies a changed `[transport.migration]` in place: later
+   * calls to every peer pick by it, no connection is dropped. A file that does not pass the schema, or
+   * that changes the mode, is refused with the reason logged, and the strategy in use stays.
+   */
+  async reloadConfig(file: string): Promise<boolean> {
+    let decision: ReturnType<typeof decideReload>;
+    try {
+      decision = decideReload(this.config, await readFile(file, 'utf8'), file);
+    } catch (err) {
+      decision = { ok: false, reason: `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}` };
+    }
+    if (!decision.ok) {
+      this.metrics.configReloads.inc({ outcome: 'refused' });
+      this.log.warn('config reload refused', {
+        file,
+        reason: decision.reason,
+        kept: strategyLabels(this.strategyInUse),
+      });
+      return false;
+    }
+    const from = strategyLabels(this.strategyInUse);
+    this.strategyInUse = decision.strategy;
+    this.config.transport.migration = strategyToFile(decision.strategy);
+    this.factory?.setStrategy(decision.strategy);
+    this.showStrategy();
+    this.metrics.configReloads.inc({ outcome: 'applied' });
+    this.log.info('migration settings reloaded', {
+      file,
+      from,
+      to: strategyLabels(decision.strategy),
+      ...(decision.deferred.length > 0 && { needs_restart: decision.deferred }),
+    });
+    return true;
+  }
+
+  private showStrategy(): void {
+    this.metrics.migrationInfo.reset();
+    this.metrics.migrationInfo.set(strategyLabels(this.strategyInUse), 1);
   }
 
   /** Graceful stop: hand over leadership first, so the cluster does not wait out an election. */
@@ -491,6 +546,16 @@ export class BlixardNode {
       this.log.warn('could not remove the learner', { peer, error: (err as Error).message });
     }
   }
+}
+
+/** The strategy as metric labels (and log fields): groups comma-joined, adaptive with its threshold. */
+export function strategyLabels(s: MigrationStrategy) {
+  const raft = s.raftTransport;
+  return {
+    prefer_iroh: s.preferIroh.join(','),
+    raft_transport: typeof raft === 'string' ? raft : `adaptive:${raft.adaptive.latencyThresholdMs}`,
+    fallback_to_grpc: String(s.fallbackToGrpc),
+  };
 }
 
 /** The address to announce: a wildcard bind is no use to a peer, the bound one on loopback is. */

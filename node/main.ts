@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+  // SIGHUP: re-read the config; `[transport.migration]` changes apply in place (refusals are logged).
+  process.on('SIGHUP', () => void node.reloadConfig(file));
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,7 +1,14 @@
 /** The nemesis: pure fault planning (partitions, link toxics, schedules), its I/O against a lab cluster, and the fault self-check (over chaos/probes). */
 export { DurationSchema, parseDuration } from './durations.ts';
 export { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
-export { Nemesis, NemesisError, type NemesisRecord, nodeAnswers } from './nemesis.ts';
+export {
+  Nemesis,
+  NemesisError,
+  type NemesisRecord,
+  nodeAnswers,
+  restartInMode,
+  saveLabState,
+} from './nemesis.ts';
 export {
   describeOp,
   isNodeId,

@@ -20,6 +20,10 @@ export function selectLinks(selector: LinkSelector, links: readonly LinkRef[]): 
   if (selector === 'all') return [...links];
   if (selector === 'peers') return links.filter((l) => l.from !== CLIENT);
   if (selector === 'client') return links.filter((l) => l.from === CLIENT);
+  if (!Array.isArray(selector)) {
+    const of = new Set(selector.of);
+    return links.filter((l) => of.has(l.from) || of.has(l.to));
+  }
   const byName = new Map(links.map((l) => [l.name, l]));
   return selector.map((name) => {
     const l = byName.get(name);

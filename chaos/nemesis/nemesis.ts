@@ -18,7 +18,7 @@ import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
 import { joinCluster, leaveCluster, transferLeadership } from './raft-ops.ts';
 
-export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
+export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'rollout' | 'nemesis-error';
 
 export interface NemesisRecord {
   kind: NemesisEventKind;
@@ -36,6 +36,11 @@ export interface NemesisOptions {
   healthTimeoutMs?: number;
   /** The lab's state file, kept in step after a mode change (so `lab status` shows the new mode). */
   stateFile?: string | undefined;
+  /**
+   * Runs a `rollout` op (chaos/rollout sits above the nemesis); its detail is the rollout's outcome.
+   * Without it a rollout op is an error.
+   */
+  rollout?: (op: Extract<NemesisOp, { do: 'rollout' }>) => Promise<Record<string, unknown>>;
 }
 
 export class NemesisError extends Error {
@@ -129,6 +134,10 @@ export class Nemesis {
       return { kind: 'fault', detail: { links, transports, toxics: specs } };
     }
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
+    if (op.do === 'rollout') {
+      if (!this.#options.rollout) throw new Error('this nemesis runs no rollouts');
+      return { kind: 'rollout', detail: await this.#options.rollout(op) };
+    }
     const timeout = this.#options.healthTimeoutMs ?? 30_000;
     if (op.do === 'rogue-guest') return { kind: 'fault', detail: await rogueGuest(this.cluster, op) };
     if (op.do === 'wipe-data') {
@@ -231,31 +240,25 @@ export class Nemesis {
     const order = op.nodes ?? this.nodeIds;
     for (const id of order) this.cluster.node(id);
     const steps: { node: string; from: TransportMode; ms: number }[] = [];
+    const irohIds = Object.fromEntries(this.cluster.state.nodes.map((n) => [n.id, n.irohId]));
     for (const id of order) {
       const started = performance.now();
       const node = this.cluster.node(id);
       const from = node.state.mode;
-      await writeNodeMode(node.state.configPath, op.mode, 'by the nemesis');
-      await node.stop();
-      node.state.mode = op.mode;
       try {
-        await node.start();
-      } catch (err) {
-        // Leave the node as it was rather than stopped.
-        await writeNodeMode(node.state.configPath, from, 'back by the nemesis after a failed restart');
-        node.state.mode = from;
-        let back = `${id} is back in ${from} mode`;
-        await release(node.start(), (e) => {
-          back = `${id} did not start again in ${from} mode either: ${(e as Error).message}`;
+        await restartInMode(this.cluster, id, {
+          mode: op.mode,
+          write: (mode, back) =>
+            writeNodeMode(
+              node.state.configPath,
+              mode,
+              back ? 'back by the nemesis after a failed restart' : 'by the nemesis',
+              irohIds,
+            ),
+          timeoutMs: this.#options.healthTimeoutMs ?? 30_000,
         });
+      } finally {
         await this.#saveState();
-        throw new Error(`${id}: restart in ${op.mode} mode: ${(err as Error).message} (${back})`);
-      }
-      const timeout = this.#options.healthTimeoutMs ?? 30_000;
-      if (!(await nodeAnswers(this.cluster, id, timeout))) {
-        throw new Error(
-          `${id} does not answer on every transport of ${op.mode} mode within ${timeout / 1000} s`,
-        );
       }
       steps.push({ node: id, from, ms: Math.round(performance.now() - started) });
       this.#options.record?.({
@@ -272,12 +275,8 @@ export class Nemesis {
    * Keeps the state file of a `lab up` cluster truthful: a started node has a new process id, a mode
    * change a new mode, and the next `lab` command reads them from there.
    */
-  async #saveState(): Promise<void> {
-    const file = this.#options.stateFile;
-    if (!file) return;
-    const saved = await orAbsent(readState(file));
-    if (saved?.runId !== this.cluster.runId) return;
-    await writeState(this.cluster.state, file);
+  #saveState(): Promise<void> {
+    return saveLabState(this.cluster, this.#options.stateFile);
   }
 
   /** Heals the network, resumes paused nodes and starts stopped ones: the cluster as it was. */
@@ -291,6 +290,55 @@ export class Nemesis {
       // Resuming a node that is not stopped is harmless (SIGCONT / docker unpause of a running one fails quietly).
       await release(node.resume());
     }
+  }
+}
+
+/**
+ * Keeps the state file of a `lab up` cluster truthful (a started node's new process, a node's new
+ * mode): the next `lab` command reads them from there. Another lab's file is left alone.
+ */
+export async function saveLabState(cluster: Cluster, file: string | undefined): Promise<void> {
+  if (!file) return;
+  const saved = await orAbsent(readState(file));
+  if (saved?.runId !== cluster.runId) return;
+  await writeState(cluster.state, file);
+}
+
+/**
+ * Restarts one node in `mode`: `write(mode)` rewrites its config, the node stops and starts on its
+ * data, and must answer on every transport of the new mode within `timeoutMs`. When it does not start,
+ * its old mode is written back (`write(old, true)`) and it is started again, and the error says both.
+ */
+export async function restartInMode(
+  cluster: Cluster,
+  id: string,
+  change: {
+    mode: TransportMode;
+    write: (mode: TransportMode, back: boolean) => Promise<void>;
+    timeoutMs: number;
+  },
+): Promise<void> {
+  const node = cluster.node(id);
+  const from = node.state.mode;
+  await change.write(change.mode, false);
+  await node.stop();
+  node.state.mode = change.mode;
+  try {
+    await node.start();
+  } catch (err) {
+    // Leave the node as it was rather than stopped.
+    await change.write(from, true);
+    node.state.mode = from;
+    let back = `${id} is back in ${from} mode`;
+    await release(node.start(), (e) => {
+      back = `${id} did not start again in ${from} mode either: ${(e as Error).message}`;
+    });
+    throw new Error(`${id}: restart in ${change.mode} mode: ${(err as Error).message} (${back})`);
+  }
+  if (!(await nodeAnswers(cluster, id, change.timeoutMs))) {
+    throw new Error(
+      `${id} does not answer on every transport of ${change.mode} mode within ${change.timeoutMs / 1000} s`,
+    );
   }
 }
 

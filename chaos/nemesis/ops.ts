@@ -38,8 +38,15 @@ export function isNodeId(target: string): boolean {
 }
 const linkName = z.string().regex(/^(client|n\d+)-n\d+$/, 'a link name such as n1-n2 or client-n3');
 
-/** `all` (every link, the client's too), `peers` (node to node), `client` (client to node), or names. */
-export const LinkSelectorSchema = z.union([z.enum(['all', 'peers', 'client']), z.array(linkName).min(1)]);
+/**
+ * `all` (every link, the client's too), `peers` (node to node), `client` (client to node), names, or
+ * `{ of: [n1, n2] }`: every link from or to those nodes (the client's links to them too).
+ */
+export const LinkSelectorSchema = z.union([
+  z.enum(['all', 'peers', 'client']),
+  z.array(linkName).min(1),
+  z.strictObject({ of: z.array(nodeId).min(1) }),
+]);
 export type LinkSelector = z.infer<typeof LinkSelectorSchema>;
 
 const transport = z.enum(TRANSPORT_SELECTORS).default('both');
@@ -54,7 +61,7 @@ export const ToxicInputSchema = z.strictObject({
   attributes: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const NemesisOpSchema = z.discriminatedUnion('do', [
+const FAULT_OPS = [
   z.strictObject({
     do: z.literal('partition'),
     kind: z.enum(PARTITION_KINDS),
@@ -99,6 +106,24 @@ export const NemesisOpSchema = z.discriminatedUnion('do', [
   z.strictObject({ do: z.literal('leave'), node: nodeTarget }),
   /** The node added back (JoinCluster with its addresses): a learner, a voter once caught up. */
   z.strictObject({ do: z.literal('join'), node: nodeTarget }),
+] as const;
+
+/** Every op but a rollout: what a rollout step may bring with it. */
+export const FaultOpSchema = z.discriminatedUnion('do', [...FAULT_OPS]);
+
+export const NemesisOpSchema = z.discriminatedUnion('do', [
+  ...FAULT_OPS,
+  z.strictObject({
+    do: z.literal('rollout'),
+    /** A rollout file (chaos/rollout), relative to the incident file or the repository. */
+    file: z.string().min(1),
+    /** How the rollout must end for the run to pass: every step in place, or rolled back by a gate. */
+    expect: z.enum(['completed', 'rolled-back']).default('completed'),
+    /** With `rolled-back`: the step (its name, or `start`) the cluster must be back at. */
+    back_to: z.string().min(1).optional(),
+    /** Faults applied once the named step is in place, before its watch window (e.g. loss at 25 %). */
+    on_step: z.record(z.string(), z.array(FaultOpSchema).min(1)).optional(),
+  }),
 ]);
 
 export type NemesisOp = z.infer<typeof NemesisOpSchema>;
@@ -116,6 +141,7 @@ export function namedNodes(op: NemesisOp): string[] {
     ...(op.do === 'transfer' ? [op.to] : []),
     ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
     ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
+    ...('links' in op && typeof op.links === 'object' && 'of' in op.links ? op.links.of : []),
   ];
   return targets.filter(isNodeId);
 }
@@ -143,11 +169,14 @@ export function describeOp(op: NemesisOp): string {
       return `rolling mode change to ${op.mode}${op.nodes ? ` (${op.nodes.join(', ')})` : ''}`;
     case 'transfer':
       return `leadership transfer to ${op.to}`;
+    case 'rollout':
+      return `rollout ${op.file} (expect ${op.expect}${op.back_to ? ` to ${op.back_to}` : ''})`;
     default:
       return `${op.do} ${op.node}`;
   }
 }
 
 function linksText(l: LinkSelector): string {
-  return typeof l === 'string' ? `${l} links` : l.join(', ');
+  if (typeof l === 'string') return `${l} links`;
+  return Array.isArray(l) ? l.join(', ') : `the links of ${l.of.join(', ')}`;
 }

@@ -14,8 +14,7 @@
  *   # or named packages (chaos/nemesis/packages), each in its own slot of the duration:
  *   packages: [leader-kill-under-writes, { name: transfer-under-load, transfers: 3 }]
  */
-import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../../hub/links/index.ts';
 import {
@@ -32,6 +31,7 @@ import {
   GENERATED_FAULTS,
   generateSchedule,
   isToxicOp,
+  type NemesisOp,
   NemesisOpSchema,
   namedNodes,
   PackageEntrySchema,
@@ -42,6 +42,7 @@ import {
   TriggerSchema,
   toxicsFor,
 } from '../nemesis/index.ts';
+import { parseYamlFile, readYamlText } from './yaml-file.ts';
 
 const duration = DurationSchema;
 
@@ -92,6 +93,12 @@ export const WorkloadSchema = z
     max_ops: z.number().int().min(1).max(1_000_000).default(5000),
     /** Pause between one client's ops. */
     think: duration.default(0),
+    /** The availability budget: the share of register ops that must succeed (0.9, or 90%). */
+    availability: z
+      .union([z.number().min(0).max(1), z.string().regex(/^\d+(\.\d+)?%$/, 'a share such as 0.9 or 90%')])
+      .transform((v) => (typeof v === 'number' ? v : Number(v.slice(0, -1)) / 100))
+      .refine((v) => v <= 1, 'at most 100%')
+      .optional(),
   })
   .superRefine((w, ctx) => {
     if (!w.mix) return;
@@ -203,7 +210,7 @@ export const IncidentSchema = z
         if (!ids.has(n)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['schedule', i, op.do === 'transfer' ? 'to' : 'node' in op ? 'node' : 'nodes'],
+            path: ['schedule', i, fieldNaming(op, n)],
             message: `no node '${n}' in a ${v.cluster.nodes}-node cluster`,
           });
         }
@@ -250,83 +257,13 @@ export class IncidentError extends Error {
 
 /** Parses and validates an incident file's text; throws IncidentError naming line and field. */
 export function parseIncident(text: string, source = '<inline>'): Incident {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new IncidentError(
-      source,
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return `${source}:${pos.line}:${pos.col}: YAML: ${e.message.split('\n')[0]}`;
-      }),
-    );
-  }
-  const raw: unknown = doc.toJS();
-  const parsed = IncidentSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new IncidentError(
-      source,
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-        let message = issue.message;
-        if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) {
-          // Point at the stray key itself.
-          path.push(issue.keys[0] as string);
-          message = 'unknown field';
-        } else if (/received undefined$/.test(message)) {
-          message = `required: ${message.replace(/, received undefined$/, '').replace(/^Invalid input: /, '')}`;
-        }
-        const { line, col } = position(doc, lines, path);
-        return `${source}:${line}:${col}: ${fieldName(path)}: ${message}`;
-      }),
-    );
-  }
-  return { ...parsed.data, source };
+  const data = parseYamlFile(IncidentSchema, text, source, (problems) => new IncidentError(source, problems));
+  return { ...data, source };
 }
 
 export async function loadIncident(file: string): Promise<Incident> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new IncidentError(file, [`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`]);
-  }
-  return parseIncident(text, file);
-}
-
-/** The deepest node that exists on the path (a missing field points at its parent). */
-function position(
-  doc: ReturnType<typeof parseDocument>,
-  lines: LineCounter,
-  path: (string | number)[],
-): { line: number; col: number } {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      // For a map key's value, point at the key when there is one.
-      const keyNode = n > 0 ? findKeyNode(doc, path.slice(0, n)) : undefined;
-      const offset = keyNode?.range?.[0] ?? node.range[0];
-      return lines.linePos(offset);
-    }
-  }
-  return { line: 1, col: 1 };
-}
-
-function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]) {
-  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-  const last = path[path.length - 1];
-  if (!parent || typeof parent !== 'object' || !('items' in parent) || typeof last !== 'string')
-    return undefined;
-  for (const item of (parent as { items: unknown[] }).items) {
-    const key = (item as { key?: unknown }).key;
-    if (isNode(key) && (key as { value?: unknown }).value === last) return key;
-  }
-  return undefined;
-}
-
-function fieldName(path: (string | number)[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const fail = (problems: string[]) => new IncidentError(file, problems);
+  return parseIncident(await readYamlText(file, fail), file);
 }
 
 /** The workloads the incident runs and their clients: its `mix`, or `clients` of its `type`. */
@@ -372,4 +309,12 @@ export function incidentToYaml(incident: Incident, seed = incident.seed): string
       ...(step.when && { when: step.when }),
     }));
   return stringify(file);
+}
+
+/** The field of an op that names node `n` (where an unknown node is reported). */
+function fieldNaming(op: NemesisOp, n: string): string {
+  if (op.do === 'transfer') return 'to';
+  if ('links' in op && typeof op.links === 'object' && 'of' in op.links && op.links.of.includes(n))
+    return 'links';
+  return 'node' in op ? 'node' : 'nodes';
 }

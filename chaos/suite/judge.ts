@@ -7,6 +7,7 @@
 import {
   type CheckerResult,
   type ComposedVerdict,
+  checkAvailability,
   checkCapacity,
   checkImages,
   checkRaftSafety,
@@ -27,6 +28,7 @@ import {
   setLinearizability,
   vmLinearizability,
 } from '../../scenarios/checkers/index.ts';
+import { checkRollouts } from '../rollout/index.ts';
 import { QUIET_BOUND_MS } from './quiet-tail.ts';
 
 export interface RunRecordings {
@@ -40,6 +42,8 @@ export interface RunRecordings {
   capacity: Readonly<Record<string, { vcpus: number; memoryMb: number }>>;
   /** The incident's service levels (default: DEFAULT_SLO). */
   slo?: SloThresholds | undefined;
+  /** The incident's availability budget (share of register ops that must succeed), when it sets one. */
+  availability?: number | undefined;
 }
 
 export function judgeRun(r: RunRecordings): ComposedVerdict {
@@ -86,6 +90,20 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   if (guests.length > 0) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
     results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
+  }
+  if (r.availability !== undefined) {
+    const budget = r.availability;
+    results.push(runChecker('availability', () => checkAvailability(r.history, budget)));
+  }
+  try {
+    results.push(...checkRollouts(r.events));
+  } catch (err) {
+    results.push({
+      name: 'rollouts',
+      valid: 'unknown',
+      explanation: `the checker threw: ${(err as Error).message}`,
+      evidence: [],
+    });
   }
   return composeVerdicts(results);
 }

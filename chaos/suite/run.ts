@@ -6,7 +6,7 @@
  */
 
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Cluster, newRunId, REPO_ROOT } from '../../lab/runtime/index.ts';
 import { readNodeConfig } from '../../lab/topology/index.ts';
 import { orAbsent, sleep } from '../../node/lib/index.ts';
@@ -26,6 +26,7 @@ import {
 } from '../nemesis/index.ts';
 import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../record/index.ts';
 import { reportRun } from '../report/index.ts';
+import { loadRollout, type Rollout, RolloutError, runRollout } from '../rollout/index.ts';
 import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
 import { QUIET_BOUND_MS, quietTail } from './quiet-tail.ts';
@@ -78,6 +79,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   const { incident } = options;
   const seed = options.seed ?? incident.seed;
   const schedule = incidents.scheduleOf(incident, seed);
+  const rollouts = await loadRollouts(schedule, incident.source);
   const id = options.runId ?? newRunId('run');
   const dir = join(options.runsDir ?? RUNS_DIR, id);
   const progress = options.onProgress ?? (() => {});
@@ -167,6 +169,23 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       // A node that is slow to come back must not hold up the rest of the schedule for long.
       healthTimeoutMs: 10_000,
       record: (r) => rec.event(r.kind, { at: r.at, op: r.op, detail: r.detail }),
+      rollout: async (op) => {
+        const outcome = await runRollout(rollouts.get(op.file) as Rollout, {
+          cluster: c,
+          record: (kind, detail) => rec.event(kind, { detail }),
+          progress: (line) => progress(`  rollout: ${line}`),
+          now: () => rec.now(),
+          stateFile: options.stateFile,
+          signal: stopWorkload.signal,
+          onStep: async (step) => {
+            for (const fault of op.on_step?.[step.name] ?? []) {
+              progress(`  rollout: ${step.name} in place: ${describeOp(fault)}`);
+              await nemesis.apply(fault);
+            }
+          },
+        });
+        return { ...outcome };
+      },
     });
     const w = incident.workload;
     const mix = incidents.mixOf(w);
@@ -208,11 +227,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       },
     );
     workloadDone = workload.catch(() => undefined);
-    // The schedule runs on the run's clock; an op that fails is recorded and the run goes on.
-    for (const step of schedule) {
-      const wait = t0 + step.at - rec.now();
-      if (wait > 0) await sleep(wait);
-      progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
+    // The schedule runs on the run's clock; an op that fails is recorded and the run goes on. A
+    // rollout runs beside the schedule, so the faults after it strike while it is under way.
+    const apply = async (step: (typeof schedule)[number]) => {
       try {
         const { op, when } = await awaitTrigger(watch, step, () => rec.now(), t0 + step.at);
         if (when) progress(`  ${when.met ? 'when' : 'not seen'}: ${when.seen} after ${when.waitedMs} ms`);
@@ -222,7 +239,16 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         verdict.nemesisErrors.push(err.message);
         progress(`  failed: ${err.message}`);
       }
+    };
+    const running: Promise<void>[] = [];
+    for (const step of schedule) {
+      const wait = t0 + step.at - rec.now();
+      if (wait > 0) await sleep(wait);
+      progress(`t=${(step.at / 1000).toFixed(1)}s ${describeOp(step.op)}`);
+      if (step.op.do === 'rollout') running.push(apply(step));
+      else await apply(step);
     }
+    await Promise.all(running);
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
     markHealed();
     const summary = await workload;
@@ -245,6 +271,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       events: rec.events,
       capacity: await capacities(c),
       slo: incidents.sloOf(incident),
+      availability: w.availability,
     });
     verdict.valid = judged.valid;
     verdict.checkers = judged.results;
@@ -277,6 +304,38 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     await reportRun(dir, progress);
   }
   return { id, dir, seed, verdict, schedule };
+}
+
+/**
+ * Every rollout file the schedule names, read and validated before anything starts: relative to the
+ * incident file, else to the repository (a recorded run's incident.yaml keeps the names it was given).
+ */
+async function loadRollouts(schedule: Schedule, source: string): Promise<Map<string, Rollout>> {
+  const out = new Map<string, Rollout>();
+  for (const { op } of schedule) {
+    if (op.do !== 'rollout' || out.has(op.file)) continue;
+    const beside = resolve(dirname(source), op.file);
+    const path = isAbsolute(op.file)
+      ? op.file
+      : (await orAbsent(stat(beside)))
+        ? beside
+        : resolve(REPO_ROOT, op.file);
+    let rollout: Rollout;
+    try {
+      rollout = await loadRollout(path);
+    } catch (err) {
+      if (err instanceof RolloutError) throw new incidents.IncidentError(source, err.problems);
+      throw err;
+    }
+    const names = rollout.steps.map((s, i) => s.name ?? `step ${i + 1}`);
+    const unknown = Object.keys(op.on_step ?? {}).filter((n) => !names.includes(n));
+    if (unknown.length > 0)
+      throw new incidents.IncidentError(source, [
+        `${source}: on_step: no step ${unknown.join(', ')} in ${op.file} (steps: ${names.join(', ')})`,
+      ]);
+    out.set(op.file, rollout);
+  }
+  return out;
 }
 
 function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): void {

@@ -106,15 +106,21 @@ export function chaosOp(verb: string, arg: string | undefined, flags: FaultFlags
   }
 }
 
-async function attach(io: ChaosIo): Promise<Cluster> {
+export async function attach(io: ChaosIo): Promise<Cluster> {
   const state = await readState(io.stateFile);
   if (!state) throw new LabError('state', 'no lab is up (start one with `lab up`)');
   return Cluster.attach(state);
 }
 
 /** Appends to the lab's own events.jsonl (runs/<lab run id>/) what a manual `lab chaos` did. */
-async function recordManual(cluster: Cluster, kind: string, op: NemesisOp, detail: Record<string, unknown>) {
-  const line = { wall: new Date().toISOString(), source: 'lab chaos', kind, op, detail };
+export async function recordManual(
+  cluster: Cluster,
+  kind: string,
+  op: NemesisOp | undefined,
+  detail: Record<string, unknown>,
+  source = 'lab chaos',
+) {
+  const line = { wall: new Date().toISOString(), source, kind, ...(op && { op }), detail };
   await appendFile(join(cluster.state.workDir, 'events.jsonl'), `${JSON.stringify(line)}\n`);
 }
 

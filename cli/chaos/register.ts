@@ -10,6 +10,7 @@ import {
   replay,
   verdictCommand,
 } from './commands.ts';
+import { migrateCommand } from './migrate.ts';
 
 type Run = (fn: () => Promise<number>) => () => Promise<void>;
 
@@ -77,6 +78,10 @@ export function registerChaosCommands(program: Command, io: ChaosIo, run: Run): 
     .command('verdict <run>')
     .description("a recorded run's verdict: every checker, its explanation, counterexamples in readable form")
     .action((target: string) => run(() => verdictCommand(target, io))());
+  program
+    .command('migrate <rollout>')
+    .description('apply a rollout file step by step to the running lab; a breached gate rolls its step back')
+    .action((file: string) => run(() => migrateCommand(file, io))());
   program
     .command('replay <target>')
     .description('repeat a recorded run (runs/<id>) or an incident file on a new cluster, from its seed')

@@ -13,7 +13,7 @@ export interface NightlyFlags {
   budget?: string;
   seeds?: string;
   only?: string[];
-  /** Incident files or directories of them (default scenarios/incidents). */
+  /** Incident files or directories of them (default scenarios/incidents and scenarios/migration). */
   incidents?: string[];
   out?: string;
   runtime?: string;
@@ -26,6 +26,7 @@ export interface NightlyIo {
 }
 
 export const INCIDENTS_DIR = join(REPO_ROOT, 'scenarios', 'incidents');
+export const MIGRATION_DIR = join(REPO_ROOT, 'scenarios', 'migration');
 
 export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promise<number> {
   let budgetMs: number;
@@ -39,7 +40,7 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     throw new LabError('usage', `--seeds '${flags.seeds}': expected a whole number from 1 to 100`);
   if (flags.runtime !== undefined && flags.runtime !== 'docker' && flags.runtime !== 'process')
     throw new LabError('usage', `--runtime '${flags.runtime}': expected docker or process`);
-  const all = await incidentFiles(flags.incidents ?? [INCIDENTS_DIR]);
+  const all = await incidentFiles(flags.incidents ?? [INCIDENTS_DIR, MIGRATION_DIR]);
   const only = flags.only ?? [];
   const named = (file: string, o: string) => basename(file) === o || basename(file, '.yaml') === o;
   const unknown = only.filter((o) => !all.some((f) => named(f, o)));
@@ -82,7 +83,10 @@ async function incidentFiles(paths: readonly string[]): Promise<string[]> {
     const kind = await stat(full).catch(() => undefined);
     if (!kind) throw new LabError('usage', `--incidents ${path}: no such file or directory`);
     if (kind.isDirectory()) {
-      const yaml = (await readdir(full)).filter((f) => f.endsWith('.yaml')).sort();
+      // A migration scenario's rollout files are read by its runs, not run themselves.
+      const yaml = (await readdir(full))
+        .filter((f) => f.endsWith('.yaml') && !f.endsWith('.rollout.yaml'))
+        .sort();
       if (yaml.length === 0) throw new LabError('usage', `--incidents ${path}: no *.yaml incident in it`);
       files.push(...yaml.map((f) => join(full, f)));
     } else files.push(full);

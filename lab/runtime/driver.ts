@@ -16,6 +16,8 @@ export interface RuntimeDriver {
   /** Immediate SIGKILL. */
   killNode(node: NodeState): Promise<void>;
   pauseNode(node: NodeState): Promise<void>;
+  /** SIGHUP to the node process alone (its guests keep running): it re-reads its config file. */
+  reloadNode(node: NodeState): Promise<void>;
   resumeNode(node: NodeState): Promise<void>;
   isRunning(node: NodeState): Promise<boolean>;
   exec(node: NodeState, argv: readonly string[]): Promise<ExecResult>;

@@ -141,6 +141,11 @@ export class NodeHandle {
     this.reconnect();
   }
 
+  /** The node re-reads its config file (SIGHUP): `[transport.migration]` changes apply without a restart. */
+  reload(): Promise<void> {
+    return this.driver.reloadNode(this.state);
+  }
+
   pause(): Promise<void> {
     return this.driver.pauseNode(this.state);
   }

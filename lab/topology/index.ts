@@ -14,10 +14,12 @@ export {
 } from './addressing.ts';
 export {
   type NodeConfigInput,
+  type NodeSettings,
   nodeConfigObject,
   readNodeConfig,
   renderNodeConfig,
   writeNodeMode,
+  writeNodeSettings,
 } from './node-config.ts';
 export {
   CLIENT,

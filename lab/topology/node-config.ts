@@ -9,6 +9,7 @@ import { type NodeConfig, parseNodeConfig } from '../../node/config/index.ts';
 import {
   defaultStrategy,
   type MigrationStrategy,
+  strategyFromFile,
   strategyToFile,
   type TransportMode,
 } from '../../node/transport/index.ts';
@@ -87,16 +88,61 @@ export async function readNodeConfig(path: string): Promise<NodeConfig> {
   return parseNodeConfig(await readFile(path, 'utf8'), path);
 }
 
+/** What a rollout (or a mode change) sets on one node: its mode and its migration strategy. */
+export interface NodeSettings {
+  mode: TransportMode;
+  strategy: MigrationStrategy;
+}
+
 /**
  * Rewrites a node's transport mode in place, keeping everything else; gRPC mode also gets the gRPC-only
  * strategy (it serves no Iroh). The result is checked against the node's schema before it is written.
  */
-export async function writeNodeMode(path: string, mode: TransportMode, reason: string): Promise<void> {
-  const config = parse(await readFile(path, 'utf8')) as { transport?: Record<string, unknown> };
+export async function writeNodeMode(
+  path: string,
+  mode: TransportMode,
+  reason: string,
+  irohIds: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  const current = (await readNodeConfig(path)).transport;
+  const strategy = mode === 'grpc' ? defaultStrategy('grpc') : strategyFromFile(current.migration);
+  await writeNodeSettings(path, { mode, strategy }, `transport mode changed to ${mode} ${reason}`, irohIds);
+}
+
+/**
+ * Rewrites a node's `[transport] mode` and `[transport.migration]`, keeping everything else. Its peers
+ * are given the addresses of what the node now speaks, as when rendered (a gRPC-mode node only gRPC
+ * addresses, an Iroh-mode node only Iroh ones): a peer's Iroh address is the same hub port as its gRPC
+ * one, its id from `irohIds`. Checked against the node's own schema before anything is written, so a
+ * setting the node would refuse (e.g. Iroh groups in gRPC mode) is an error here, naming the field.
+ */
+export async function writeNodeSettings(
+  path: string,
+  settings: NodeSettings,
+  reason: string,
+  irohIds: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  const config = parse(await readFile(path, 'utf8')) as {
+    transport?: Record<string, unknown>;
+    cluster?: { peers?: Record<string, unknown>[] };
+  };
   if (!config.transport) throw new Error(`${path}: no [transport] section`);
+  const { mode } = settings;
   config.transport.mode = mode;
-  if (mode === 'grpc') config.transport.migration = strategyToFile(defaultStrategy('grpc'));
-  const text = `# Rendered by the lab; transport mode changed to ${mode} ${reason}.\n${stringify(config)}\n`;
+  config.transport.migration = strategyToFile(settings.strategy);
+  for (const peer of config.cluster?.peers ?? []) {
+    const dial = (peer.grpc ?? (peer.iroh_addrs as string[] | undefined)?.[0]) as string | undefined;
+    if (mode === 'iroh') delete peer.grpc;
+    else if (dial !== undefined) peer.grpc = dial;
+    if (mode === 'grpc') {
+      delete peer.iroh_id;
+      delete peer.iroh_addrs;
+    } else {
+      peer.iroh_id ??= irohIds[peer.id as string];
+      if (dial !== undefined) peer.iroh_addrs = [dial];
+    }
+  }
+  const text = `# Rendered by the lab; ${reason}.\n${stringify(config)}\n`;
   parseNodeConfig(text, path);
   await writeFile(path, text);
 }

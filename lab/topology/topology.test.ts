@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNodeConfig } from '../../node/config/index.ts';
 import { defaultStrategy, TRANSPORT_MODES } from '../../node/transport/index.ts';
@@ -9,7 +12,10 @@ import {
   planTopology,
   processAddressing,
   processPortCount,
+  readNodeConfig,
   renderNodeConfig,
+  writeNodeMode,
+  writeNodeSettings,
 } from './index.ts';
 
 const ids = {
@@ -143,5 +149,53 @@ describe('node configs', () => {
         dataDir: '/d',
       }),
     ).toThrow(/n2/);
+  });
+
+  it('changes a node’s mode and strategy in its file, peers following what it now speaks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'node-settings-'));
+    try {
+      const path = join(dir, 'node.toml');
+      const topo = planTopology(3, dockerAddressing());
+      const base = { irohIds: ids, admittedClients: [], dataDir: '/var/lib/blixard' };
+      await writeFile(path, renderNodeConfig(topo, 'n1', { ...base, mode: 'grpc' }));
+      const link = findLink(topo, 'n1', 'n2').dial;
+      const all = {
+        preferIroh: ['health', 'status'] as const,
+        raftTransport: 'iroh' as const,
+        fallbackToGrpc: true,
+      };
+      await writeNodeSettings(
+        path,
+        { mode: 'dual', strategy: { ...all, preferIroh: [...all.preferIroh] } },
+        'test',
+        ids,
+      );
+      const dual = await readNodeConfig(path);
+      expect(dual.transport.mode).toBe('dual');
+      expect(dual.transport.migration).toEqual({
+        prefer_iroh: ['health', 'status'],
+        raft_transport: 'iroh',
+        fallback_to_grpc: true,
+      });
+      expect(dual.cluster.peers[0]).toEqual({ id: 'n2', grpc: link, iroh_id: ids.n2, iroh_addrs: [link] });
+      await writeNodeSettings(path, { mode: 'iroh', strategy: { ...all, preferIroh: [] } }, 'test', ids);
+      expect((await readNodeConfig(path)).cluster.peers[0]).toEqual({
+        id: 'n2',
+        iroh_id: ids.n2,
+        iroh_addrs: [link],
+      });
+      // gRPC mode serves no Iroh: the node would refuse this file, so it is never written.
+      const before = await readFile(path, 'utf8');
+      await expect(
+        writeNodeSettings(path, { mode: 'grpc', strategy: { ...all, preferIroh: ['health'] } }, 'test', ids),
+      ).rejects.toThrow(/transport\.migration: mode "grpc" serves no Iroh/);
+      expect(await readFile(path, 'utf8')).toBe(before);
+      await writeNodeMode(path, 'grpc', 'test', ids);
+      const grpc = await readNodeConfig(path);
+      expect(grpc.transport.migration.prefer_iroh).toEqual([]);
+      expect(grpc.cluster.peers[0]).toEqual({ id: 'n2', grpc: link, iroh_addrs: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

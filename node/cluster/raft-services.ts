@@ -23,6 +23,7 @@ import {
   type CallContext,
   ClusterService,
   Code,
+  type MigrationStrategy,
   RpcError,
   type ServiceImpl,
   type TransportMode,
@@ -37,6 +38,8 @@ import { refusal } from './refusal.ts';
 export interface RaftServicesDeps {
   nodeId: string;
   mode: TransportMode;
+  /** The migration strategy in use (it changes on a config reload). */
+  strategy?: () => MigrationStrategy;
   driver: RaftDriver;
   state: ClusterState;
   book: AddressBook;
@@ -66,6 +69,17 @@ const MODE: Record<TransportMode, ProtoMode> = {
   iroh: ProtoMode.IROH,
   dual: ProtoMode.DUAL,
 };
+
+/** The strategy as GetClusterStatus reports it. */
+function strategyMessage(s: MigrationStrategy) {
+  const raft = s.raftTransport;
+  return {
+    preferIroh: [...s.preferIroh],
+    raftTransport: typeof raft === 'string' ? raft : 'adaptive',
+    raftLatencyThresholdMs: typeof raft === 'string' ? 0 : Math.round(raft.adaptive.latencyThresholdMs),
+    fallbackToGrpc: s.fallbackToGrpc,
+  };
+}
 
 export function raftServices(d: RaftServicesDeps) {
   const { driver, state, book } = d;
@@ -104,6 +118,7 @@ export function raftServices(d: RaftServicesDeps) {
         stateDigest: state.digest(),
         nodeId: d.nodeId,
         mode: MODE[d.mode],
+        ...(d.strategy && { strategy: strategyMessage(d.strategy()) }),
       };
     },
 

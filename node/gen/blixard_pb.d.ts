@@ -348,6 +348,13 @@ export declare type ClusterStatusResponse = Message<"blixard.ClusterStatusRespon
    * @generated from field: blixard.TransportMode mode = 8;
    */
   mode: TransportMode;
+
+  /**
+   * The answering node's migration strategy in use (`[transport.migration]`, reloaded on SIGHUP).
+   *
+   * @generated from field: optional blixard.MigrationStrategy strategy = 9;
+   */
+  strategy?: MigrationStrategy | undefined;
 };
 
 /**
@@ -355,6 +362,45 @@ export declare type ClusterStatusResponse = Message<"blixard.ClusterStatusRespon
  * Use `create(ClusterStatusResponseSchema)` to create a new message.
  */
 export declare const ClusterStatusResponseSchema: GenMessage<ClusterStatusResponse>;
+
+/**
+ * Which transport each service group takes in dual mode, as the node applies it now.
+ *
+ * @generated from message blixard.MigrationStrategy
+ */
+export declare type MigrationStrategy = Message<"blixard.MigrationStrategy"> & {
+  /**
+   * service groups over Iroh
+   *
+   * @generated from field: repeated string prefer_iroh = 1;
+   */
+  preferIroh: string[];
+
+  /**
+   * "grpc", "iroh" or "adaptive"
+   *
+   * @generated from field: string raft_transport = 2;
+   */
+  raftTransport: string;
+
+  /**
+   * adaptive only
+   *
+   * @generated from field: uint32 raft_latency_threshold_ms = 3;
+   */
+  raftLatencyThresholdMs: number;
+
+  /**
+   * @generated from field: bool fallback_to_grpc = 4;
+   */
+  fallbackToGrpc: boolean;
+};
+
+/**
+ * Describes the message blixard.MigrationStrategy.
+ * Use `create(MigrationStrategySchema)` to create a new message.
+ */
+export declare const MigrationStrategySchema: GenMessage<MigrationStrategy>;
 
 /**
  * @generated from message blixard.RaftMessageRequest

@@ -34,6 +34,27 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly fallbacksRefused = new Counter({
+    name: 'blixard_transport_fallbacks_refused_total',
+    help: 'Iroh calls that failed after the request may have reached the peer, not retried over gRPC because running them twice is not harmless',
+    labelNames: ['service', 'method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly migrationInfo = new Gauge({
+    name: 'blixard_transport_migration_info',
+    help: 'The migration strategy in use (1 on the one series of its settings); changes on a config reload',
+    labelNames: ['prefer_iroh', 'raft_transport', 'fallback_to_grpc'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'blixard_config_reloads_total',
+    help: 'Config reloads (SIGHUP), by outcome: applied, or refused (bad file or a mode change)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly activeConnections = new Gauge({
     name: 'blixard_transport_active_connections',
     help: 'Open inbound connections by transport (gRPC counts calls in flight)',

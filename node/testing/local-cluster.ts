@@ -185,6 +185,17 @@ export class LocalCluster {
     return (this.logs.get(id) ?? []).slice(-lines).join('\n');
   }
 
+  /** The node process' pid (undefined when it is not running). */
+  pid(id: string): number | undefined {
+    return this.isRunning(id) ? this.procs.get(id)?.pid : undefined;
+  }
+
+  /** Sends `signal` to the node process alone and returns at once (e.g. SIGHUP: reload). */
+  signal(id: string, signal: NodeJS.Signals): void {
+    if (!this.isRunning(id)) throw new Error(`${id} is not running`);
+    this.procs.get(id)?.kill(signal);
+  }
+
   /** Sends `signal` and waits for the process to exit. */
   async kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const p = this.procs.get(id);

@@ -94,6 +94,22 @@ describe('client factory', () => {
     await f.close();
   });
 
+  it('after a failed connect, sends over gRPC at once for a while (never over Iroh, so any RPC), counted', async () => {
+    const dead = deadIrohPeer('dead-iroh-hold');
+    const { f, events, fallbacks } = factory({
+      preferIroh: ['health', 'raft'],
+      raftTransport: 'iroh',
+      fallbackToGrpc: true,
+    });
+    const c = f.client(ClusterService, dead);
+    expect((await c.healthCheck({}, { timeoutMs: 8000 })).message).toBe('grpc');
+    expect((await c.healthCheck({}, { timeoutMs: 8000 })).message).toBe('grpc');
+    expect((await f.client(BlixardService, dead).proposeTask({}, { timeoutMs: 8000 })).message).toBe('grpc');
+    expect(fallbacks).toEqual(['HealthCheck', 'HealthCheck', 'ProposeTask']);
+    expect(events.map((e) => e.transport)).toEqual(['iroh', 'grpc', 'grpc', 'grpc']);
+    await f.close();
+  });
+
   it('does not fall back when the strategy forbids it', async () => {
     const dead = deadIrohPeer('dead-iroh-2');
     const { f, fallbacks } = factory({

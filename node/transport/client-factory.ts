@@ -7,12 +7,12 @@
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
-import { IrohChannel } from './iroh-channel.ts';
+import { IrohChannel, IrohConnectError } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
 import { Code, RpcError, toRpcError } from './status.ts';
-import { chooseTransport, shouldFallBack } from './strategy.ts';
+import { chooseTransport, fallbackDecision } from './strategy.ts';
 import { createClient, type TypedClient } from './typed-client.ts';
 import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
 
@@ -38,6 +38,8 @@ export interface CallObserver {
     responseBytes: number;
   }): void;
   onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
+  /** An Iroh call that failed after its request may have reached the peer, not repeated over gRPC. */
+  onFallbackRefused?(event: { peer: string; service: string; method: string; reason: string }): void;
 }
 
 export interface ClientFactoryOptions {
@@ -54,6 +56,12 @@ export interface ClientFactoryOptions {
   irohDialEndpoint?: () => Promise<Endpoint>;
 }
 
+/**
+ * After an Iroh connect failure, calls that would fall back go straight to gRPC for this long (counted
+ * as fallbacks): each would otherwise wait out a handshake first, and Raft's heartbeats with them.
+ */
+const IROH_HOLD_OFF_MS = 2000;
+
 /** How often the adaptive rule refreshes its latency reading of a peer. */
 const LATENCY_REFRESH_MS = 1000;
 
@@ -67,6 +75,8 @@ export class RoutedChannel implements RpcChannel {
   private irohChannel: IrohChannel | undefined;
   private irohLatencyMs: number | undefined;
   private latencyReadAt = 0;
+  /** Until when (performance.now()) Iroh counts as unreachable after a failed connect. */
+  private irohDownUntil = 0;
 
   constructor(target: PeerTarget, factory: ClientFactoryOptions) {
     this.target = target;
@@ -114,19 +124,55 @@ export class RoutedChannel implements RpcChannel {
   async unary(service: string, method: string, request: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
     this.refreshLatency(service, method);
     const kind = this.pick(service, method);
+    const strategy = this.factory.strategy;
+    if (
+      kind === 'iroh' &&
+      strategy.fallbackToGrpc &&
+      this.mode === 'dual' &&
+      performance.now() < this.irohDownUntil
+    ) {
+      return this.fallBack(service, method, request, opts, 'Iroh unreachable at the last connect');
+    }
     try {
       return await this.observe(kind, service, method, request.length, () =>
         this.channel(kind).unary(service, method, request, opts),
       );
     } catch (err) {
       const status = toRpcError(err);
-      if (!shouldFallBack(this.factory.strategy, kind, this.mode, status)) throw status;
-      this.fallbacks += 1;
-      this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
-      return this.observe('grpc', service, method, request.length, () =>
-        this.channel('grpc').unary(service, method, request, opts),
-      );
+      // A connect failure never sent the request; any other may have run it on the peer.
+      const sent = !(err instanceof IrohConnectError);
+      const path = `${service}/${method}`;
+      const decision = fallbackDecision(this.factory.strategy, kind, this.mode, status, path, sent);
+      if (decision === 'no') throw status;
+      if (decision === 'unsafe') {
+        this.factory.observer?.onFallbackRefused?.({
+          peer: this.target.id,
+          service,
+          method,
+          reason: status.message,
+        });
+        throw new RpcError(
+          Code.UNAVAILABLE,
+          `${status.message}; not retried over gRPC: ${method} may already have run on ${this.target.id}`,
+        );
+      }
+      if (!sent) this.irohDownUntil = performance.now() + IROH_HOLD_OFF_MS;
+      return this.fallBack(service, method, request, opts, status.message);
     }
+  }
+
+  private fallBack(
+    service: string,
+    method: string,
+    request: Uint8Array,
+    opts: CallOptions | undefined,
+    reason: string,
+  ): Promise<Uint8Array> {
+    this.fallbacks += 1;
+    this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason });
+    return this.observe('grpc', service, method, request.length, () =>
+      this.channel('grpc').unary(service, method, request, opts),
+    );
   }
 
   serverStream(
@@ -205,6 +251,19 @@ export class ClientFactory {
 
   constructor(options: ClientFactoryOptions) {
     this.options = options;
+  }
+
+  /** The strategy every call picks its transport by, from now on. */
+  get strategy(): MigrationStrategy {
+    return this.options.strategy;
+  }
+
+  /**
+   * Replaces the strategy (a config reload): every later call of every peer's channel picks by it;
+   * open connections stay, calls in flight finish on the transport they took.
+   */
+  setStrategy(strategy: MigrationStrategy): void {
+    this.options.strategy = strategy;
   }
 
   /** The routed channel for a peer, created once and reused. */

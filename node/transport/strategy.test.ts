@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_GROUPS } from './service-groups.ts';
+import { methodPath, SERVICE_GROUPS } from './service-groups.ts';
+import { allMethods } from './services.ts';
 import { Code, RpcError } from './status.ts';
-import { chooseTransport, shouldFallBack } from './strategy.ts';
+import { chooseTransport, fallbackDecision, REPEATABLE, shouldFallBack } from './strategy.ts';
 import type { MigrationStrategy } from './vocabulary.ts';
 
 const base: MigrationStrategy = { preferIroh: [], raftTransport: 'grpc', fallbackToGrpc: true };
@@ -54,5 +55,39 @@ describe('transport selection', () => {
     for (const code of [Code.NOT_FOUND, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.PERMISSION_DENIED]) {
       expect(shouldFallBack(base, 'iroh', 'dual', new RpcError(code, 'x'))).toBe(false);
     }
+  });
+
+  it('retries over gRPC a call Iroh never sent, whatever it is; one that may have run only when repeating it is harmless', () => {
+    const unavailable = new RpcError(Code.UNAVAILABLE, 'connection lost');
+    const decide = (path: string, sent: boolean) =>
+      fallbackDecision(base, 'iroh', 'dual', unavailable, path, sent);
+    for (const path of allMethods().map(methodPath)) expect(decide(path, false)).toBe('retry');
+    const unsafe = [
+      'blixard.BlixardService/ProposeTask',
+      'blixard.ClusterService/CreateVm',
+      'blixard.ClusterService/CreateVmWithScheduling',
+      'blixard.ClusterService/StartVm',
+      'blixard.ClusterService/StopVm',
+      'blixard.ClusterService/DeleteVm',
+      'blixard.ClusterService/MigrateVm',
+      'blixard.ClusterService/SubmitTask',
+      'blixard.ClusterService/LeaveCluster',
+    ];
+    for (const path of unsafe) expect(decide(path, true), path).toBe('unsafe');
+    for (const path of ['blixard.ClusterService/SendRaftMessage', 'blixard.ClusterService/GetVmStatus'])
+      expect(decide(path, true)).toBe('retry');
+    // Every method of the contract is decided one way or the other.
+    for (const path of allMethods().map(methodPath))
+      expect(REPEATABLE.has(path) || unsafe.includes(path), path).toBe(true);
+    expect(
+      fallbackDecision(
+        { ...base, fallbackToGrpc: false },
+        'iroh',
+        'dual',
+        unavailable,
+        unsafe[0] as string,
+        false,
+      ),
+    ).toBe('no');
   });
 });

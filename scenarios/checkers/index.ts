@@ -1,5 +1,6 @@
 /** Checkers: pure functions over recorded client histories. */
 
+export { checkAvailability } from './availability.ts';
 export { type Mutation, mutateRegister, type RegisterSimOptions, simulateRegister } from './generate.ts';
 export {
   errorCode,

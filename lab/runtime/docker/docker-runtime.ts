@@ -202,6 +202,11 @@ export class DockerDriver implements RuntimeDriver {
     if (info.State.Running || info.State.Paused) await c.kill({ signal: 'SIGKILL' });
   }
 
+  async reloadNode(node: NodeState): Promise<void> {
+    // tini (the container's init) passes the signal on to the node process.
+    await this.container(node).kill({ signal: 'SIGHUP' });
+  }
+
   async pauseNode(node: NodeState): Promise<void> {
     await this.container(node).pause();
   }

@@ -165,6 +165,12 @@ export class ProcessDriver implements RuntimeDriver {
     if (node.proc) await terminate(node.proc, 0);
   }
 
+  async reloadNode(node: NodeState): Promise<void> {
+    // The node alone, not its process group: its guests would take SIGHUP as a hang-up.
+    if (!node.proc || !(await isOurs(node.proc))) throw new Error(`${node.id} is not running`);
+    process.kill(node.proc.pid, 'SIGHUP');
+  }
+
   async pauseNode(node: NodeState): Promise<void> {
     if (!node.proc || !(await signal(node.proc, 'SIGSTOP'))) throw new Error(`${node.id} is not running`);
   }

@@ -1,0 +1,154 @@
+/**
+ * Rollout files: the migration as ordered steps, each naming the nodes it reaches (a count, a list, a
+ * percentage of the cluster rounded up, or all) and what they change to, a watch window and the gates
+ * the window must pass. Validated like incident files: every problem as `file:line:col: field: reason`.
+ *
+ *   name: canary to Iroh
+ *   watch: 10s
+ *   gates: { error_rate: 1%, p99: 500ms, raft_p99: 50ms, election_stability: 99%, fallback_rate: 5% }
+ *   steps:
+ *     - { name: 5%, nodes: 5%, prefer_iroh: all, raft_transport: iroh }
+ *     - { name: 25%, nodes: 25%, prefer_iroh: all, raft_transport: iroh }
+ */
+import { z } from 'zod';
+import { MIGRATION_THRESHOLDS } from '../../dashboards/prometheus/index.ts';
+import {
+  RaftTransportFileSchema,
+  SERVICE_GROUPS,
+  ServiceGroupSchema,
+  TransportModeSchema,
+} from '../../node/transport/index.ts';
+import { parseDuration } from '../nemesis/index.ts';
+import { parseYamlFile, readYamlText } from '../schedule/index.ts';
+
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** A share: 0.01, or `1%`. */
+const share = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : /^\d+(\.\d+)?%$/.test(v) ? Number(v.slice(0, -1)) / 100 : Number.NaN;
+  if (!(n >= 0 && n <= 1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a share such as 0.01 or 1% (got ${JSON.stringify(v)})`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** Which nodes a step reaches: `all`, a count, `25%` of the cluster (rounded up, at least one), or ids. */
+export const NodeSelectorSchema = z.union([
+  z.literal('all'),
+  z.number().int().min(1),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'a count, a percentage such as 25%, all, or a list of node ids'),
+  z.array(z.string().regex(/^n\d+$/, 'a node id such as n1')).min(1),
+]);
+export type NodeSelector = z.infer<typeof NodeSelectorSchema>;
+
+/** A gate's limits; each omitted one is not judged. Defaults: the shared migration thresholds. */
+export const GatesSchema = z.strictObject({
+  /** Per service group and transport: failed calls (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN) over all, at most. */
+  error_rate: share.optional(),
+  /** Per service group and transport: p99 of the calls served, at most. */
+  p99: duration.optional(),
+  /** Share of samples with one leader and no term change, at least. */
+  election_stability: share.optional(),
+  /** Calls retried over gRPC after Iroh failed, over all outgoing calls, at most. */
+  fallback_rate: share.optional(),
+  /** p99 of Raft message round trips, per transport, at most. */
+  raft_p99: duration.optional(),
+  /** A group and transport with fewer calls in the window is not judged (too few to say). */
+  min_calls: z.number().int().min(1).default(20),
+});
+export type Gates = z.output<typeof GatesSchema>;
+
+export const DEFAULT_GATES: Gates = {
+  error_rate: MIGRATION_THRESHOLDS.irohErrorRatio,
+  election_stability: MIGRATION_THRESHOLDS.electionStability,
+  fallback_rate: MIGRATION_THRESHOLDS.fallbackRatio,
+  raft_p99: MIGRATION_THRESHOLDS.raftMessageP99Ms,
+  min_calls: 20,
+};
+
+const preferIroh = z.union([z.literal('all'), z.array(ServiceGroupSchema)]).transform((v) =>
+  // `all`: every group but raft, which has its own rule (raft_transport).
+  v === 'all' ? SERVICE_GROUPS.filter((g) => g !== 'raft') : v,
+);
+
+export const StepSchema = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    nodes: NodeSelectorSchema,
+    mode: TransportModeSchema.optional(),
+    prefer_iroh: preferIroh.optional(),
+    raft_transport: RaftTransportFileSchema.optional(),
+    fallback_to_grpc: z.boolean().optional(),
+    /** How long the gates watch after the step is in place (default: the file's). */
+    watch: duration.optional(),
+    /** Limits for this step, over the file's. */
+    gates: GatesSchema.partial().optional(),
+  })
+  .refine(
+    (s) =>
+      s.mode !== undefined ||
+      s.prefer_iroh !== undefined ||
+      s.raft_transport !== undefined ||
+      s.fallback_to_grpc !== undefined,
+    { message: 'a step changes something: mode, prefer_iroh, raft_transport or fallback_to_grpc' },
+  );
+export type RolloutStep = z.output<typeof StepSchema>;
+
+export const RolloutSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  /** The order nodes are reached in is drawn from it, unless `order` gives it. */
+  seed: z.number().int().nonnegative().default(1),
+  order: z
+    .array(z.string().regex(/^n\d+$/, 'a node id such as n1'))
+    .min(1)
+    .optional(),
+  watch: duration.default(10_000),
+  /** Pause between the samples the gates read (metrics scrapes of every node). */
+  sample_every: duration.default(1000),
+  gates: GatesSchema.partial().optional(),
+  steps: z.array(StepSchema).min(1),
+});
+export type RolloutFile = z.output<typeof RolloutSchema>;
+
+export interface Rollout extends RolloutFile {
+  source: string;
+}
+
+export class RolloutError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`invalid rollout file ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RolloutError';
+    this.problems = problems;
+  }
+}
+
+export function parseRollout(text: string, source = '<inline>'): Rollout {
+  const data = parseYamlFile(RolloutSchema, text, source, (problems) => new RolloutError(source, problems));
+  return { ...data, source };
+}
+
+export async function loadRollout(file: string): Promise<Rollout> {
+  return parseRollout(await readYamlText(file, (problems) => new RolloutError(file, problems)), file);
+}
+
+/** A step's gates: the defaults, the file's, then the step's own. */
+export function gatesOf(rollout: RolloutFile, step: RolloutStep): Gates {
+  return { ...DEFAULT_GATES, ...defined(rollout.gates), ...defined(step.gates) };
+}
+
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
