@@ -8,5 +8,5 @@ export {
   panelQueries,
   RULES_FILE,
 } from './dashboard-files.ts';
-export { MIGRATION_THRESHOLDS, type MigrationThresholds, raftRuleHolds } from './prometheus/thresholds.ts';
+export { MIGRATION_THRESHOLDS, type MigrationThresholds, raftRuleHolds } from './prometheus/index.ts';
 export { type PrometheusConfigInput, prometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
