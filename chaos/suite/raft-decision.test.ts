@@ -157,16 +157,24 @@ describe('decideRaft', () => {
 });
 
 describe('exclusions', () => {
-  it('merges fault windows, restarts and mode changes, each with the grace after it', () => {
+  it('merges fault windows, restarts and mode changes from their start, each with the grace after it', () => {
     const events = [
+      event(500, 'workload-start'),
       event(1000, 'fault', { do: 'partition' }),
       event(2000, 'heal', { do: 'heal' }),
-      { ...event(2500, 'mode-change', { do: 'mode-change' }), at: 2200 },
+      // Scheduled at 1.7 s on the workload's clock (2.2 s on the run's), done at 2.5 s.
+      { ...event(2500, 'mode-change', { do: 'mode-change' }), at: 1700 },
       event(9000, 'restart', { do: 'restart', node: 'n1' }),
+      // From the command line (no schedule): it began the steps' time before it was recorded.
+      {
+        ...event(15_000, 'mode-change', { do: 'mode-change' }),
+        detail: { steps: [{ ms: 1500 }, { ms: 1000 }] },
+      },
     ];
     expect(exclusions(events, 20_000, 1000)).toEqual([
       { start: 1000, end: 3500 },
       { start: 9000, end: 10_000 },
+      { start: 12_500, end: 16_000 },
     ]);
   });
 });

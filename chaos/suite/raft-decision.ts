@@ -105,12 +105,18 @@ export function decideRaft(
   return { ...base, outcome: 'may-not-move', statement: `Raft may not move to Iroh: ${why.join(', ')}` };
 }
 
-/** Fault windows (chaos/report's), restarts and rolling mode changes, each followed by the grace; merged. */
+/** Fault windows (chaos/report's), restarts and rolling mode changes from their start, each followed by the grace; merged. */
 export function exclusions(events: readonly RunEvent[], endMs: number, graceMs: number): Span[] {
   const spans: Span[] = faultWindows(events, endMs).map((w) => ({ start: w.start, end: w.end + graceMs }));
-  for (const e of events)
-    if (e.kind === 'restart' || e.kind === 'mode-change')
-      spans.push({ start: Math.min(e.at ?? e.t, e.t), end: e.t + graceMs });
+  // A scheduled op's `at` is on the schedule's clock, which starts with the workload.
+  const t0 = events.find((e) => e.kind === 'workload-start')?.t;
+  for (const e of events) {
+    if (e.kind !== 'restart' && e.kind !== 'mode-change') continue;
+    const steps = (e.detail?.steps ?? []) as { ms?: number }[];
+    const began =
+      e.at !== undefined && t0 !== undefined ? t0 + e.at : e.t - steps.reduce((n, x) => n + (x.ms ?? 0), 0);
+    spans.push({ start: Math.min(began, e.t), end: e.t + graceMs });
+  }
   spans.sort((a, b) => a.start - b.start);
   const merged: Span[] = [];
   for (const s of spans) {
