@@ -5,13 +5,20 @@
  */
 
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import {
+  type AdaptiveRaftState,
+  type AdaptiveReading,
+  type AdaptiveSwitch,
+  initialAdaptiveRaft,
+  nextAdaptiveRaft,
+} from './adaptive-raft.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
-import { Code, RpcError, toRpcError } from './status.ts';
+import { Code, codeName, RpcError, toRpcError } from './status.ts';
 import { chooseTransport, shouldFallBack } from './strategy.ts';
 import { createClient, type TypedClient } from './typed-client.ts';
 import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
@@ -38,6 +45,8 @@ export interface CallObserver {
     responseBytes: number;
   }): void;
   onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
+  /** The adaptive Raft rule moved Raft to this peer from one transport to the other, and why. */
+  onRaftTransportSwitch?(event: AdaptiveSwitch & { peer: string }): void;
 }
 
 export interface ClientFactoryOptions {
@@ -54,7 +63,7 @@ export interface ClientFactoryOptions {
   irohDialEndpoint?: () => Promise<Endpoint>;
 }
 
-/** How often the adaptive rule refreshes its latency reading of a peer. */
+/** How often the adaptive rule takes a latency reading of a peer (QUIC's RTT estimate). */
 const LATENCY_REFRESH_MS = 1000;
 
 export class RoutedChannel implements RpcChannel {
@@ -67,6 +76,7 @@ export class RoutedChannel implements RpcChannel {
   private irohChannel: IrohChannel | undefined;
   private irohLatencyMs: number | undefined;
   private latencyReadAt = 0;
+  private adaptive: AdaptiveRaftState = initialAdaptiveRaft();
 
   constructor(target: PeerTarget, factory: ClientFactoryOptions) {
     this.target = target;
@@ -85,7 +95,7 @@ export class RoutedChannel implements RpcChannel {
     const chosen = chooseTransport(this.factory.strategy, {
       group: groupOfPath(`${service}/${method}`),
       mode: this.mode,
-      irohLatencyMs: this.irohLatencyMs,
+      adaptiveRaft: this.adaptive.transport,
     });
     if (chosen === 'iroh' && this.factory.irohEndpoint === undefined) return 'grpc';
     return chosen;
@@ -120,6 +130,8 @@ export class RoutedChannel implements RpcChannel {
       );
     } catch (err) {
       const status = toRpcError(err);
+      if (kind === 'iroh' && isRaft(service, method) && unanswered(status))
+        this.adapt({ failed: `${codeName(status.code)}: ${status.message}` });
       if (!shouldFallBack(this.factory.strategy, kind, this.mode, status)) throw status;
       this.fallbacks += 1;
       this.factory.observer?.onFallback?.({ peer: this.target.id, service, method, reason: status.message });
@@ -179,11 +191,15 @@ export class RoutedChannel implements RpcChannel {
     }
   }
 
-  /** Adaptive Raft needs a latency reading; take QUIC's own RTT estimate, at most once a second. */
+  /** Where the adaptive Raft rule has Raft to this peer now. */
+  get adaptiveRaftTransport(): TransportKind {
+    return this.adaptive.transport;
+  }
+
+  /** Adaptive Raft needs latency readings; take QUIC's own RTT estimate, at most once a second. */
   private refreshLatency(service: string, method: string): void {
     const rule = this.factory.strategy.raftTransport;
-    if (typeof rule === 'string' || this.mode !== 'dual' || groupOfPath(`${service}/${method}`) !== 'raft')
-      return;
+    if (typeof rule === 'string' || this.mode !== 'dual' || !isRaft(service, method)) return;
     const now = Date.now();
     if (now - this.latencyReadAt < LATENCY_REFRESH_MS) return;
     this.latencyReadAt = now;
@@ -191,13 +207,33 @@ export class RoutedChannel implements RpcChannel {
     void channel.rttMs().then(
       (rtt) => {
         this.irohLatencyMs = rtt;
+        this.adapt(rtt === undefined ? { failed: 'no Iroh RTT reading' } : { latencyMs: rtt });
       },
-      () => {
+      (err: Error) => {
         this.irohLatencyMs = undefined;
+        this.adapt({ failed: `Iroh connect: ${err.message.split('\n')[0]}` });
       },
     );
   }
+
+  private adapt(reading: AdaptiveReading): void {
+    const rule = this.factory.strategy.raftTransport;
+    if (typeof rule === 'string') return;
+    const next = nextAdaptiveRaft(
+      this.adaptive,
+      reading,
+      rule.adaptive.latencyThresholdMs,
+      performance.now(),
+    );
+    this.adaptive = next.state;
+    if (next.switched)
+      this.factory.observer?.onRaftTransportSwitch?.({ ...next.switched, peer: this.target.id });
+  }
 }
+
+const isRaft = (service: string, method: string) => groupOfPath(`${service}/${method}`) === 'raft';
+/** The peer gave no answer: the call failures that count against a transport. */
+const unanswered = (e: RpcError) => e.code === Code.UNAVAILABLE || e.code === Code.DEADLINE_EXCEEDED;
 
 export class ClientFactory {
   private readonly options: ClientFactoryOptions;
