@@ -56,6 +56,8 @@ describe('decideRaft', () => {
     const iroh = d.transports.find((f) => f.transport === 'iroh');
     expect(iroh?.messages).toBe(3 * 10 * 100);
     expect(iroh?.p99Ms).toBeCloseTo(4.6, 5); // rank 0.99 in the (1, 5] ms bucket
+    expect(iroh?.p95Ms).toBeCloseTo(3, 5);
+    expect(d.all).toEqual({ ...iroh, transport: 'all' });
     expect(d.statement).toBe('Raft may move to Iroh: p99 4.60 ms < 10 ms, stability 100 % > 99.9 %');
   });
 
@@ -113,6 +115,31 @@ describe('decideRaft', () => {
     expect(iroh?.wholeRunP99Ms).toBeGreaterThan(25);
     expect(d.outcome).toBe('may-move');
     expect(decideRaft(samples, []).outcome).toBe('may-not-move');
+  });
+
+  it('adds every transport into `all` (an adaptive Raft uses both)', () => {
+    // One /metrics text per node and time, with both transports' series in it.
+    const iroh = metricSamples(10_000, 'iroh', () => [0, 0, 0, 100, 0, 0]);
+    const both = metricSamples(10_000, 'grpc', () => [100, 0, 0, 0, 0, 0]).map((s, i) => ({
+      ...s,
+      prom: `${s.prom}\n${iroh[i]?.prom}`,
+    }));
+    const samples = [
+      ...raftSamples(
+        10_000,
+        () => 'n1',
+        () => 3,
+      ),
+      ...both,
+    ];
+    const d = decideRaft(samples, []);
+    expect(d.transports.map((f) => [f.transport, f.messages])).toEqual([
+      ['grpc', 1500],
+      ['iroh', 1500],
+    ]);
+    expect(d.all.messages).toBe(3000);
+    expect(d.all.p50Ms).toBeCloseTo(1, 5);
+    expect(d.all.p99Ms).toBeCloseTo(24.7, 5);
   });
 
   it('skips the pair of samples across a restart (counters start again from zero)', () => {

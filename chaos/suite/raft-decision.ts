@@ -13,6 +13,7 @@ export interface TransportFigures {
   /** Raft message batches observed outside fault windows. */
   messages: number;
   p50Ms: number | null;
+  p95Ms: number | null;
   p99Ms: number | null;
   /** Over the whole sampled run, faults included (for comparison). */
   wholeRunP99Ms: number | null;
@@ -23,6 +24,8 @@ export interface RaftDecision {
   /** One sentence: "Raft may move to Iroh: p99 … ms < 10 ms, stability … % > 99.9 %", or why not. */
   statement: string;
   transports: TransportFigures[];
+  /** Every transport's messages together (`transport: 'all'`): what an adaptive Raft saw. */
+  all: TransportFigures;
   /** Share (0..1) of the sampled time outside fault windows with one agreed leader and no term change; null when none was sampled. */
   stability: number | null;
   /** Term changes seen outside fault windows. */
@@ -67,9 +70,10 @@ export function decideRaft(
   const raft = samples.filter((s) => s.kind === 'raft') as RaftSampled[];
   const metrics = samples.filter((s) => s.kind === 'metrics' && s.ok) as MetricsSampled[];
   const st = stability(raft, excluded, options.freshMs ?? 1000);
-  const transports = messageFigures(metrics, excluded);
+  const { transports, all } = messageFigures(metrics, excluded);
   const base = {
     transports,
+    all,
     stability: st.stability,
     elections: st.elections,
     observedMs: st.observedMs,
@@ -177,7 +181,10 @@ function histograms(prom: string): Map<string, Hist> {
 }
 
 /** Raft message figures per transport: bucket increases between consecutive samples of a node (a decrease is a restart: that pair is skipped). */
-function messageFigures(samples: readonly MetricsSampled[], excluded: readonly Span[]): TransportFigures[] {
+function messageFigures(
+  samples: readonly MetricsSampled[],
+  excluded: readonly Span[],
+): { transports: TransportFigures[]; all: TransportFigures } {
   const quiet = new Map<string, Hist>();
   const whole = new Map<string, Hist>();
   const byNode = new Map<string, MetricsSampled[]>();
@@ -202,26 +209,34 @@ function messageFigures(samples: readonly MetricsSampled[], excluded: readonly S
       }
       if (reset) continue;
       const into = [whole, ...(overlaps(a.t, b.t, excluded) ? [] : [quiet])];
-      for (const acc of into)
-        for (const [tr, d] of delta) {
-          const h = acc.get(tr) ?? new Map<number, number>();
-          for (const [le, n] of d) h.set(le, (h.get(le) ?? 0) + n);
-          acc.set(tr, h);
-        }
+      for (const acc of into) for (const [tr, d] of delta) acc.set(tr, add(acc.get(tr) ?? new Map(), d));
     }
   }
-  const transports = [...new Set([...whole.keys(), ...quiet.keys()])].sort();
-  return transports.map((transport) => {
-    const q = quiet.get(transport);
-    const w = whole.get(transport);
-    return {
-      transport,
-      messages: q?.get(Number.POSITIVE_INFINITY) ?? 0,
-      p50Ms: quantileMs(q, 0.5),
-      p99Ms: quantileMs(q, 0.99),
-      wholeRunP99Ms: quantileMs(w, 0.99),
-    };
+  const figures = (transport: string, q: Hist | undefined, w: Hist | undefined): TransportFigures => ({
+    transport,
+    messages: q?.get(Number.POSITIVE_INFINITY) ?? 0,
+    p50Ms: quantileMs(q, 0.5),
+    p95Ms: quantileMs(q, 0.95),
+    p99Ms: quantileMs(q, 0.99),
+    wholeRunP99Ms: quantileMs(w, 0.99),
   });
+  const transports = [...new Set([...whole.keys(), ...quiet.keys()])].sort();
+  return {
+    transports: transports.map((t) => figures(t, quiet.get(t), whole.get(t))),
+    all: figures('all', merged(quiet.values()), merged(whole.values())),
+  };
+}
+
+/** Adds `from`'s bucket counts into `into`; returns `into`. */
+function add(into: Hist, from: Hist): Hist {
+  for (const [le, n] of from) into.set(le, (into.get(le) ?? 0) + n);
+  return into;
+}
+
+function merged(hists: Iterable<Hist>): Hist | undefined {
+  let out: Hist | undefined;
+  for (const h of hists) out = add(out ?? new Map(), h);
+  return out;
 }
 
 function quantileMs(h: Hist | undefined, q: number): number | null {
