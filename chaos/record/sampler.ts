@@ -312,14 +312,7 @@ export class Samplers {
       });
     } catch (err) {
       this.counts.raftFailed++;
-      this.#o.write({
-        kind: 'raft',
-        t,
-        node: nodeId,
-        ms: this.#o.now() - t,
-        ok: false,
-        error: firstLine(err),
-      });
+      this.#failed('raft', t, nodeId, err);
     }
   }
 
@@ -336,15 +329,13 @@ export class Samplers {
       this.#o.write({ kind: 'metrics', t, node: nodeId, ms: this.#o.now() - t, ok: true, prom });
     } catch (err) {
       this.counts.metricsFailed++;
-      this.#o.write({
-        kind: 'metrics',
-        t,
-        node: nodeId,
-        ms: this.#o.now() - t,
-        ok: false,
-        error: firstLine(err),
-      });
+      this.#failed('metrics', t, nodeId, err);
     }
+  }
+
+  /** A sample of a node that did not answer: its error, never a gap. */
+  #failed(kind: 'raft' | 'metrics', t: number, node: string, err: unknown): void {
+    this.#o.write({ kind, t, node, ms: this.#o.now() - t, ok: false, error: firstLine(err) });
   }
 
   /** Process runtime: the host's /proc. */

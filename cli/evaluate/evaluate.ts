@@ -22,6 +22,7 @@ import {
 } from '../../lab/runtime/index.ts';
 import { RegisterOp } from '../../node/gen/blixard_pb.js';
 import { sleep } from '../../node/lib/index.ts';
+import type { Io } from '../lab/index.ts';
 import {
   type CellResult,
   cellDecision,
@@ -42,10 +43,8 @@ export interface EvaluateFlags {
   budget?: string;
 }
 
-export interface EvaluateIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+/** Where the table (out) and the progress lines (err) go; the lab's state file is not used. */
+export type EvaluateIo = Pick<Io, 'out' | 'err'>;
 
 /** How long a proposal may take before it counts as failed (a WAN round trip, a re-election). */
 const WRITE_TIMEOUT_MS = 5000;

@@ -1,29 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../lib/index.ts';
-import {
-  ADAPTIVE_RAFT_TUNING,
-  type AdaptiveRaftState,
-  type AdaptiveReading,
-  type AdaptiveSwitch,
-  initialAdaptiveRaft,
-  nextAdaptiveRaft,
-} from './adaptive-raft.ts';
+import * as adaptive from './adaptive-raft.ts';
 
 const THRESHOLD = 10;
 
 /** Feeds readings one second apart; returns the final state and every switch with its time. */
-function feed(readings: readonly AdaptiveReading[], start: AdaptiveRaftState = initialAdaptiveRaft()) {
+function feed(
+  readings: readonly adaptive.AdaptiveReading[],
+  start: adaptive.AdaptiveRaftState = adaptive.initialAdaptiveRaft(),
+) {
   let state = start;
-  const switches: (AdaptiveSwitch & { at: number })[] = [];
+  const switches: (adaptive.AdaptiveSwitch & { at: number })[] = [];
   readings.forEach((r, i) => {
-    const next = nextAdaptiveRaft(state, r, THRESHOLD, i * 1000);
+    const next = adaptive.nextAdaptiveRaft(state, r, THRESHOLD, i * 1000);
     state = next.state;
     if (next.switched) switches.push({ ...next.switched, at: i * 1000 });
   });
   return { state, switches };
 }
 
-const ms = (latencyMs: number): AdaptiveReading => ({ latencyMs });
+const ms = (latencyMs: number): adaptive.AdaptiveReading => ({ latencyMs });
 
 describe('adaptive Raft transport', () => {
   it('starts on gRPC and moves to Iroh after enough readings under the entry band', () => {
@@ -41,14 +37,19 @@ describe('adaptive Raft transport', () => {
   });
 
   it('leaves Iroh at once on a failed call, dwell or not', () => {
-    const onIroh: AdaptiveRaftState = { transport: 'iroh', switchedAt: 0, streak: 0 };
-    const next = nextAdaptiveRaft(onIroh, { failed: 'UNAVAILABLE: connection lost' }, THRESHOLD, 100);
+    const onIroh: adaptive.AdaptiveRaftState = { transport: 'iroh', switchedAt: 0, streak: 0 };
+    const next = adaptive.nextAdaptiveRaft(
+      onIroh,
+      { failed: 'UNAVAILABLE: connection lost' },
+      THRESHOLD,
+      100,
+    );
     expect(next.state.transport).toBe('grpc');
     expect(next.switched?.reason).toBe('Iroh failed: UNAVAILABLE: connection lost');
   });
 
   it('leaves Iroh only after consecutive readings over the threshold and after the dwell', () => {
-    const onIroh: AdaptiveRaftState = { transport: 'iroh', switchedAt: 0, streak: 0 };
+    const onIroh: adaptive.AdaptiveRaftState = { transport: 'iroh', switchedAt: 0, streak: 0 };
     // One slow reading is noise.
     expect(feed([ms(2), ms(50), ms(2), ms(50), ms(2), ms(50), ms(2)], onIroh).state.transport).toBe('iroh');
     // Slow from the first second: the dwell holds it until 5 s, then it goes.
@@ -65,7 +66,7 @@ describe('adaptive Raft transport', () => {
       const { switches } = feed(readings);
       for (let i = 1; i < switches.length; i++) {
         const gap = (switches[i]?.at ?? 0) - (switches[i - 1]?.at ?? 0);
-        expect(gap).toBeGreaterThanOrEqual(ADAPTIVE_RAFT_TUNING.minDwellMs);
+        expect(gap).toBeGreaterThanOrEqual(adaptive.ADAPTIVE_RAFT_TUNING.minDwellMs);
       }
       // Every switch alternates and says why.
       switches.forEach((s, i) => {
