@@ -63,7 +63,7 @@ export interface ClientFactoryOptions {
   irohDialEndpoint?: () => Promise<Endpoint>;
 }
 
-/** How often the adaptive rule takes a latency reading of a peer (QUIC's RTT estimate). */
+/** How often the adaptive rule takes a latency reading of a peer (an Iroh Ping). */
 const LATENCY_REFRESH_MS = 1000;
 
 export class RoutedChannel implements RpcChannel {
@@ -151,7 +151,7 @@ export class RoutedChannel implements RpcChannel {
     return this.channel(this.pick(service, method)).serverStream(service, method, request, opts);
   }
 
-  /** The Iroh round-trip time to this peer as last measured, in ms. */
+  /** The Iroh round trip (Ping) to this peer as the adaptive rule last measured it, in ms. */
   get measuredIrohLatencyMs(): number | undefined {
     return this.irohLatencyMs;
   }
@@ -196,7 +196,11 @@ export class RoutedChannel implements RpcChannel {
     return this.adaptive.transport;
   }
 
-  /** Adaptive Raft needs latency readings; take QUIC's own RTT estimate, at most once a second. */
+  /**
+   * Adaptive Raft needs latency readings: a Ping over the peer's Iroh connection, at most once a
+   * second while Raft sends. Not QUIC's own RTT estimate: on a connection that carries little it
+   * stays near QUIC's initial guess (hundreds of ms) for a long time.
+   */
   private refreshLatency(service: string, method: string): void {
     const rule = this.factory.strategy.raftTransport;
     if (typeof rule === 'string' || this.mode !== 'dual' || !isRaft(service, method)) return;
@@ -204,14 +208,15 @@ export class RoutedChannel implements RpcChannel {
     if (now - this.latencyReadAt < LATENCY_REFRESH_MS) return;
     this.latencyReadAt = now;
     const channel = this.channel('iroh') as IrohChannel;
-    void channel.rttMs().then(
-      (rtt) => {
-        this.irohLatencyMs = rtt;
-        this.adapt(rtt === undefined ? { failed: 'no Iroh RTT reading' } : { latencyMs: rtt });
+    const timeoutMs = Math.max(LATENCY_REFRESH_MS, 4 * rule.adaptive.latencyThresholdMs);
+    void channel.ping({ timeoutMs }).then(
+      (ms) => {
+        this.irohLatencyMs = ms;
+        this.adapt({ latencyMs: ms });
       },
       (err: Error) => {
         this.irohLatencyMs = undefined;
-        this.adapt({ failed: `Iroh connect: ${err.message.split('\n')[0]}` });
+        this.adapt({ failed: `ping: ${err.message.split('\n')[0]}` });
       },
     );
   }
