@@ -7,6 +7,7 @@
  * lab call NODE Service/Method [JSON] [--transport grpc|iroh] [--deadline 2s] · lab call --list
  * lab report [RUN...] [--json]   (runs/<id>/report.html and runs/index.html)
  * lab load [NODE] --rate 100 --duration 10s [--transport both] [--mix ...] [--slo 'p99<50ms,errors<1%'] [--json]
+ * lab evaluate raft [--quick] [--budget 30m] [--json]   (network profiles × Raft over grpc, iroh, adaptive)
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).
@@ -15,6 +16,7 @@ import { Command, CommanderError } from 'commander';
 import { LabError } from '../lab/runtime/index.ts';
 import { callCommand } from './call/index.ts';
 import { registerChaosCommands } from './chaos/index.ts';
+import { evaluateCommand } from './evaluate/index.ts';
 import { DEFAULT_STATE, down, EXIT_FAIL, EXIT_USAGE, exec, type Io, logs, status, up } from './lab/index.ts';
 import { loadCommand } from './load/index.ts';
 import { nightlyCommand } from './nightly/index.ts';
@@ -89,6 +91,18 @@ async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', "the mix's draws (default 1)")
     .option('--json', 'machine-readable output')
     .action((node, opts) => run(() => loadCommand(node, opts, io))());
+  program
+    .command('evaluate <what>')
+    .description(
+      'raft: network profiles × Raft over grpc, iroh and adaptive on docker; latency, commits/s, elections, recovery, the decision per cell',
+    )
+    .option('--quick', 'a short profile (8 s of load per cell)')
+    .option(
+      '--budget <duration>',
+      'total time, e.g. 30m (default 30m quick, 120m full); cells past it are not run',
+    )
+    .option('--json', 'machine-readable output')
+    .action((what, opts) => run(() => evaluateCommand(what, opts, io))());
   program
     .command('report [runs...]')
     .description(

@@ -8,5 +8,15 @@ export {
   panelQueries,
   RULES_FILE,
 } from './dashboard-files.ts';
-export { MIGRATION_THRESHOLDS, type MigrationThresholds, raftRuleHolds } from './prometheus/index.ts';
+export {
+  ALERTS,
+  MIGRATION_THRESHOLDS,
+  type MigrationThresholds,
+  RECORDED,
+  type Rule,
+  type RuleGroup,
+  raftRuleHolds,
+  renderRules,
+  ruleGroups,
+} from './prometheus/index.ts';
 export { type PrometheusConfigInput, prometheusConfig, type ScrapeTarget } from './prometheus-config.ts';

@@ -206,6 +206,17 @@ export class BlixardNode {
         },
         onFallback: (e) => this.metrics.fallbacks.inc({ service: e.service, method: e.method }),
         onFallbackRefused: (e) => this.metrics.fallbacksRefused.inc({ service: e.service, method: e.method }),
+        onRaftTransportSwitch: (e) => {
+          this.metrics.raftTransportSwitches.inc({ peer: e.peer, to: e.to });
+          this.metrics.raftAdaptiveTransport.set({ peer: e.peer, transport: e.from }, 0);
+          this.metrics.raftAdaptiveTransport.set({ peer: e.peer, transport: e.to }, 1);
+          this.log.info('raft transport switched', {
+            peer: e.peer,
+            from: e.from,
+            to: e.to,
+            reason: e.reason,
+          });
+        },
       },
     });
     this.book = new AddressBook(cfg.cluster.peers, this.state, this.factory);

@@ -10,6 +10,7 @@
  */
 
 import Table from 'cli-table3';
+import { MIGRATION_THRESHOLDS as RULE, raftRuleHolds } from '../../dashboards/index.ts';
 import { ReadConsistency, RegisterOp } from '../../node/gen/blixard_pb.js';
 import { orAbsent } from '../../node/lib/index.ts';
 import { LocalCluster } from '../../node/testing/index.ts';
@@ -234,7 +235,7 @@ console.log(
   '\ndecision rule (Raft may move to a transport if p99 message latency < 10 ms and stability > 99.9 %):',
 );
 for (const [name, r] of Object.entries(results)) {
-  const ok = r.msgP99 < 10 && r.stability > 0.999;
+  const ok = raftRuleHolds(r.msgP99, r.stability);
   console.log(
     `  ${name.padEnd(5)} ${ok ? 'PASS' : 'FAIL'}  (p99 ${f(r.msgP99)} ms, stability ${f(r.stability * 100)} %)`,
   );
@@ -272,6 +273,6 @@ printBenchJson('raft', figures, [
   ...etcdGoals,
   ratioGoal('Raft over Iroh: commit p99 at concurrency 16 (ms)', i.c16.p99, '<', 10),
   ratioGoal('Raft over Iroh: commits/s at concurrency 64', i.c64, '≥', 2000),
-  ratioGoal('Raft over Iroh: Raft message p99 when idle (ms)', i.msgP99, '<', 10),
-  ratioGoal('Raft over Iroh: election stability (%)', i.stability * 100, '>', 99.9),
+  ratioGoal('Raft over Iroh: Raft message p99 when idle (ms)', i.msgP99, '<', RULE.raftMessageP99Ms),
+  ratioGoal('Raft over Iroh: election stability (%)', i.stability * 100, '>', RULE.electionStability * 100),
 ]);

@@ -11,7 +11,9 @@ export {
 export {
   type ClusterView,
   type Guest,
+  keepRaftLines,
   parseGuests,
+  RAFT_METRIC_PREFIXES,
   type RaftView,
   type Sample,
   type SamplerCounts,

@@ -16,6 +16,9 @@
  *   `ok: false`, and the loop is started again once the container runs. Process runtime: the host's
  *   /proc, each guest attributed by its `--node=` argument. A guest is a process whose command line
  *   has `--name=<vm>` and `--node=<node>` (node/vm/process-backend.ts).
+ * - `metrics` (every ≤ 2 s per node): the node's /metrics, kept to the Raft series the run's Raft
+ *   decision reads (RAFT_METRIC_PREFIXES: message round trips by transport, elections, leader
+ *   changes), so message latency can be taken between two samples outside the fault windows.
  *
  * Every sample carries `t` (ms on the run's clock, when it was asked) and `ms` (how long it took).
  */
@@ -79,7 +82,17 @@ export type Sample =
     }
   | { kind: 'raft'; t: number; node: string; ms: number; ok: false; error: string }
   | { kind: 'guests'; t: number; node: string; ms: number; ok: true; guests: Guest[] }
-  | { kind: 'guests'; t: number; node: string; ms: number; ok: false; error: string };
+  | { kind: 'guests'; t: number; node: string; ms: number; ok: false; error: string }
+  | { kind: 'metrics'; t: number; node: string; ms: number; ok: true; prom: string }
+  | { kind: 'metrics'; t: number; node: string; ms: number; ok: false; error: string };
+
+/** The exposition lines a `metrics` sample keeps (the rest of /metrics is not needed by any judge). */
+export const RAFT_METRIC_PREFIXES = [
+  'blixard_raft_message_duration_seconds_bucket',
+  'blixard_raft_message_duration_seconds_count',
+  'blixard_raft_elections_started',
+  'blixard_raft_leader_changes',
+] as const;
 
 export interface SamplerOptions {
   /** ms on the run's clock. */
@@ -92,6 +105,8 @@ export interface SamplerOptions {
   raftEveryMs?: number | undefined;
   /** Period of the guest sampler per node (default 500 ms). */
   guestEveryMs?: number | undefined;
+  /** Period of the metrics sampler per node (default 2000 ms, the lab Prometheus' scrape interval). */
+  metricsEveryMs?: number | undefined;
 }
 
 export interface SamplerCounts {
@@ -99,6 +114,8 @@ export interface SamplerCounts {
   raftFailed: number;
   guests: number;
   guestsFailed: number;
+  metrics: number;
+  metricsFailed: number;
 }
 
 const ROLE_NAME: Record<number, string> = {
@@ -169,7 +186,14 @@ export class Samplers {
   readonly #stop = new AbortController();
   readonly #channels = new Map<string, RpcChannel>();
   readonly #loops: Promise<void>[] = [];
-  readonly counts: SamplerCounts = { raft: 0, raftFailed: 0, guests: 0, guestsFailed: 0 };
+  readonly counts: SamplerCounts = {
+    raft: 0,
+    raftFailed: 0,
+    guests: 0,
+    guestsFailed: 0,
+    metrics: 0,
+    metricsFailed: 0,
+  };
 
   constructor(cluster: Cluster, o: SamplerOptions) {
     this.#cluster = cluster;
@@ -179,8 +203,10 @@ export class Samplers {
   start(): void {
     const raftEvery = this.#o.raftEveryMs ?? 250;
     const guestEvery = this.#o.guestEveryMs ?? 500;
+    const metricsEvery = this.#o.metricsEveryMs ?? 2000;
     for (const node of this.#cluster.nodes) {
       this.#loops.push(this.#every(raftEvery, 4, () => this.#sampleRaft(node.id, raftEvery * 4)));
+      this.#loops.push(this.#every(metricsEvery, 1, () => this.#sampleMetrics(node.id, metricsEvery)));
       this.#loops.push(
         node.state.container
           ? this.#streamGuests(node.id, guestEvery)
@@ -286,15 +312,30 @@ export class Samplers {
       });
     } catch (err) {
       this.counts.raftFailed++;
-      this.#o.write({
-        kind: 'raft',
-        t,
-        node: nodeId,
-        ms: this.#o.now() - t,
-        ok: false,
-        error: firstLine(err),
-      });
+      this.#failed('raft', t, nodeId, err);
     }
+  }
+
+  /** The node's /metrics (the address it publishes to the host, never through a chaos link), Raft lines only. */
+  async #sampleMetrics(nodeId: string, deadlineMs: number): Promise<void> {
+    const t = this.#o.now();
+    try {
+      const res = await fetch(`http://${this.#cluster.node(nodeId).state.metrics}/metrics`, {
+        signal: AbortSignal.timeout(deadlineMs),
+      });
+      if (!res.ok) throw new Error(`/metrics answered HTTP ${res.status}`);
+      const prom = keepRaftLines(await res.text());
+      this.counts.metrics++;
+      this.#o.write({ kind: 'metrics', t, node: nodeId, ms: this.#o.now() - t, ok: true, prom });
+    } catch (err) {
+      this.counts.metricsFailed++;
+      this.#failed('metrics', t, nodeId, err);
+    }
+  }
+
+  /** A sample of a node that did not answer: its error, never a gap. */
+  #failed(kind: 'raft' | 'metrics', t: number, node: string, err: unknown): void {
+    this.#o.write({ kind, t, node, ms: this.#o.now() - t, ok: false, error: firstLine(err) });
   }
 
   /** Process runtime: the host's /proc. */
@@ -376,6 +417,14 @@ export class Samplers {
     this.counts.guestsFailed++;
     this.#o.write({ kind: 'guests', t, node, ms: this.#o.now() - t, ok: false, error });
   }
+}
+
+/** The lines of an exposition text whose series the Raft decision reads. */
+export function keepRaftLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => RAFT_METRIC_PREFIXES.some((p) => line.startsWith(p)))
+    .join('\n');
 }
 
 function firstLine(err: unknown): string {

@@ -7,6 +7,7 @@ export {
   isMissing,
   type Missing,
   parseProm,
+  quantile,
   type RaftSample,
   type ReportModel,
   type RunFiles,

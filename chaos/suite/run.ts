@@ -30,6 +30,7 @@ import { loadRollout, type Rollout, RolloutError, runRollout } from '../rollout/
 import * as incidents from '../schedule/index.ts';
 import { judgeRun } from './judge.ts';
 import { QUIET_BOUND_MS, quietTail } from './quiet-tail.ts';
+import { decideRaft, type RaftDecision } from './raft-decision.ts';
 import { awaitTrigger } from './trigger-wait.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
@@ -61,6 +62,8 @@ export interface RunVerdict {
   linearizable?: Validity | undefined;
   explanation?: string | undefined;
   workload?: WorkloadSummary | undefined;
+  /** The migration's Raft decision on this run (message p50/p99 per transport, election stability, the rule's outcome); it informs, it does not fail a run. */
+  raftDecision?: RaftDecision | undefined;
   /** Samples written to samples.jsonl (and how many found the node silent). */
   samples?: SamplerCounts | undefined;
   nemesisErrors: string[];
@@ -264,10 +267,13 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const registers = registerOps(rec.operations);
     progress(`judging ${rec.operations.length / 2} ops and the samples`);
     await rec.flushSamples();
+    const samples = await readSamples<Parameters<typeof judgeRun>[0]['samples'][number]>(dir);
+    verdict.raftDecision = decideRaft(samples, rec.events);
+    progress(verdict.raftDecision.statement);
     const judged = judgeRun({
       registers,
       history: rec.operations,
-      samples: await readSamples(dir),
+      samples,
       events: rec.events,
       capacity: await capacities(c),
       slo: incidents.sloOf(incident),

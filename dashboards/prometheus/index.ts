@@ -1,2 +1,3 @@
-/** The lab Prometheus' rules and the migration thresholds they and the rollout gates share. */
+/** The lab Prometheus' rules, rendered from the migration thresholds they share with rollout gates and run verdicts. */
+export { ALERTS, RECORDED, type Rule, type RuleGroup, renderRules, ruleGroups } from './rules.ts';
 export { MIGRATION_THRESHOLDS, type MigrationThresholds, raftRuleHolds } from './thresholds.ts';

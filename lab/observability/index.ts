@@ -16,6 +16,7 @@ export {
   startLabPrometheus,
 } from './lab-prometheus.ts';
 export {
+  type ActiveAlert,
   type LoadedRule,
   PrometheusApi,
   PrometheusQueryError,

@@ -31,6 +31,15 @@ export interface LoadedRule {
   state?: string;
 }
 
+/** An alert as /api/v1/alerts gives it: pending or firing, with its labels and rendered annotations. */
+export interface ActiveAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+  value: string;
+}
+
 export class PrometheusQueryError extends Error {
   readonly expr: string;
   constructor(expr: string, message: string) {
@@ -104,6 +113,11 @@ export class PrometheusApi {
       'rules',
     );
     return data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
+  }
+
+  /** Alerts pending or firing now. */
+  async alerts(): Promise<ActiveAlert[]> {
+    return (await this.get<{ alerts: ActiveAlert[] }>('/api/v1/alerts', 'alerts')).alerts;
   }
 
   async ready(): Promise<boolean> {

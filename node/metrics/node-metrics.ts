@@ -110,6 +110,20 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly raftTransportSwitches = new Counter({
+    name: 'blixard_raft_transport_switches_total',
+    help: 'Adaptive Raft transport: switches of Raft to a peer, by the transport switched to',
+    labelNames: ['peer', 'to'] as const,
+    registers: [this.registry],
+  });
+
+  readonly raftAdaptiveTransport = new Gauge({
+    name: 'blixard_raft_adaptive_transport',
+    help: 'Adaptive Raft transport: 1 on the transport Raft to a peer uses now (set from the first switch)',
+    labelNames: ['peer', 'transport'] as const,
+    registers: [this.registry],
+  });
+
   readonly raftTerm = new Gauge({
     name: 'blixard_raft_term',
     help: 'Current Raft term',

@@ -37,7 +37,9 @@ export interface LocalNodeSpec {
 export interface LocalClusterOptions {
   nodes: number;
   mode?: TransportMode;
-  raftTransport?: 'grpc' | 'iroh';
+  /** `adaptive`: `{ adaptive = { latency_threshold_ms } }` with `adaptiveThresholdMs` (default 10). */
+  raftTransport?: 'grpc' | 'iroh' | 'adaptive';
+  adaptiveThresholdMs?: number;
   preferIroh?: string[];
   /** Extra TOML appended to each node's config (e.g. a [raft] section). */
   extraToml?: string;
@@ -64,6 +66,7 @@ export class LocalCluster {
     this.opts = {
       mode: 'dual',
       raftTransport: 'grpc',
+      adaptiveThresholdMs: 10,
       preferIroh: [],
       extraToml: '',
       ...opts,
@@ -263,7 +266,7 @@ bind_address = "127.0.0.1:${spec.irohPort}"
 admitted_clients = ["${this.clientKey.public().toString()}"]
 [transport.migration]
 prefer_iroh = [${o.preferIroh.map((g) => `"${g}"`).join(', ')}]
-raft_transport = "${o.raftTransport}"
+raft_transport = ${o.raftTransport === 'adaptive' ? `{ adaptive = { latency_threshold_ms = ${o.adaptiveThresholdMs} } }` : `"${o.raftTransport}"`}
 fallback_to_grpc = false
 
 [metrics]

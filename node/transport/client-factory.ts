@@ -5,13 +5,20 @@
  */
 
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import {
+  type AdaptiveRaftState,
+  type AdaptiveReading,
+  type AdaptiveSwitch,
+  initialAdaptiveRaft,
+  nextAdaptiveRaft,
+} from './adaptive-raft.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
 import { IrohChannel, IrohConnectError } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
-import { Code, RpcError, toRpcError } from './status.ts';
+import { Code, codeName, RpcError, toRpcError } from './status.ts';
 import { chooseTransport, fallbackDecision } from './strategy.ts';
 import { createClient, type TypedClient } from './typed-client.ts';
 import type { MigrationStrategy, TransportKind, TransportMode } from './vocabulary.ts';
@@ -40,6 +47,8 @@ export interface CallObserver {
   onFallback?(event: { peer: string; service: string; method: string; reason: string }): void;
   /** An Iroh call that failed after its request may have reached the peer, not repeated over gRPC. */
   onFallbackRefused?(event: { peer: string; service: string; method: string; reason: string }): void;
+  /** The adaptive Raft rule moved Raft to this peer from one transport to the other, and why. */
+  onRaftTransportSwitch?(event: AdaptiveSwitch & { peer: string }): void;
 }
 
 export interface ClientFactoryOptions {
@@ -62,7 +71,7 @@ export interface ClientFactoryOptions {
  */
 const IROH_HOLD_OFF_MS = 2000;
 
-/** How often the adaptive rule refreshes its latency reading of a peer. */
+/** How often the adaptive rule takes a latency reading of a peer (an Iroh Ping). */
 const LATENCY_REFRESH_MS = 1000;
 
 export class RoutedChannel implements RpcChannel {
@@ -77,6 +86,7 @@ export class RoutedChannel implements RpcChannel {
   private latencyReadAt = 0;
   /** Until when (performance.now()) Iroh counts as unreachable after a failed connect. */
   private irohDownUntil = 0;
+  private adaptive: AdaptiveRaftState = initialAdaptiveRaft();
 
   constructor(target: PeerTarget, factory: ClientFactoryOptions) {
     this.target = target;
@@ -95,7 +105,7 @@ export class RoutedChannel implements RpcChannel {
     const chosen = chooseTransport(this.factory.strategy, {
       group: groupOfPath(`${service}/${method}`),
       mode: this.mode,
-      irohLatencyMs: this.irohLatencyMs,
+      adaptiveRaft: this.adaptive.transport,
     });
     if (chosen === 'iroh' && this.factory.irohEndpoint === undefined) return 'grpc';
     return chosen;
@@ -139,6 +149,8 @@ export class RoutedChannel implements RpcChannel {
       );
     } catch (err) {
       const status = toRpcError(err);
+      if (kind === 'iroh' && isRaft(service, method) && unanswered(status))
+        this.adapt({ failed: `${codeName(status.code)}: ${status.message}` });
       // A connect failure never sent the request; any other may have run it on the peer.
       const sent = !(err instanceof IrohConnectError);
       const path = `${service}/${method}`;
@@ -185,7 +197,7 @@ export class RoutedChannel implements RpcChannel {
     return this.channel(this.pick(service, method)).serverStream(service, method, request, opts);
   }
 
-  /** The Iroh round-trip time to this peer as last measured, in ms. */
+  /** The Iroh round trip (Ping) to this peer as the adaptive rule last measured it, in ms. */
   get measuredIrohLatencyMs(): number | undefined {
     return this.irohLatencyMs;
   }
@@ -225,25 +237,54 @@ export class RoutedChannel implements RpcChannel {
     }
   }
 
-  /** Adaptive Raft needs a latency reading; take QUIC's own RTT estimate, at most once a second. */
+  /** Where the adaptive Raft rule has Raft to this peer now. */
+  get adaptiveRaftTransport(): TransportKind {
+    return this.adaptive.transport;
+  }
+
+  /**
+   * Adaptive Raft needs latency readings: a Ping over the peer's Iroh connection, at most once a
+   * second while Raft sends. Not QUIC's own RTT estimate: on a connection that carries little it
+   * stays near QUIC's initial guess (hundreds of ms) for a long time.
+   */
   private refreshLatency(service: string, method: string): void {
     const rule = this.factory.strategy.raftTransport;
-    if (typeof rule === 'string' || this.mode !== 'dual' || groupOfPath(`${service}/${method}`) !== 'raft')
-      return;
+    if (typeof rule === 'string' || this.mode !== 'dual' || !isRaft(service, method)) return;
     const now = Date.now();
     if (now - this.latencyReadAt < LATENCY_REFRESH_MS) return;
     this.latencyReadAt = now;
     const channel = this.channel('iroh') as IrohChannel;
-    void channel.rttMs().then(
-      (rtt) => {
-        this.irohLatencyMs = rtt;
+    const timeoutMs = Math.max(LATENCY_REFRESH_MS, 4 * rule.adaptive.latencyThresholdMs);
+    void channel.ping({ timeoutMs }).then(
+      (ms) => {
+        this.irohLatencyMs = ms;
+        this.adapt({ latencyMs: ms });
       },
-      () => {
+      (err: Error) => {
         this.irohLatencyMs = undefined;
+        this.adapt({ failed: `ping: ${err.message.split('\n')[0]}` });
       },
     );
   }
+
+  private adapt(reading: AdaptiveReading): void {
+    const rule = this.factory.strategy.raftTransport;
+    if (typeof rule === 'string') return;
+    const next = nextAdaptiveRaft(
+      this.adaptive,
+      reading,
+      rule.adaptive.latencyThresholdMs,
+      performance.now(),
+    );
+    this.adaptive = next.state;
+    if (next.switched)
+      this.factory.observer?.onRaftTransportSwitch?.({ ...next.switched, peer: this.target.id });
+  }
 }
+
+const isRaft = (service: string, method: string) => groupOfPath(`${service}/${method}`) === 'raft';
+/** The peer gave no answer: the call failures that count against a transport. */
+const unanswered = (e: RpcError) => e.code === Code.UNAVAILABLE || e.code === Code.DEADLINE_EXCEEDED;
 
 export class ClientFactory {
   private readonly options: ClientFactoryOptions;

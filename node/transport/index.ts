@@ -1,4 +1,6 @@
 /** The dual-transport RPC core: one registry of handlers, served and called over gRPC and Iroh. */
+
+export { ADAPTIVE_RAFT_TUNING } from './adaptive-raft.ts';
 export type { CallContext } from './call-context.ts';
 export type { CallOptions, RpcChannel } from './channel.ts';
 export { ClientFactory, type PeerTarget, RoutedChannel } from './client-factory.ts';

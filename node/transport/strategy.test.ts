@@ -31,12 +31,14 @@ describe('transport selection', () => {
     expect(chooseTransport({ ...s, raftTransport: 'iroh' }, { group: 'raft', mode: 'dual' })).toBe('iroh');
   });
 
-  it('puts raft on Iroh under the adaptive rule only while measured latency is under the threshold', () => {
+  it('puts raft where the adaptive rule has it for the peer, gRPC until it decides', () => {
     const s: MigrationStrategy = { ...base, raftTransport: { adaptive: { latencyThresholdMs: 5 } } };
     expect(chooseTransport(s, { group: 'raft', mode: 'dual' })).toBe('grpc');
-    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 2 })).toBe('iroh');
-    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 5 })).toBe('grpc');
-    expect(chooseTransport(s, { group: 'raft', mode: 'dual', irohLatencyMs: 40 })).toBe('grpc');
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual', adaptiveRaft: 'iroh' })).toBe('iroh');
+    expect(chooseTransport(s, { group: 'raft', mode: 'dual', adaptiveRaft: 'grpc' })).toBe('grpc');
+    // Only Raft follows it, and only under the adaptive rule.
+    expect(chooseTransport(s, { group: 'health', mode: 'dual', adaptiveRaft: 'iroh' })).toBe('grpc');
+    expect(chooseTransport(base, { group: 'raft', mode: 'dual', adaptiveRaft: 'iroh' })).toBe('grpc');
   });
 
   it('follows a single-transport peer whatever the strategy', () => {
@@ -72,6 +74,7 @@ describe('transport selection', () => {
       'blixard.ClusterService/MigrateVm',
       'blixard.ClusterService/SubmitTask',
       'blixard.ClusterService/LeaveCluster',
+      'blixard.ClusterService/TransferLeadership',
     ];
     for (const path of unsafe) expect(decide(path, true), path).toBe('unsafe');
     for (const path of ['blixard.ClusterService/SendRaftMessage', 'blixard.ClusterService/GetVmStatus'])

@@ -1,6 +1,7 @@
 /**
  * Which transport a call takes: a pure function of the migration strategy,
- * the peer's mode and (for adaptive Raft) the measured Iroh latency.
+ * the peer's mode and (for adaptive Raft) the adaptive rule's current choice
+ * for the peer (adaptive-raft.ts: measured latency and errors, with hysteresis).
  */
 import type { ServiceGroup } from './service-groups.ts';
 import { Code, type RpcError } from './status.ts';
@@ -10,8 +11,8 @@ export interface Selection {
   group: ServiceGroup | undefined;
   /** What the peer serves. */
   mode: TransportMode;
-  /** Smoothed Iroh round-trip time to the peer, when measured. */
-  irohLatencyMs?: number | undefined;
+  /** Where the adaptive Raft rule has Raft to this peer now (gRPC until it decides otherwise). */
+  adaptiveRaft?: TransportKind | undefined;
 }
 
 export function chooseTransport(strategy: MigrationStrategy, sel: Selection): TransportKind {
@@ -20,9 +21,7 @@ export function chooseTransport(strategy: MigrationStrategy, sel: Selection): Tr
   if (sel.group === 'raft') {
     const rule = strategy.raftTransport;
     if (typeof rule === 'string') return rule;
-    return sel.irohLatencyMs !== undefined && sel.irohLatencyMs < rule.adaptive.latencyThresholdMs
-      ? 'iroh'
-      : 'grpc';
+    return sel.adaptiveRaft ?? 'grpc';
   }
   return strategy.preferIroh.includes(sel.group) ? 'iroh' : 'grpc';
 }

@@ -1,0 +1,138 @@
+/**
+ * The lab Prometheus' rules file (prometheus/rules.yml), rendered from the migration thresholds so the
+ * alerts watch exactly the numbers the rollout gates and the run verdict use. The committed file is
+ * this function's output (checked by rules.test.ts); `node dashboards/prometheus/write-rules.ts`
+ * writes it again after a threshold changes.
+ */
+import { stringify } from 'yaml';
+import { MIGRATION_THRESHOLDS, type MigrationThresholds } from './thresholds.ts';
+
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+
+/** Recorded series the alerts (and gates querying Prometheus) read. */
+export const RECORDED = {
+  raftMessageP99: 'blixard:raft_message_p99_seconds:by_transport',
+  rpcServerP99: 'blixard:rpc_server_p99_seconds:by_transport',
+  irohErrorRatio: 'blixard:iroh_error_ratio',
+  fallbackRatio: 'blixard:fallback_ratio',
+} as const;
+
+/** The alerts of a rollout, by name. */
+export const ALERTS = {
+  raftP99: 'RaftMessageP99Over10ms',
+  irohErrors: 'IrohErrorRatioHigh',
+  fallbacks: 'FallbackRatioHigh',
+  leaderChurn: 'RaftLeaderChurn',
+  noLeader: 'RaftNoLeader',
+  targetDown: 'LabScrapeTargetDown',
+} as const;
+
+const duration = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`);
+const percent = (share: number) => `${Number((share * 100).toFixed(3))} %`;
+
+export function ruleGroups(t: MigrationThresholds = MIGRATION_THRESHOLDS): RuleGroup[] {
+  const w = duration(t.rateWindowSeconds);
+  const hold = duration(t.holdSeconds);
+  const churn = duration(t.leaderChurnWindowSeconds);
+  const rate = (selector: string) => `rate(${selector}[${w}])`;
+  return [
+    {
+      name: 'blixard-transport',
+      rules: [
+        {
+          record: RECORDED.raftMessageP99,
+          expr: `histogram_quantile(0.99, sum by (le, transport) (${rate('blixard_raft_message_duration_seconds_bucket')}))`,
+        },
+        {
+          record: RECORDED.rpcServerP99,
+          expr: `histogram_quantile(0.99, sum by (le, transport) (${rate('blixard_rpc_server_duration_seconds_bucket')}))`,
+        },
+        {
+          record: RECORDED.irohErrorRatio,
+          expr: `sum(${rate('blixard_transport_connection_errors_total{transport="iroh"}')}) / sum(${rate('blixard_rpc_client_duration_seconds_count{transport="iroh"}')})`,
+        },
+        {
+          record: RECORDED.fallbackRatio,
+          expr: `sum(${rate('blixard_transport_fallbacks_total')}) / sum(${rate('blixard_rpc_client_duration_seconds_count')})`,
+        },
+      ],
+    },
+    {
+      name: 'blixard-migration',
+      rules: [
+        {
+          alert: ALERTS.raftP99,
+          expr: `${RECORDED.raftMessageP99} > ${t.raftMessageP99Ms / 1000}`,
+          for: hold,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: `Raft message p99 over {{ $labels.transport }} is {{ $value | humanizeDuration }}; Raft moves to Iroh only under ${t.raftMessageP99Ms} ms`,
+          },
+        },
+        {
+          alert: ALERTS.irohErrors,
+          expr: `${RECORDED.irohErrorRatio} > ${t.irohErrorRatio}`,
+          for: hold,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: `{{ $value | humanizePercentage }} of outgoing Iroh calls failed (UNAVAILABLE or deadline); a rollout allows ${percent(t.irohErrorRatio)}`,
+          },
+        },
+        {
+          alert: ALERTS.fallbacks,
+          expr: `${RECORDED.fallbackRatio} > ${t.fallbackRatio}`,
+          for: hold,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: `{{ $value | humanizePercentage }} of outgoing calls fell back to gRPC; a rollout allows ${percent(t.fallbackRatio)}`,
+          },
+        },
+        {
+          alert: ALERTS.leaderChurn,
+          expr: `max(changes(blixard_raft_leader_changes[${churn}])) > ${t.leaderChanges}`,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: `A node saw {{ $value }} leader changes in ${churn}; more than ${t.leaderChanges} is churn (elections are not stable)`,
+          },
+        },
+        {
+          alert: ALERTS.noLeader,
+          expr: 'max(blixard_raft_is_leader) < 1',
+          for: hold,
+          labels: { severity: 'critical' },
+          annotations: { summary: 'No node reports itself leader' },
+        },
+        {
+          alert: ALERTS.targetDown,
+          expr: 'up == 0',
+          for: hold,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: '{{ $labels.job }} target {{ $labels.instance }} does not answer /metrics',
+          },
+        },
+      ],
+    },
+  ];
+}
+
+export function renderRules(t: MigrationThresholds = MIGRATION_THRESHOLDS): string {
+  return (
+    '# Generated by dashboards/prometheus/rules.ts from thresholds.ts; do not edit by hand\n' +
+    '# (node dashboards/prometheus/write-rules.ts). Recording rules: the migration inputs per transport;\n' +
+    '# alerts: the rollout thresholds the gates use too (Raft p99, Iroh errors, fallbacks, leader churn).\n' +
+    stringify({ groups: ruleGroups(t) }, { lineWidth: 0 })
+  );
+}
