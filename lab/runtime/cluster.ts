@@ -47,6 +47,7 @@ export class Cluster {
       nodes: options.nodes,
       runtime: options.runtime,
       mode: options.mode,
+      ...(options.sut !== undefined && { sut: options.sut }),
       ...(options.strategy !== undefined && { strategy: options.strategy }),
       ...(options.image !== undefined && { image: options.image }),
       ...(options.seed !== undefined && { seed: options.seed }),
@@ -86,7 +87,13 @@ export class Cluster {
     process.on('SIGTERM', onSignal);
     try {
       let driver: RuntimeDriver;
-      if (options.runtime === 'process') {
+      const onDriver = (d: RuntimeDriver) => {
+        started = d;
+      };
+      if (options.sut === 'blixard-rs') {
+        const { BlixardDriver } = await import('./blixard/index.ts');
+        driver = await BlixardDriver.startBlixard({ ...common, onDriver });
+      } else if (options.runtime === 'process') {
         driver = await ProcessDriver.start({
           ...common,
           onDriver: (d) => {
@@ -130,6 +137,10 @@ export class Cluster {
 
   /** A cluster started earlier (maybe by another process), from its state. */
   static async attach(state: ClusterState): Promise<Cluster> {
+    if (state.sut === 'blixard-rs') {
+      const { BlixardDriver } = await import('./blixard/index.ts');
+      return Cluster.over(BlixardDriver.attachBlixard(state));
+    }
     if (state.runtime === 'process') return Cluster.over(new ProcessDriver(state));
     const { DockerDriver } = await import('./docker/index.ts');
     return Cluster.over(DockerDriver.attach(state));

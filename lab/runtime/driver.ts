@@ -1,5 +1,6 @@
 /** What a runtime does to a started cluster's parts; the Cluster API is the same over each. */
 import type { ClusterState, NodeState } from '../state/index.ts';
+import type { NodeStatus } from './node-status.ts';
 
 export interface ExecResult {
   code: number;
@@ -23,6 +24,11 @@ export interface RuntimeDriver {
   logs(node: NodeState, tail?: number): Promise<string>;
   /** Calls `onText` with new output until `signal` aborts. */
   followLogs(node: NodeState, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * A system under test with a client of its own (blixard-rs) reads a node's health and Raft view
+   * here; without it the lab's clients (gRPC, Iroh) ask the node.
+   */
+  nodeStatus?(node: NodeState, timeoutMs?: number): Promise<NodeStatus>;
   /** Removes every process, container, network and volume of the run. */
   teardown(): Promise<void>;
 }

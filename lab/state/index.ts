@@ -10,5 +10,7 @@ export {
   type RuntimeKind,
   readState,
   removeState,
+  SUTS,
+  type SutName,
   writeState,
 } from './state.ts';

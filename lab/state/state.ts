@@ -18,6 +18,10 @@ export function newRunId(prefix: 'lab' | 'run' = 'lab'): string {
 }
 
 export type RuntimeKind = 'docker' | 'process';
+
+/** The system the lab runs: its own reference node (node/), or the real Blixard (Rust). */
+export type SutName = 'reference' | 'blixard-rs';
+export const SUTS: readonly SutName[] = ['reference', 'blixard-rs'];
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
 
 /** A local process the lab started: its pid, and a string its command line must contain to be ours. */
@@ -45,12 +49,18 @@ export interface NodeState {
   /** Docker runtime: the container and its data volume. */
   container?: string;
   volume?: string;
+  /** blixard-rs: the node's Iroh ticket as it logged it at its last start. */
+  ticket?: string;
 }
 
 export interface ClusterState {
   version: 1;
   runId: string;
   runtime: RuntimeKind;
+  /** Absent in state files written before there was a choice: the reference node. */
+  sut?: SutName;
+  /** blixard-rs: the commit its binary was built from, its image and the container its CLI runs in. */
+  blixard?: { commit: string; image: string; clientContainer: string };
   mode: TransportMode;
   strategy?: MigrationStrategy | undefined;
   seed: number;
