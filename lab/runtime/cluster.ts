@@ -15,6 +15,7 @@ import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts
 import { release, sleep } from '../../node/lib/index.ts';
 import { type ClusterState, newRunId, REPO_ROOT } from '../state/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
+import type { BlixardDriver } from './blixard/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { LabError } from './errors.ts';
 import { generateIrohKey, irohKeyFromHex } from './iroh-key.ts';
@@ -156,6 +157,16 @@ export class Cluster {
 
   get runtime(): ClusterState['runtime'] {
     return this.state.runtime;
+  }
+
+  /** The system under test: the reference node, or the real Blixard. */
+  get sut(): NonNullable<ClusterState['sut']> {
+    return this.state.sut ?? 'reference';
+  }
+
+  /** blixard-rs: its driver (its CLI from any container, its nodes' own addresses); else undefined. */
+  get blixard(): BlixardDriver | undefined {
+    return this.state.sut === 'blixard-rs' ? (this.driver as BlixardDriver) : undefined;
   }
 
   /** Prometheus' base URL, when the run has one. */

@@ -267,15 +267,21 @@ export class BlixardDriver extends DockerDriver {
     await this.awaitTicket(node, since);
   }
 
-  /** The `blixard` CLI, run in the client container against `node` (through its client link). */
-  async cli(node: NodeState, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    if (!node.ticket) return { code: 1, stdout: '', stderr: `${node.id} has logged no ticket yet` };
-    const argv = [...args];
-    const at = argv.indexOf('{ticket}');
-    if (at >= 0) argv[at] = node.ticket;
+  /**
+   * The `blixard` CLI against node `to`, run where `from` sends from: the client container (through
+   * the client link) or node `from`'s own container (through the (from → to) link). `{ticket}` in
+   * `args` is `to`'s ticket; the VM commands find it in BLIXARD_NODE_ADDR.
+   */
+  async cli(to: NodeState, args: readonly string[], timeoutMs: number, from = CLIENT): Promise<ExecResult> {
+    if (!to.ticket) return { code: 1, stdout: '', stderr: `${to.id} has logged no ticket yet` };
+    const ticket = to.ticket;
+    const argv = args.map((a) => (a === '{ticket}' ? ticket : a));
+    const container = from === CLIENT ? this.clientContainer : this.nodeContainer(from);
     const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
     // coreutils' timeout bounds the CLI itself: it has no deadline of its own.
-    return execIn(docker().getContainer(this.clientContainer), [
+    return execIn(docker().getContainer(container), [
+      'env',
+      `BLIXARD_NODE_ADDR=${ticket}`,
       'timeout',
       '-k',
       '1',
@@ -283,6 +289,31 @@ export class BlixardDriver extends DockerDriver {
       'blixard',
       ...argv,
     ]);
+  }
+
+  /** Whether `from`'s container has a route to `address`'s IP of its own (around the hub). */
+  async routes(from: string, address: string): Promise<boolean> {
+    const container = from === CLIENT ? this.clientContainer : this.nodeContainer(from);
+    const ip = address.slice(0, address.lastIndexOf(':'));
+    const res = await execIn(docker().getContainer(container), ['ip', '-4', 'route', 'get', ip]);
+    return res.code === 0;
+  }
+
+  /** A node's own Iroh addresses: its container's address on each network, port 50000 + id. */
+  async ownAddresses(id: string): Promise<string[]> {
+    const node = this.state.nodes.find((n) => n.id === id);
+    if (!node) return [];
+    const info = await docker().getContainer(node.container as string).inspect();
+    return Object.values(info.NetworkSettings.Networks)
+      .map((n) => n.IPAddress)
+      .filter((ip) => ip)
+      .map((ip) => `${ip}:${blixardPorts(node.index).iroh}`);
+  }
+
+  private nodeContainer(id: string): string {
+    const node = this.state.nodes.find((n) => n.id === id);
+    if (!node?.container) throw new Error(`no node '${id}' in this blixard-rs cluster`);
+    return node.container;
   }
 
   /**
