@@ -1,6 +1,7 @@
 /** What a runtime does to a started cluster's parts; the Cluster API is the same over each. */
+
+import type { RpcChannel } from '../../node/transport/index.ts';
 import type { ClusterState, NodeState } from '../state/index.ts';
-import type { NodeStatus } from './node-status.ts';
 
 export interface ExecResult {
   code: number;
@@ -25,10 +26,10 @@ export interface RuntimeDriver {
   /** Calls `onText` with new output until `signal` aborts. */
   followLogs(node: NodeState, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
   /**
-   * A system under test with a client of its own (blixard-rs) reads a node's health and Raft view
-   * here; without it the lab's clients (gRPC, Iroh) ask the node.
+   * A system under test with a client of its own (blixard-rs): the lab's contract spoken to the node
+   * through it. Without it the lab's own gRPC and Iroh clients ask the node.
    */
-  nodeStatus?(node: NodeState, timeoutMs?: number): Promise<NodeStatus>;
+  channel?(node: NodeState): RpcChannel;
   /** Removes every process, container, network and volume of the run. */
   teardown(): Promise<void>;
 }

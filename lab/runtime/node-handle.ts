@@ -48,12 +48,15 @@ export class NodeHandle {
       grpc: this.state.clientGrpc,
       iroh: this.state.clientIroh,
     };
-    // A system with its own client (blixard-rs) is not spoken to with the lab's gRPC/Iroh clients.
-    const served = this.driver.nodeStatus ? [] : transportsOf(this.state.mode);
+    const served = transportsOf(this.state.mode);
     this.grpcClients = served.includes('grpc') ? this.labClient.clients(target, 'grpc') : undefined;
-    this.irohClients = served.includes('iroh')
-      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
-      : undefined;
+    // A system with a client of its own (blixard-rs) is spoken to through it, as its Iroh.
+    const own = this.driver.channel?.(this.state);
+    this.irohClients = own
+      ? this.labClient.wrap(own)
+      : served.includes('iroh')
+        ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
+        : undefined;
     for (const c of old) void release(c?.channel.close());
   }
 
@@ -68,10 +71,6 @@ export class NodeHandle {
 
   client(transport: TransportKind): ServiceClients {
     const c = transport === 'grpc' ? this.grpc : this.iroh;
-    if (!c && this.driver.nodeStatus)
-      throw new Error(
-        `${this.id} runs a system the lab's ${transport} client does not speak; use its own client`,
-      );
     if (!c) throw new Error(`${this.id} serves no ${transport} (mode ${this.state.mode})`);
     return c;
   }
@@ -90,7 +89,6 @@ export class NodeHandle {
   }
 
   status(timeoutMs?: number): Promise<NodeStatus> {
-    if (this.driver.nodeStatus) return this.driver.nodeStatus(this.state, timeoutMs);
     return queryNodeStatus(this.id, this.clients, timeoutMs);
   }
 

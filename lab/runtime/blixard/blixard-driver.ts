@@ -15,6 +15,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GenericContainer } from 'testcontainers';
 import { blixardBinary, ensureBlixardImage, ensureImages } from '../../../images/index.ts';
+import type { RpcChannel } from '../../../node/transport/index.ts';
 import type { ClusterState, NodeState } from '../../state/index.ts';
 import { CLIENT, dockerAddressing, type LinkPlan, nodeId, planTopology } from '../../topology/index.ts';
 import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
@@ -23,11 +24,11 @@ import { demux } from '../docker/log-stream.ts';
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import type { IrohKey } from '../iroh-key.ts';
-import { type NodeStatus, UNKNOWN } from '../node-status.ts';
 import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
 import { waitUntil } from '../wait.ts';
-import { type BlixardClusterStatus, parseClusterStatus, ticketFromLog } from './log-lines.ts';
+import { BlixardCliChannel } from './cli-channel.ts';
+import { ticketFromLog } from './log-lines.ts';
 import {
   blixardPorts,
   DATA_DIR,
@@ -303,11 +304,18 @@ export class BlixardDriver extends DockerDriver {
   async ownAddresses(id: string): Promise<string[]> {
     const node = this.state.nodes.find((n) => n.id === id);
     if (!node) return [];
-    const info = await docker().getContainer(node.container as string).inspect();
+    const info = await docker()
+      .getContainer(node.container as string)
+      .inspect();
     return Object.values(info.NetworkSettings.Networks)
       .map((n) => n.IPAddress)
       .filter((ip) => ip)
       .map((ip) => `${ip}:${blixardPorts(node.index).iroh}`);
+  }
+
+  /** The lab's contract spoken to the node through its own CLI (see cli-channel.ts). */
+  channel(node: NodeState): RpcChannel {
+    return new BlixardCliChannel(node, (n, args, ms) => this.cli(n, args, ms));
   }
 
   private nodeContainer(id: string): string {
@@ -315,49 +323,6 @@ export class BlixardDriver extends DockerDriver {
     if (!node?.container) throw new Error(`no node '${id}' in this blixard-rs cluster`);
     return node.container;
   }
-
-  /**
-   * Health and Raft view from the node itself: `blixard cluster status` answered (through the client
-   * link) is healthy; its leader, term and the node's own role as it reports them.
-   */
-  async nodeStatus(node: NodeState, timeoutMs = 5000): Promise<NodeStatus> {
-    const started = performance.now();
-    const res = await this.cli(node, ['cluster', 'status', '--addr', '{ticket}'], timeoutMs).catch(
-      (err: Error): ExecResult => ({ code: 1, stdout: '', stderr: err.message }),
-    );
-    const ms = performance.now() - started;
-    const down = (error: string): NodeStatus => ({
-      id: node.id,
-      health: 'down',
-      transports: { iroh: { ok: false, error } },
-      role: UNKNOWN,
-      term: UNKNOWN,
-      commit: UNKNOWN,
-      leader: UNKNOWN,
-    });
-    if (res.code !== 0) return down(lastLine(res.stderr || res.stdout) || `blixard exited ${res.code}`);
-    let view: BlixardClusterStatus;
-    try {
-      view = parseClusterStatus(res.stdout);
-    } catch (err) {
-      return down((err as Error).message);
-    }
-    const own = view.nodes.find((n) => n.id === node.index);
-    const role = view.leader === node.index ? 'leader' : (own?.role ?? UNKNOWN);
-    return {
-      id: node.id,
-      health: 'healthy',
-      transports: { iroh: { ok: true, ms } },
-      role,
-      term: String(view.term),
-      commit: UNKNOWN,
-      leader: view.leader === undefined ? '-' : nodeId(view.leader),
-    };
-  }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').at(-1)?.trim() ?? '';
 }
 
 async function containerIp(container: string, network: string): Promise<string | undefined> {

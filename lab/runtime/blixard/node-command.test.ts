@@ -5,7 +5,14 @@ describe('blixard node command', () => {
   it('bootstraps node 1 and joins the others with the ticket, on the mock VM backend', () => {
     expect(nodeArgv(1, undefined)).not.toContain('--join-ticket');
     const argv = nodeArgv(3, 'nodeabc');
-    expect(argv.slice(0, 6)).toEqual(['/usr/local/bin/blixard', 'node', '--id', '3', '--bind', '0.0.0.0:7003']);
+    expect(argv.slice(0, 6)).toEqual([
+      '/usr/local/bin/blixard',
+      'node',
+      '--id',
+      '3',
+      '--bind',
+      '0.0.0.0:7003',
+    ]);
     expect(argv.slice(-2)).toEqual(['--join-ticket', 'nodeabc']);
     expect(argv).toContain('--mock-vm');
   });
