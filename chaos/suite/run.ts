@@ -96,10 +96,16 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         `starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`,
       );
       const strategy = incidents.strategyOf(incident);
+      const sut = incident.cluster.sut;
       cluster = await Cluster.start({
         nodes: incident.cluster.nodes,
         runtime: incident.cluster.runtime,
         mode: incident.cluster.mode,
+        sut,
+        ...(sut === 'blixard-rs' && {
+          blixard: incident.cluster.blixard_ref !== undefined ? { ref: incident.cluster.blixard_ref } : {},
+          onProgress: progress,
+        }),
         ...(strategy && { strategy }),
         seed,
         workDir: join(dir, 'cluster'),
@@ -113,6 +119,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       cluster: {
         runId: c.runId,
         runtime: c.runtime,
+        sut: c.sut,
+        ...(c.state.blixard && { blixardCommit: c.state.blixard.commit }),
         mode: c.state.mode,
         strategy: c.state.strategy ?? 'default (gRPC)',
         nodes: c.state.nodes.map((n) => ({ id: n.id, mode: n.mode, irohId: n.irohId, metrics: n.metrics })),

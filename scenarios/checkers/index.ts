@@ -58,6 +58,8 @@ export {
   setCompleteness,
   setLinearizability,
   vmLinearizability,
+  vmRegistryLinearizability,
 } from './verdict.ts';
 export { checkCapacity, checkSingleRun, type GuestLike, type GuestSampleLike } from './vm-invariants.ts';
 export { type VmInput, type VmOp, type VmOutput, vmModel, vmOperations } from './vm-model.ts';
+export { vmRegistryModel } from './vm-registry-model.ts';
