@@ -90,7 +90,7 @@ export interface SamplerOptions {
    * to four in flight, so a node that does not answer still gives a sample (its error) every period.
    */
   raftEveryMs?: number | undefined;
-  /** Period of the guest sampler per node (default 500 ms). */
+  /** Period of the guest sampler per node (default 500 ms); 0: no guest sampler. */
   guestEveryMs?: number | undefined;
 }
 
@@ -181,6 +181,7 @@ export class Samplers {
     const guestEvery = this.#o.guestEveryMs ?? 500;
     for (const node of this.#cluster.nodes) {
       this.#loops.push(this.#every(raftEvery, 4, () => this.#sampleRaft(node.id, raftEvery * 4)));
+      if (guestEvery === 0) continue;
       this.#loops.push(
         node.state.container
           ? this.#streamGuests(node.id, guestEvery)

@@ -9,11 +9,14 @@ export {
   pairOps,
   type RegisterFn,
 } from './history.ts';
+export { checkLeaderFailover, checkRestartElectsNobody, type LeadershipOptions } from './leadership.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
   type CheckResult,
+  checkOneLeaderPerTerm,
   checkRaftSafety,
+  checkTermMonotonic,
   type RaftSafetyOptions,
   type RaftSampleLike,
   type RunEventLike,

@@ -75,9 +75,13 @@ describe('the VM registry: whether a name exists, whatever its lifecycle', () =>
       [1, 0, 'invoke', 'create'],
       [1, 0, 'info', 'create', undefined, 'DEADLINE_EXCEEDED: blixard vm create'],
     ];
-    expect(check(h(...open, [2, 1, 'invoke', 'status'], [2, 1, 'ok', 'status', { found: false }]))).toBe(true);
+    expect(check(h(...open, [2, 1, 'invoke', 'status'], [2, 1, 'ok', 'status', { found: false }]))).toBe(
+      true,
+    );
     expect(
-      check(h(...open, [2, 1, 'invoke', 'status'], [2, 1, 'ok', 'status', { found: true, state: 'running' }])),
+      check(
+        h(...open, [2, 1, 'invoke', 'status'], [2, 1, 'ok', 'status', { found: true, state: 'running' }]),
+      ),
     ).toBe(true);
   });
 });
