@@ -47,7 +47,7 @@ describe('incident files', () => {
     const i = parseIncident(
       'name: t\nschedule:\n  - { at: 3s, do: heal }\n  - { at: 1500ms, do: kill, node: n1 }\n',
     );
-    expect(i.cluster).toEqual({ nodes: 3, mode: 'dual', runtime: 'docker' });
+    expect(i.cluster).toEqual({ nodes: 3, mode: 'dual', runtime: 'docker', sut: 'reference' });
     expect(i.workload.duration).toBe(10_000);
     expect(scheduleOf(i)).toEqual([
       { at: 1500, op: { do: 'kill', node: 'n1' } },
