@@ -108,6 +108,19 @@ describe('incident files', () => {
     );
   });
 
+  it('runs the real Blixard only as it can run: iroh mode, docker, a commit hash', () => {
+    const head = 'name: x\nschedule:\n  - { at: 1s, do: heal }\ncluster:\n';
+    expect(problems(`${head}  sut: blixard-rs\n`).join('\n')).toMatch(
+      /cluster\.mode: blixard-rs is Iroh-only/,
+    );
+    expect(problems(`${head}  { sut: blixard-rs, mode: iroh, blixard_ref: main }\n`).join('\n')).toMatch(
+      /cluster\.blixard_ref: a commit hash/,
+    );
+    expect(problems(`${head}  { blixard_ref: c127604 }\n`).join('\n')).toMatch(
+      /blixard_ref needs sut: blixard-rs/,
+    );
+  });
+
   it('refuses a toxic spec that does not take on the transport, naming the field', () => {
     const p = problems(
       'name: x\nschedule:\n  - at: 1s\n    do: toxic\n    transport: tcp\n    toxic: { type: loss, attributes: { probability: 0.5 } }\n',
