@@ -3,6 +3,7 @@ export {
   type ClusterState,
   DEFAULT_STATE_FILE,
   type NodeState,
+  newClusterState,
   newRunId,
   type ProcRecord,
   REPO_ROOT,

@@ -81,6 +81,34 @@ export interface ClusterState {
   prometheus?: { url: string; container?: string };
 }
 
+/** A run's state before anything is started: no nodes yet, the hub's admin URLs as known so far. */
+export function newClusterState(o: {
+  runId: string;
+  runtime: RuntimeKind;
+  mode: TransportMode;
+  strategy?: MigrationStrategy | undefined;
+  seed: number;
+  workDir: string;
+  clientKey: { secretHex: string; nodeId: string };
+  links: LinkPlan[];
+  hub: ClusterState['hub'];
+}): ClusterState {
+  return {
+    version: 1,
+    runId: o.runId,
+    runtime: o.runtime,
+    mode: o.mode,
+    strategy: o.strategy,
+    seed: o.seed,
+    createdAt: new Date().toISOString(),
+    workDir: o.workDir,
+    client: { secretHex: o.clientKey.secretHex, irohId: o.clientKey.nodeId },
+    nodes: [],
+    links: o.links,
+    hub: o.hub,
+  };
+}
+
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const DEFAULT_STATE_FILE = join(REPO_ROOT, '.lab', 'state.json');
 

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { OpRecord } from './history.ts';
 import { checkOperations } from './search.ts';
+import { type VmRow, vmHistory } from './vm-history-rows.ts';
 import { vmOperations } from './vm-model.ts';
 import { vmRegistryModel } from './vm-registry-model.ts';
 
-type Row = [id: number, process: number, type: OpRecord['type'], f: string, value?: unknown, error?: string];
-
-/** Rows at t = 1, 2, … on VM 'vm1'. */
-function h(...rows: Row[]): OpRecord[] {
-  return rows.map(([id, process, type, f, value, error], i) => ({
-    id,
-    process,
-    type,
-    f,
-    key: 'vm1',
-    value: value === undefined ? undefined : JSON.stringify(value),
-    error,
-    time: i + 1,
-  }));
-}
+type Row = VmRow;
+const h = vmHistory;
 
 const check = (history: OpRecord[]) => checkOperations(vmRegistryModel, vmOperations(history)).valid;
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { GenericContainer } from 'testcontainers';
 import { blixardBinary, ensureBlixardImage, ensureImages } from '../../../images/index.ts';
 import type { RpcChannel } from '../../../node/transport/index.ts';
-import type { ClusterState, NodeState } from '../../state/index.ts';
+import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
 import { CLIENT, dockerAddressing, type LinkPlan, nodeId, planTopology } from '../../topology/index.ts';
 import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
 import { docker, requireDocker, resourceName, runLabels } from '../docker/engine.ts';
@@ -87,20 +87,15 @@ export class BlixardDriver extends DockerDriver {
     };
     const topology = planTopology(opts.nodes, dockerAddressing(names));
     const state: ClusterState = {
-      version: 1,
-      runId,
-      runtime: 'docker',
+      ...newClusterState({
+        ...opts,
+        runtime: 'docker',
+        mode: 'iroh',
+        links: topology.links,
+        hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
+      }),
       sut: 'blixard-rs',
       blixard: { commit, image, clientContainer: resourceName(runId, 'client') },
-      mode: 'iroh',
-      seed: opts.seed,
-      createdAt: new Date().toISOString(),
-      workDir: opts.workDir,
-      // Blixard admits any Iroh caller: the lab's key is kept only as every run keeps one.
-      client: { secretHex: opts.clientKey.secretHex, irohId: opts.clientKey.nodeId },
-      nodes: [],
-      links: topology.links,
-      hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
       networks: [],
     };
     const driver = new BlixardDriver(state);

@@ -18,7 +18,7 @@ import {
   TOXIPROXY_API_PORT,
   UDP_PROXY_API_PORT,
 } from '../../../images/index.ts';
-import type { ClusterState, NodeState } from '../../state/index.ts';
+import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
 import {
   CLIENT,
   dockerAddressing,
@@ -72,18 +72,12 @@ export class DockerDriver implements RuntimeDriver {
     };
     const topology = planTopology(opts.nodes, dockerAddressing(names));
     const state: ClusterState = {
-      version: 1,
-      runId,
-      runtime: 'docker',
-      mode: opts.mode,
-      strategy: opts.strategy,
-      seed: opts.seed,
-      createdAt: new Date().toISOString(),
-      workDir: opts.workDir,
-      client: { secretHex: opts.clientKey.secretHex, irohId: opts.clientKey.nodeId },
-      nodes: [],
-      links: topology.links,
-      hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
+      ...newClusterState({
+        ...opts,
+        runtime: 'docker',
+        links: topology.links,
+        hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
+      }),
       networks: [],
     };
     const driver = new DockerDriver(state);
