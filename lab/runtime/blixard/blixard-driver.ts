@@ -17,7 +17,7 @@ import { GenericContainer } from 'testcontainers';
 import { blixardBinary, ensureBlixardImage, ensureImages } from '../../../images/index.ts';
 import type { RpcChannel } from '../../../node/transport/index.ts';
 import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
-import { CLIENT, dockerAddressing, type LinkPlan, nodeId, planTopology } from '../../topology/index.ts';
+import { CLIENT, dockerAddressing, type LinkPlan, planTopology } from '../../topology/index.ts';
 import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
 import { docker, requireDocker, resourceName, runLabels } from '../docker/engine.ts';
 import { demux } from '../docker/log-stream.ts';
