@@ -48,6 +48,9 @@ export const BLIXARD_ELECTION_TIMEOUT_MAX_MS = 2 * 10 * BLIXARD_TICK_MS;
  */
 export const BLIXARD_START_MS = 60_000;
 
+/** The least time a `blixard` CLI call is given: its process start, an Iroh endpoint, a handshake. */
+export const BLIXARD_CLI_MIN_MS = 5000;
+
 export interface BlixardRuntimeOptions extends ClusterOptions {
   runId: string;
   workDir: string;
@@ -273,7 +276,8 @@ export class BlixardDriver extends DockerDriver {
     const ticket = to.ticket;
     const argv = args.map((a) => (a === '{ticket}' ? ticket : a));
     const container = from === CLIENT ? this.clientContainer : this.nodeContainer(from);
-    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    // Each call is a new process and a new Iroh endpoint: never less than it takes to start one.
+    const seconds = Math.ceil(Math.max(timeoutMs, BLIXARD_CLI_MIN_MS) / 1000);
     // coreutils' timeout bounds the CLI itself: it has no deadline of its own.
     return execIn(docker().getContainer(container), [
       'env',
