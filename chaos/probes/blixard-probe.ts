@@ -57,10 +57,11 @@ export function openBlixardProbe(cluster: Cluster, target: ProbeTarget): LinkPro
       }
       return ms;
     },
-    // The CLI does not show its connection's paths; `reaches` is the check that none leads around the hub.
+    // The CLI does not show its connection's paths; `reaches` is the check that none leads around the
+    // hub: the source shares no network with the target's address.
     paths: async () => undefined,
     lostPackets: async () => undefined,
-    reaches: (address) => driver.routes(target.from, address),
+    reaches: (address) => driver.sharesNetwork(target.from, address),
     close: async () => {},
   };
 }

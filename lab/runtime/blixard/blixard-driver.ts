@@ -291,12 +291,20 @@ export class BlixardDriver extends DockerDriver {
     ]);
   }
 
-  /** Whether `from`'s container has a route to `address`'s IP of its own (around the hub). */
-  async routes(from: string, address: string): Promise<boolean> {
+  /**
+   * Whether `from`'s container is on a network where `address` is (a path around the hub): only the
+   * hub may share a network with two parties.
+   */
+  async sharesNetwork(from: string, address: string): Promise<boolean> {
     const container = from === CLIENT ? this.clientContainer : this.nodeContainer(from);
     const ip = address.slice(0, address.lastIndexOf(':'));
-    const res = await execIn(docker().getContainer(container), ['ip', '-4', 'route', 'get', ip]);
-    return res.code === 0;
+    const own = (await docker().getContainer(container).inspect()).NetworkSettings.Networks;
+    for (const name of Object.keys(own)) {
+      const net = await docker().getNetwork(name).inspect();
+      const holders = Object.values((net.Containers ?? {}) as Record<string, { IPv4Address?: string }>);
+      if (holders.some((c) => c.IPv4Address?.split('/')[0] === ip)) return true;
+    }
+    return false;
   }
 
   /** A node's own Iroh addresses: its container's address on each network, port 50000 + id. */

@@ -69,6 +69,10 @@ export function natScript(rules: readonly NatRule[]): string {
       if (!IPV4.test(ip)) throw new Error(`address translation: '${ip}' is not an IPv4 address`);
     if (!Number.isInteger(r.hubPort) || r.hubPort < 1 || r.hubPort > 65535)
       throw new Error(`address translation: hub port ${r.hubPort} is out of range`);
+    // A peer's address is on no network of this container, and a packet the kernel cannot route never
+    // reaches the nat table: an on-link route lets it get there. Untranslated, it would go nowhere
+    // (no host on this network has that address).
+    lines.push(`ip route replace ${r.peerIp}/32 dev eth0`);
     lines.push(
       `$ipt -t nat -A LAB_LINKS -p udp -d ${r.peerIp} -j DNAT --to-destination ${r.hubIp}:${r.hubPort}`,
     );
