@@ -9,11 +9,14 @@ BENCH ?=
 help:
 	@echo "make lab up | make lab status | make lab down | make test | make lint | make bench [BENCH=name] | make gen"
 
-# Node 24 and npm packages; the Iroh binding (cargo); the Toxiproxy server (go install); Porcupine (go
-# build, for bench/checker); a running Docker engine; Debian's Chromium (the run report's browser test).
+# Node 24 and npm packages; the Iroh binding (cargo); the real Blixard at its pinned commit (cargo, cached
+# by commit outside the clone: a cold build is 15-25 min on 2 cores, then nothing; SKIP_BLIXARD=1 skips
+# it); the Toxiproxy server (go install); Porcupine (go build, for bench/checker); a running Docker
+# engine; Debian's Chromium (the run report's browser test).
 setup:
 	@scripts/setup.sh
 	@scripts/setup-native.sh
+	@$(if $(SKIP_BLIXARD),true,scripts/setup-blixard.sh >/dev/null)
 	@scripts/setup-toxiproxy.sh
 	@scripts/setup-porcupine.sh
 	@scripts/setup-docker.sh

@@ -1,4 +1,13 @@
 // The public face of images/: the lab asks for images by name and gets their tags back.
+
+export {
+  BLIXARD_IMAGE,
+  type BlixardBinary,
+  BlixardNotBuiltError,
+  type BlixardSource,
+  blixardBinary,
+  ensureBlixardImage,
+} from './blixard/index.ts';
 export { type EnsureOptions, ensureImages, isImageName, latestTag } from './ensure.ts';
 export { TOXIPROXY_API_PORT, UDP_PROXY_API_PORT } from './hub/index.ts';
 export { PROMETHEUS_PORT } from './prometheus/index.ts';

@@ -12,24 +12,9 @@ import {
   type OwnEndpointIrohChannel,
   type RpcChannel,
 } from '../../node/transport/index.ts';
+import { openBlixardProbe } from './blixard-probe.ts';
 import { openContainerProbe } from './container-probe.ts';
-import type { ProbeTarget } from './targets.ts';
-
-/** One connection through a link side. */
-export interface LinkProbe {
-  readonly target: ProbeTarget;
-  /** The address dialled, resolved: every Iroh path must go there. */
-  readonly dialed: string;
-  /** One HealthCheck round trip in ms (throws when no answer came within `timeoutMs`). */
-  rtt(timeoutMs?: number): Promise<number>;
-  /** Iroh: the connection's IP paths; undefined for TCP. */
-  paths(): Promise<string[] | undefined>;
-  /** Iroh, from the host only: the connection's lost-packet counter. */
-  lostPackets(): Promise<number | undefined>;
-  /** Iroh: whether the target node answers at `address` straight, not through the link. */
-  reaches(address: string): Promise<boolean>;
-  close(): Promise<void>;
-}
+import type { LinkProbe, ProbeTarget } from './probe-types.ts';
 
 /** A connection through a link side from the host (the lab's identity), kept open until closed. */
 export function openHostProbe(cluster: Cluster, target: ProbeTarget): LinkProbe {
@@ -67,6 +52,7 @@ export function openHostProbe(cluster: Cluster, target: ProbeTarget): LinkProbe 
 
 /** A connection through a link side from where its source sends: the host, or the source's container. */
 export async function openSourceProbe(cluster: Cluster, target: ProbeTarget): Promise<LinkProbe> {
+  if (cluster.sut === 'blixard-rs') return openBlixardProbe(cluster, target);
   if (!target.container) return openHostProbe(cluster, target);
   const p = await openContainerProbe({
     container: target.container,

@@ -5,26 +5,12 @@
 import type { LinkSide } from '../../hub/links/index.ts';
 import type { Cluster } from '../../lab/runtime/index.ts';
 import { readNodeConfig } from '../../lab/topology/index.ts';
-
-export interface ProbeTarget {
-  link: string;
-  from: string;
-  to: string;
-  side: LinkSide;
-  /** host:port the probe dials (what the link's source dials). */
-  address: string;
-  /** The address the hub listens on for this link side (what `address` must be). */
-  listen: string;
-  /** Iroh node id of the target node. */
-  irohId: string;
-  /** Docker runtime, node-to-node links: probe from inside the source node's container. */
-  container?: string | undefined;
-  /** ...with the source node's Iroh key file, as its container sees it. */
-  keyFile?: string | undefined;
-}
+import { blixardProbeTargets } from './blixard-probe.ts';
+import type { ProbeTarget } from './probe-types.ts';
 
 /** Every side of every link (or of the links named in `only`) that its target node serves. */
 export async function probeTargets(cluster: Cluster, only?: readonly string[]): Promise<ProbeTarget[]> {
+  if (cluster.sut === 'blixard-rs') return blixardProbeTargets(cluster, only);
   const peerAddrs = new Map<string, { grpc?: string | undefined; iroh?: string | undefined }>();
   const keyFiles = new Map<string, string>();
   for (const node of cluster.state.nodes) {
@@ -72,6 +58,7 @@ export async function probeTargets(cluster: Cluster, only?: readonly string[]): 
  * address (process runtime) or its container's addresses on its networks (docker).
  */
 export async function directIrohAddresses(cluster: Cluster, nodeId: string): Promise<string[]> {
+  if (cluster.blixard) return cluster.blixard.ownAddresses(nodeId);
   const node = cluster.state.nodes.find((n) => n.id === nodeId);
   if (!node) return [];
   const bind = (await readNodeConfig(node.configPath)).transport.iroh.bind_address;

@@ -103,7 +103,7 @@ export interface SamplerOptions {
    * to four in flight, so a node that does not answer still gives a sample (its error) every period.
    */
   raftEveryMs?: number | undefined;
-  /** Period of the guest sampler per node (default 500 ms). */
+  /** Period of the guest sampler per node (default 500 ms); 0: no guest sampler. */
   guestEveryMs?: number | undefined;
   /** Period of the metrics sampler per node (default 2000 ms, the lab Prometheus' scrape interval). */
   metricsEveryMs?: number | undefined;
@@ -206,7 +206,9 @@ export class Samplers {
     const metricsEvery = this.#o.metricsEveryMs ?? 2000;
     for (const node of this.#cluster.nodes) {
       this.#loops.push(this.#every(raftEvery, 4, () => this.#sampleRaft(node.id, raftEvery * 4)));
-      this.#loops.push(this.#every(metricsEvery, 1, () => this.#sampleMetrics(node.id, metricsEvery)));
+      if (metricsEvery > 0)
+        this.#loops.push(this.#every(metricsEvery, 1, () => this.#sampleMetrics(node.id, metricsEvery)));
+      if (guestEvery === 0) continue;
       this.#loops.push(
         node.state.container
           ? this.#streamGuests(node.id, guestEvery)

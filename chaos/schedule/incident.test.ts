@@ -86,7 +86,7 @@ describe('incident files', () => {
     const i = parseIncident(
       'name: t\nschedule:\n  - { at: 3s, do: heal }\n  - { at: 1500ms, do: kill, node: n1 }\n',
     );
-    expect(i.cluster).toEqual({ nodes: 3, mode: 'dual', runtime: 'docker' });
+    expect(i.cluster).toEqual({ nodes: 3, mode: 'dual', runtime: 'docker', sut: 'reference' });
     expect(i.workload.duration).toBe(10_000);
     expect(scheduleOf(i)).toEqual([
       { at: 1500, op: { do: 'kill', node: 'n1' } },
@@ -144,6 +144,19 @@ describe('incident files', () => {
     );
     expect(problems('name: x\nschedule:\n  - { at: soon, do: heal }\n')[0]).toMatch(
       /^bad\.yaml:3:\d+: schedule\[0\]\.at: 'soon' is not a duration/,
+    );
+  });
+
+  it('runs the real Blixard only as it can run: iroh mode, docker, a commit hash', () => {
+    const head = 'name: x\nschedule:\n  - { at: 1s, do: heal }\ncluster:\n';
+    expect(problems(`${head}  sut: blixard-rs\n`).join('\n')).toMatch(
+      /cluster\.mode: blixard-rs is Iroh-only/,
+    );
+    expect(problems(`${head}  { sut: blixard-rs, mode: iroh, blixard_ref: main }\n`).join('\n')).toMatch(
+      /cluster\.blixard_ref: a commit hash/,
+    );
+    expect(problems(`${head}  { blixard_ref: c127604 }\n`).join('\n')).toMatch(
+      /blixard_ref needs sut: blixard-rs/,
     );
   });
 

@@ -163,8 +163,15 @@ export const IncidentSchema = z
         runtime: z.enum(['process', 'docker']).default('docker'),
         /** The nodes' transport strategy, in the words of `lab up --config` (default: all gRPC). */
         strategy: MigrationFileSchema.optional(),
+        /** The system under test: the lab's reference node, or the real Blixard (docker, iroh mode). */
+        sut: z.enum(['reference', 'blixard-rs']).default('reference'),
+        /** blixard-rs: the commit of the Blixard bundle to build and run (default: the pinned one). */
+        blixard_ref: z
+          .string()
+          .regex(/^[0-9a-f]{7,40}$/, 'a commit hash (7 to 40 hex digits)')
+          .optional(),
       })
-      .default({ nodes: 3, mode: 'dual', runtime: 'docker' }),
+      .default({ nodes: 3, mode: 'dual', runtime: 'docker', sut: 'reference' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
     /** Prove every fault takes on the wire before the schedule starts. */
     self_check: z.boolean().default(true),
@@ -199,6 +206,26 @@ export const IncidentSchema = z
         if (!(err instanceof PackagePlanError)) throw err;
         ctx.addIssue({ code: 'custom', path: ['packages', err.index], message: err.message });
       }
+    }
+    if (v.cluster.sut === 'blixard-rs') {
+      if (v.cluster.mode !== 'iroh')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'mode'],
+          message: 'blixard-rs is Iroh-only: mode must be iroh',
+        });
+      if (v.cluster.runtime !== 'docker')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'runtime'],
+          message: 'blixard-rs runs on docker only',
+        });
+    } else if (v.cluster.blixard_ref !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'blixard_ref'],
+        message: 'blixard_ref needs sut: blixard-rs',
+      });
     }
     const st = v.cluster.strategy;
     const conflict = st && strategyConflict(v.cluster.mode, strategyFromFile(st));

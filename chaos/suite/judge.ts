@@ -10,10 +10,14 @@ import {
   checkAvailability,
   checkCapacity,
   checkImages,
+  checkLeaderFailover,
+  checkOneLeaderPerTerm,
   checkRaftSafety,
+  checkRestartElectsNobody,
   checkSingleRun,
   checkSlo,
   checkTasks,
+  checkTermMonotonic,
   composeVerdicts,
   DEFAULT_SLO,
   type GuestSampleLike,
@@ -27,6 +31,7 @@ import {
   setCompleteness,
   setLinearizability,
   vmLinearizability,
+  vmRegistryLinearizability,
 } from '../../scenarios/checkers/index.ts';
 import { checkRollouts } from '../rollout/index.ts';
 import { QUIET_BOUND_MS } from './quiet-tail.ts';
@@ -44,7 +49,23 @@ export interface RunRecordings {
   slo?: SloThresholds | undefined;
   /** The incident's availability budget (share of register ops that must succeed), when it sets one. */
   availability?: number | undefined;
+  /** The system under test (default the reference node): what its API can feed decides the checkers. */
+  sut?: 'reference' | 'blixard-rs' | undefined;
 }
+
+/**
+ * What the real Blixard's API cannot feed, so no checker runs on it (its status has leader and term,
+ * no commit or applied index and no state digest; its VM records follow another lifecycle; the lab
+ * sees no guest processes of its mock backend).
+ */
+export const NOT_CHECKABLE_ON_BLIXARD = [
+  'raft: commit index never decreases (the status has no commit index)',
+  'raft: same applied index, same state digest (no applied index, no digest)',
+  'raft: nodes converge after the heal (no applied index, no digest)',
+  "vms: each record's lifecycle linearizable (Blixard's lifecycle is not the reference node's; the registry is checked)",
+  'vm: a guest never runs on two nodes at once, no node above its capacity (the mock backend runs no guest process)',
+  'registers, sets, tasks, images (no such API over its CLI)',
+] as const;
 
 export function judgeRun(r: RunRecordings): ComposedVerdict {
   const results: CheckerResult[] = [];
@@ -57,7 +78,12 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
       runChecker('sets: every acknowledged add read, nothing unknown read', () => setCompleteness(r.history)),
     );
   }
-  if (has('vm-'))
+  const blixard = r.sut === 'blixard-rs';
+  if (has('vm-') && blixard)
+    results.push(
+      runChecker("vms: each name's existence linearizable", () => vmRegistryLinearizability(r.history)),
+    );
+  else if (has('vm-'))
     results.push(runChecker('vms: each record linearizable', () => vmLinearizability(r.history)));
   if (has('task-'))
     results.push(
@@ -77,7 +103,11 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   if (raft.length > 0) {
     // Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one.
     try {
-      results.push(...checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS }));
+      results.push(
+        ...(blixard
+          ? [checkOneLeaderPerTerm(raft), checkTermMonotonic(raft)]
+          : checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS })),
+      );
     } catch (err) {
       results.push({
         name: 'raft safety',
@@ -87,7 +117,23 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
       });
     }
   }
-  if (guests.length > 0) {
+  // Leadership under faults, where the run had the fault each one is about.
+  const has2 = (kind: string, f: (e: RunEventLike) => boolean) =>
+    r.events.some((e) => e.kind === kind && f(e));
+  if (
+    raft.length > 0 &&
+    has2('fault', (e) => e.op?.do === 'partition' && (e.op as { kind?: string }).kind === 'leader')
+  )
+    results.push(
+      runChecker('leadership: a partitioned leader is replaced', () => checkLeaderFailover(raft, r.events)),
+    );
+  if (raft.length > 0 && has2('restart', () => true))
+    results.push(
+      runChecker("leadership: a follower's restart elects nobody", () =>
+        checkRestartElectsNobody(raft, r.events),
+      ),
+    );
+  if (guests.length > 0 && !blixard) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
     results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
   }

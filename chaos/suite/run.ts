@@ -28,10 +28,13 @@ import { RunRecorder, readSamples, type SamplerCounts, Samplers } from '../recor
 import { reportRun } from '../report/index.ts';
 import { loadRollout, type Rollout, RolloutError, runRollout } from '../rollout/index.ts';
 import * as incidents from '../schedule/index.ts';
-import { judgeRun } from './judge.ts';
+import { judgeRun, NOT_CHECKABLE_ON_BLIXARD } from './judge.ts';
 import { QUIET_BOUND_MS, quietTail } from './quiet-tail.ts';
 import { decideRaft, type RaftDecision } from './raft-decision.ts';
 import { awaitTrigger } from './trigger-wait.ts';
+
+/** How often each real Blixard node's status is sampled (each sample runs its CLI twice). */
+const BLIXARD_SAMPLE_MS = 1000;
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
@@ -58,6 +61,8 @@ export interface RunVerdict {
   valid?: Validity | undefined;
   /** Every checker with its result, explanation and evidence. */
   checkers?: CheckerResult[] | undefined;
+  /** What the system under test's API cannot feed, so no checker judged it. */
+  notChecked?: string[] | undefined;
   /** The register checker's result alone (as earlier runs recorded it). */
   linearizable?: Validity | undefined;
   explanation?: string | undefined;
@@ -105,10 +110,16 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         `starting ${incident.cluster.nodes} nodes (${incident.cluster.runtime}, ${incident.cluster.mode})`,
       );
       const strategy = incidents.strategyOf(incident);
+      const sut = incident.cluster.sut;
       cluster = await Cluster.start({
         nodes: incident.cluster.nodes,
         runtime: incident.cluster.runtime,
         mode: incident.cluster.mode,
+        sut,
+        ...(sut === 'blixard-rs' && {
+          blixard: incident.cluster.blixard_ref !== undefined ? { ref: incident.cluster.blixard_ref } : {},
+          onProgress: progress,
+        }),
         ...(strategy && { strategy }),
         seed,
         workDir: join(dir, 'cluster'),
@@ -122,6 +133,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       cluster: {
         runId: c.runId,
         runtime: c.runtime,
+        sut: c.sut,
+        ...(c.state.blixard && { blixardCommit: c.state.blixard.commit }),
         mode: c.state.mode,
         strategy: c.state.strategy ?? 'default (gRPC)',
         nodes: c.state.nodes.map((n) => ({ id: n.id, mode: n.mode, irohId: n.irohId, metrics: n.metrics })),
@@ -196,6 +209,9 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     const raftSeen: RaftSampleLike[] = [];
     // What packages' triggers wait for: writes in flight, a vote in a new term.
     const watch = new TriggerWatch();
+    // The real Blixard is asked through its CLI (a process per call): sampled less often; its mock VM
+    // backend runs no guest process to sample, and it serves no lab metrics.
+    const blixard = c.sut === 'blixard-rs';
     samplers = new Samplers(c, {
       now: () => rec.now(),
       write: (sample) => {
@@ -203,6 +219,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         if (sample.kind === 'raft') raftSeen.push(sample as RaftSampleLike);
         watch.observeSample(sample as RaftSampleView);
       },
+      ...(blixard && { raftEveryMs: BLIXARD_SAMPLE_MS, guestEveryMs: 0, metricsEveryMs: 0 }),
     });
     samplers.start();
     const healed = new Promise<void>((resolve) => {
@@ -275,11 +292,13 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       history: rec.operations,
       samples,
       events: rec.events,
-      capacity: await capacities(c),
+      capacity: blixard ? {} : await capacities(c),
       slo: incidents.sloOf(incident),
       availability: w.availability,
+      sut: c.sut,
     });
     verdict.valid = judged.valid;
+    if (blixard) verdict.notChecked = [...NOT_CHECKABLE_ON_BLIXARD];
     verdict.checkers = judged.results;
     const lin = judged.results.find((r) => r.name === 'registers: linearizable');
     verdict.linearizable = lin?.valid;

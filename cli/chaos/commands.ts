@@ -246,12 +246,30 @@ async function runWithErrors(fn: () => Promise<number>, io: ChaosIo): Promise<nu
 }
 
 /** `lab chaos run FILE [--seed N]`: the incident against the running lab, or a new cluster when none is up. */
-export async function chaosRun(file: string, flags: { seed?: string }, io: ChaosIo): Promise<number> {
+export async function chaosRun(
+  file: string,
+  flags: { seed?: string; blixardRef?: string },
+  io: ChaosIo,
+): Promise<number> {
   return runWithErrors(async () => {
-    const incident = await loadIncident(file);
+    const loaded = await loadIncident(file);
+    if (flags.blixardRef !== undefined && loaded.cluster.sut !== 'blixard-rs')
+      throw new LabError('usage', `--blixard-ref: ${file} is not a blixard-rs incident (cluster.sut)`);
+    if (flags.blixardRef !== undefined && !/^[0-9a-f]{7,40}$/.test(flags.blixardRef))
+      throw new LabError('usage', `--blixard-ref: '${flags.blixardRef}' is not a commit hash`);
+    const incident =
+      flags.blixardRef === undefined
+        ? loaded
+        : { ...loaded, cluster: { ...loaded.cluster, blixard_ref: flags.blixardRef } };
     const seed = num('--seed', flags.seed);
     const state = await readState(io.stateFile);
     let cluster: Cluster | undefined;
+    if (state && (state.sut ?? 'reference') !== incident.cluster.sut) {
+      throw new LabError(
+        'usage',
+        `${file}: cluster.sut is ${incident.cluster.sut} but the running lab runs ${state.sut ?? 'reference'} (lab down first)`,
+      );
+    }
     if (state) {
       if (state.nodes.length !== incident.cluster.nodes) {
         throw new LabError(

@@ -73,7 +73,10 @@ export function registerChaosCommands(program: Command, io: ChaosIo, run: Run): 
     .command('run <file>')
     .description('an incident file (schedule + workload) against the running lab, recorded under runs/')
     .option('--seed <n>', "seed for a generated schedule and the workload (default: the file's)")
-    .action((file: string, flags: { seed?: string }) => run(() => chaosRun(file, flags, io))());
+    .option('--blixard-ref <commit>', "sut blixard-rs: run this Blixard commit instead of the file's")
+    .action((file: string, flags: { seed?: string; blixardRef?: string }) =>
+      run(() => chaosRun(file, flags, io))(),
+    );
   program
     .command('verdict <run>')
     .description("a recorded run's verdict: every checker, its explanation, counterexamples in readable form")

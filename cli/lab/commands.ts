@@ -19,7 +19,7 @@ import {
   writeState,
 } from '../../lab/runtime/index.ts';
 import { detach } from '../../node/lib/index.ts';
-import { parseLabConfig } from './lab-config.ts';
+import { type LabConfig, parseLabConfig } from './lab-config.ts';
 import { createProgress } from './progress.ts';
 import { renderStatusTable, statusReport } from './status-table.ts';
 
@@ -37,6 +37,9 @@ export interface UpFlags {
   nodes?: string;
   runtime?: string;
   mode?: string;
+  sut?: string;
+  blixardRef?: string;
+  blixardSrc?: string;
   config?: string;
   seed?: string;
   basePort?: string;
@@ -64,16 +67,24 @@ export async function upOptions(flags: UpFlags): Promise<ClusterOptions & { base
     }
     fromFile = parseLabConfig(text, flags.config);
   }
+  const { blixardRef, blixardSrc, ...fileShape } = fromFile as LabConfig;
+  const sut = flags.sut ?? fileShape.sut;
   const merged = {
     nodes: 3,
     runtime: 'docker',
-    mode: 'dual',
-    ...fromFile,
+    // The real Blixard is Iroh-only.
+    mode: sut === 'blixard-rs' ? 'iroh' : 'dual',
+    ...fileShape,
     ...(flags.nodes !== undefined && { nodes: intFlag('nodes', flags.nodes) }),
     ...(flags.runtime !== undefined && { runtime: flags.runtime }),
     ...(flags.mode !== undefined && { mode: flags.mode }),
+    ...(sut !== undefined && { sut }),
     ...(flags.seed !== undefined && { seed: intFlag('seed', flags.seed) }),
   };
+  const ref = flags.blixardRef ?? blixardRef;
+  const src = flags.blixardSrc ?? blixardSrc;
+  if ((ref !== undefined || src !== undefined) && sut !== 'blixard-rs')
+    throw new LabError('usage', '--blixard-ref and --blixard-src choose the Blixard of --sut blixard-rs');
   const shape = ClusterShapeSchema.safeParse(merged);
   if (!shape.success) throw new LabError('usage', `invalid options:\n${describeZodIssues(shape.error)}`);
   const basePort = intFlag('base-port', flags.basePort);
@@ -85,6 +96,9 @@ export async function upOptions(flags: UpFlags): Promise<ClusterOptions & { base
     throw new LabError('usage', '--health-timeout must be positive');
   return {
     ...shape.data,
+    ...(shape.data.sut === 'blixard-rs' && {
+      blixard: { ...(src !== undefined ? { src } : ref !== undefined && { ref }) },
+    }),
     ...(basePort !== undefined && { basePort }),
     ...(healthSeconds !== undefined && { healthTimeoutMs: healthSeconds * 1000 }),
   };
@@ -126,7 +140,8 @@ export async function up(flags: UpFlags, io: Io): Promise<number> {
       prometheusSkipped = 'no Docker engine answers (it runs in a container; `make setup` installs one)';
   }
   const progress = createProgress();
-  progress.step(`starting ${options.nodes} nodes (${options.runtime} runtime, ${options.mode} mode)`);
+  const what = options.sut === 'blixard-rs' ? 'real Blixard nodes' : 'nodes';
+  progress.step(`starting ${options.nodes} ${what} (${options.runtime} runtime, ${options.mode} mode)`);
   const cluster = await Cluster.start({
     ...options,
     prometheus: prometheusSkipped === undefined,

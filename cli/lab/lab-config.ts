@@ -5,6 +5,8 @@
  *   runtime = "process"          # or "docker"
  *   mode = "dual"                # grpc | dual | iroh
  *   seed = 42
+ *   sut = "blixard-rs"           # the real Blixard (default "reference", the lab's own node)
+ *   blixard_ref = "c127604"      # its commit (or blixard_src = "/path/to/checkout")
  *   [strategy]
  *   prefer_iroh = ["health", "status"]
  *   raft_transport = "grpc"      # "iroh", or { adaptive = { latency_threshold_ms = 10 } }
@@ -25,6 +27,9 @@ const LabConfigSchema = z.strictObject({
   nodes: z.number().int().optional(),
   runtime: z.enum(['docker', 'process']).optional(),
   mode: TransportModeSchema.optional(),
+  sut: z.enum(['reference', 'blixard-rs']).optional(),
+  blixard_ref: z.string().min(1).optional(),
+  blixard_src: z.string().min(1).optional(),
   seed: z.number().int().optional(),
   image: z.string().min(1).optional(),
   strategy: MigrationFileSchema.optional(),
@@ -34,6 +39,9 @@ export interface LabConfig {
   nodes?: number;
   runtime?: 'docker' | 'process';
   mode?: TransportMode;
+  sut?: 'reference' | 'blixard-rs';
+  blixardRef?: string;
+  blixardSrc?: string;
   seed?: number;
   image?: string;
   strategy?: MigrationStrategy;
@@ -57,6 +65,9 @@ export function parseLabConfig(text: string, file: string): LabConfig {
   if (rest.nodes !== undefined) out.nodes = rest.nodes;
   if (rest.runtime !== undefined) out.runtime = rest.runtime;
   if (rest.mode !== undefined) out.mode = rest.mode;
+  if (rest.sut !== undefined) out.sut = rest.sut;
+  if (rest.blixard_ref !== undefined) out.blixardRef = rest.blixard_ref;
+  if (rest.blixard_src !== undefined) out.blixardSrc = rest.blixard_src;
   if (rest.seed !== undefined) out.seed = rest.seed;
   if (rest.image !== undefined) out.image = rest.image;
   if (strategy) out.strategy = strategyFromFile(strategy);

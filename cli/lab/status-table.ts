@@ -5,6 +5,8 @@ import type { ClusterState, NodeStatus } from '../../lab/runtime/index.ts';
 export interface StatusReport {
   runId: string;
   runtime: string;
+  /** The system under test: `reference`, or `blixard-rs <commit>`. */
+  sut: string;
   mode: string;
   createdAt: string;
   hub: { tcpAdmin: string; udpAdmin: string };
@@ -24,6 +26,7 @@ export function statusReport(
   return {
     runId: state.runId,
     runtime: state.runtime,
+    sut: state.blixard ? `blixard-rs ${state.blixard.commit.slice(0, 12)}` : 'reference',
     mode: state.mode,
     createdAt: state.createdAt,
     hub: { tcpAdmin: state.hub.tcpAdmin, udpAdmin: state.hub.udpAdmin },
@@ -59,7 +62,7 @@ export function renderStatusTable(report: StatusReport): string {
     table.push([n.id, n.role, n.term, n.commit, n.mode, healthText(n), addrs.join('\n')]);
   }
   const lines = [
-    `lab ${report.runId}: ${report.nodes.length} nodes, ${report.runtime} runtime, ${report.mode} mode (up since ${report.createdAt})`,
+    `lab ${report.runId}: ${report.nodes.length} nodes (${report.sut}), ${report.runtime} runtime, ${report.mode} mode (up since ${report.createdAt})`,
     table.toString(),
     `hub: toxiproxy ${report.hub.tcpAdmin}  udp proxy ${report.hub.udpAdmin}`,
   ];

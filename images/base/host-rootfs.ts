@@ -100,6 +100,16 @@ async function place(host: string, rootfs: string): Promise<void> {
   }
 }
 
+/** Copies the files `dpkg -L` lists for each host package into `rootfs` (docs and man pages left out). */
+export async function placePackageFiles(rootfs: string, packages: readonly string[]): Promise<void> {
+  for (const pkg of packages) {
+    const files = (await execOk('dpkg', ['-L', pkg]))
+      .split('\n')
+      .filter((f) => f.startsWith('/') && f !== '/.');
+    for (const f of files) if (!SKIP.test(f)) await place(f, rootfs);
+  }
+}
+
 /** Builds the root filesystem into `rootfs` (an empty folder) from the host's packages. */
 export async function buildHostRootfs(
   rootfs: string,
@@ -111,12 +121,7 @@ export async function buildHostRootfs(
     await mkdir(join(rootfs, d), { recursive: true });
   for (const d of ['bin', 'sbin', 'lib', 'lib64']) await symlink(`usr/${d}`, join(rootfs, d));
   log(`copying the files of ${packages.length} host packages`);
-  for (const pkg of packages) {
-    const files = (await execOk('dpkg', ['-L', pkg]))
-      .split('\n')
-      .filter((f) => f.startsWith('/') && f !== '/.');
-    for (const f of files) if (!SKIP.test(f)) await place(f, rootfs);
-  }
+  await placePackageFiles(rootfs, packages);
   // What maintainer scripts would have made.
   for (const [d, mode] of [
     ['tmp', 0o1777],

@@ -15,6 +15,7 @@ import { createLinkSet, type Link, type LinkSet } from '../../hub/links/index.ts
 import { release, sleep } from '../../node/lib/index.ts';
 import { type ClusterState, newRunId, REPO_ROOT } from '../state/index.ts';
 import { CLIENT, linkName } from '../topology/index.ts';
+import type { BlixardDriver } from './blixard/index.ts';
 import type { RuntimeDriver } from './driver.ts';
 import { LabError } from './errors.ts';
 import { generateIrohKey, irohKeyFromHex } from './iroh-key.ts';
@@ -47,6 +48,7 @@ export class Cluster {
       nodes: options.nodes,
       runtime: options.runtime,
       mode: options.mode,
+      ...(options.sut !== undefined && { sut: options.sut }),
       ...(options.strategy !== undefined && { strategy: options.strategy }),
       ...(options.image !== undefined && { image: options.image }),
       ...(options.seed !== undefined && { seed: options.seed }),
@@ -87,7 +89,13 @@ export class Cluster {
     process.on('SIGTERM', onSignal);
     try {
       let driver: RuntimeDriver;
-      if (options.runtime === 'process') {
+      const onDriver = (d: RuntimeDriver) => {
+        started = d;
+      };
+      if (options.sut === 'blixard-rs') {
+        const { BlixardDriver } = await import('./blixard/index.ts');
+        driver = await BlixardDriver.startBlixard({ ...common, onDriver });
+      } else if (options.runtime === 'process') {
         driver = await ProcessDriver.start({
           ...common,
           onDriver: (d) => {
@@ -131,6 +139,10 @@ export class Cluster {
 
   /** A cluster started earlier (maybe by another process), from its state. */
   static async attach(state: ClusterState): Promise<Cluster> {
+    if (state.sut === 'blixard-rs') {
+      const { BlixardDriver } = await import('./blixard/index.ts');
+      return Cluster.over(BlixardDriver.attachBlixard(state));
+    }
     if (state.runtime === 'process') return Cluster.over(new ProcessDriver(state));
     const { DockerDriver } = await import('./docker/index.ts');
     return Cluster.over(DockerDriver.attach(state));
@@ -146,6 +158,16 @@ export class Cluster {
 
   get runtime(): ClusterState['runtime'] {
     return this.state.runtime;
+  }
+
+  /** The system under test: the reference node, or the real Blixard. */
+  get sut(): NonNullable<ClusterState['sut']> {
+    return this.state.sut ?? 'reference';
+  }
+
+  /** blixard-rs: its driver (its CLI from any container, its nodes' own addresses); else undefined. */
+  get blixard(): BlixardDriver | undefined {
+    return this.state.sut === 'blixard-rs' ? (this.driver as BlixardDriver) : undefined;
   }
 
   /** Prometheus' base URL, when the run has one. */

@@ -1,4 +1,6 @@
 /** What a runtime does to a started cluster's parts; the Cluster API is the same over each. */
+
+import type { RpcChannel } from '../../node/transport/index.ts';
 import type { ClusterState, NodeState } from '../state/index.ts';
 
 export interface ExecResult {
@@ -25,6 +27,11 @@ export interface RuntimeDriver {
   logs(node: NodeState, tail?: number): Promise<string>;
   /** Calls `onText` with new output until `signal` aborts. */
   followLogs(node: NodeState, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * A system under test with a client of its own (blixard-rs): the lab's contract spoken to the node
+   * through it. Without it the lab's own gRPC and Iroh clients ask the node.
+   */
+  channel?(node: NodeState): RpcChannel;
   /** Removes every process, container, network and volume of the run. */
   teardown(): Promise<void>;
 }

@@ -2,6 +2,11 @@
 
 // The state file is lab/state's; re-exported because every user of a Cluster reads it.
 export * from '../state/index.ts';
+export {
+  BLIXARD_ELECTION_TIMEOUT_MAX_MS,
+  BLIXARD_START_MS,
+  BLIXARD_TICK_MS,
+} from './blixard/index.ts';
 export { Cluster } from './cluster.ts';
 export {
   demuxStream,
@@ -9,6 +14,7 @@ export {
   dockerReachable,
   LABEL_RUN,
   removeOrphans,
+  removeRun,
   requireDocker,
   runLabels,
 } from './docker/index.ts';

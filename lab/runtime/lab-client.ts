@@ -62,6 +62,16 @@ export class LabClient {
     };
   }
 
+  /** Typed clients over a channel made elsewhere (a system under test with a client of its own). */
+  wrap(channel: RpcChannel): ServiceClients {
+    return {
+      transport: channel.transport,
+      channel,
+      cluster: createClient(ClusterService, channel),
+      blixard: createClient(BlixardService, channel),
+    };
+  }
+
   /** An Iroh channel with the lab's identity on an endpoint of its own; the caller closes it. */
   irohChannel(peer: IrohPeerAddress, options: { connectTimeoutMs?: number; bindAddress?: string } = {}) {
     return new OwnEndpointIrohChannel(peer, { secretKey: secretKeyOf(this.key), ...options });

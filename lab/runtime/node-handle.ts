@@ -50,9 +50,13 @@ export class NodeHandle {
     };
     const served = transportsOf(this.state.mode);
     this.grpcClients = served.includes('grpc') ? this.labClient.clients(target, 'grpc') : undefined;
-    this.irohClients = served.includes('iroh')
-      ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
-      : undefined;
+    // A system with a client of its own (blixard-rs) is spoken to through it, as its Iroh.
+    const own = this.driver.channel?.(this.state);
+    this.irohClients = own
+      ? this.labClient.wrap(own)
+      : served.includes('iroh')
+        ? this.labClient.clients(target, 'iroh', { connectTimeoutMs: 3000 })
+        : undefined;
     for (const c of old) void release(c?.channel.close());
   }
 

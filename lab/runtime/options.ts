@@ -4,6 +4,7 @@
  */
 
 import { z } from 'zod';
+import type { BlixardSource } from '../../images/index.ts';
 import {
   type MigrationStrategy,
   MigrationStrategySchema,
@@ -11,13 +12,17 @@ import {
   type TransportMode,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
-import type { ClusterState, RuntimeKind } from '../state/index.ts';
+import { type ClusterState, type RuntimeKind, SUTS, type SutName } from '../state/index.ts';
 import { MAX_NODES } from '../topology/index.ts';
 
 export interface ClusterOptions {
   nodes: number;
   runtime: RuntimeKind;
   mode: TransportMode;
+  /** The system under test (default: the reference node). blixard-rs runs on docker, in iroh mode. */
+  sut?: SutName | undefined;
+  /** blixard-rs: which Blixard to build and run (default: the pinned commit of the bundle). */
+  blixard?: BlixardSource | undefined;
   strategy?: MigrationStrategy | undefined;
   /** Node image (docker runtime); default: the image images/ builds. */
   image?: string | undefined;
@@ -45,6 +50,7 @@ export const ClusterShapeSchema = z
     nodes: z.number().int().min(1).max(MAX_NODES),
     runtime: z.enum(['docker', 'process']),
     mode: TransportModeSchema,
+    sut: z.enum(SUTS as [SutName, ...SutName[]]).optional(),
     strategy: MigrationStrategySchema.optional(),
     image: z.string().min(1).optional(),
     seed: z.number().int().optional(),
@@ -52,6 +58,22 @@ export const ClusterShapeSchema = z
   .superRefine((v, ctx) => {
     const conflict = v.strategy && strategyConflict(v.mode, v.strategy);
     if (conflict) ctx.addIssue({ code: 'custom', path: ['strategy'], message: conflict });
+    if (v.sut === 'blixard-rs') {
+      if (v.runtime !== 'docker')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['runtime'],
+          message: 'blixard-rs runs on the docker runtime only',
+        });
+      if (v.mode !== 'iroh')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mode'],
+          message: 'blixard-rs is Iroh-only: mode must be iroh',
+        });
+      if (v.strategy !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'blixard-rs has no migration strategy' });
+    }
   });
 
 /** Throws a LabError('usage') naming each bad field. */

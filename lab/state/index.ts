@@ -3,6 +3,7 @@ export {
   type ClusterState,
   DEFAULT_STATE_FILE,
   type NodeState,
+  newClusterState,
   newRunId,
   type ProcRecord,
   REPO_ROOT,
@@ -10,5 +11,7 @@ export {
   type RuntimeKind,
   readState,
   removeState,
+  SUTS,
+  type SutName,
   writeState,
 } from './state.ts';

@@ -18,6 +18,10 @@ export function newRunId(prefix: 'lab' | 'run' = 'lab'): string {
 }
 
 export type RuntimeKind = 'docker' | 'process';
+
+/** The system the lab runs: its own reference node (node/), or the real Blixard (Rust). */
+export type SutName = 'reference' | 'blixard-rs';
+export const SUTS: readonly SutName[] = ['reference', 'blixard-rs'];
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
 
 /** A local process the lab started: its pid, and a string its command line must contain to be ours. */
@@ -45,12 +49,18 @@ export interface NodeState {
   /** Docker runtime: the container and its data volume. */
   container?: string;
   volume?: string;
+  /** blixard-rs: the node's Iroh ticket as it logged it at its last start. */
+  ticket?: string;
 }
 
 export interface ClusterState {
   version: 1;
   runId: string;
   runtime: RuntimeKind;
+  /** Absent in state files written before there was a choice: the reference node. */
+  sut?: SutName;
+  /** blixard-rs: the commit its binary was built from, its image and the container its CLI runs in. */
+  blixard?: { commit: string; image: string; clientContainer: string };
   mode: TransportMode;
   strategy?: MigrationStrategy | undefined;
   seed: number;
@@ -69,6 +79,34 @@ export interface ClusterState {
   };
   networks?: string[];
   prometheus?: { url: string; container?: string };
+}
+
+/** A run's state before anything is started: no nodes yet, the hub's admin URLs as known so far. */
+export function newClusterState(o: {
+  runId: string;
+  runtime: RuntimeKind;
+  mode: TransportMode;
+  strategy?: MigrationStrategy | undefined;
+  seed: number;
+  workDir: string;
+  clientKey: { secretHex: string; nodeId: string };
+  links: LinkPlan[];
+  hub: ClusterState['hub'];
+}): ClusterState {
+  return {
+    version: 1,
+    runId: o.runId,
+    runtime: o.runtime,
+    mode: o.mode,
+    strategy: o.strategy,
+    seed: o.seed,
+    createdAt: new Date().toISOString(),
+    workDir: o.workDir,
+    client: { secretHex: o.clientKey.secretHex, irohId: o.clientKey.nodeId },
+    nodes: [],
+    links: o.links,
+    hub: o.hub,
+  };
 }
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');

@@ -63,6 +63,8 @@ export interface DockerNames {
   node?: (index: number) => string;
   /** The hub's name on every node network (default `hub`). */
   hub?: string;
+  /** Node `index`'s own ports (default: the contract's, the same on every node). */
+  ports?: (index: number) => NodePorts;
 }
 
 /** A network per node, the hub on every network; names are container names (or aliases). */
@@ -70,7 +72,7 @@ export function dockerAddressing(names: DockerNames = {}): Addressing {
   return {
     runtime: 'docker',
     nodeBindHost: '0.0.0.0',
-    nodePorts: () => ({ ...CONTRACT_PORTS }),
+    nodePorts: names.ports ?? (() => ({ ...CONTRACT_PORTS })),
     nodeHost: names.node ?? ((i) => nodeId(i)),
     hubListenHost: '0.0.0.0',
     hubHost: names.hub ?? HUB_HOST,

@@ -11,13 +11,16 @@ export {
   type RegisterFn,
 } from './history.ts';
 export { checkImages } from './images.ts';
+export { checkLeaderFailover, checkRestartElectsNobody, type LeadershipOptions } from './leadership.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {
   type Agreement,
   agreeingRound,
   type CheckResult,
+  checkOneLeaderPerTerm,
   checkRaftSafety,
+  checkTermMonotonic,
   type RaftSafetyOptions,
   type RaftSampleLike,
   type RunEventLike,
@@ -71,6 +74,8 @@ export {
   setCompleteness,
   setLinearizability,
   vmLinearizability,
+  vmRegistryLinearizability,
 } from './verdict.ts';
 export { checkCapacity, checkSingleRun, type GuestLike, type GuestSampleLike } from './vm-invariants.ts';
 export { type VmInput, type VmOp, type VmOutput, vmModel, vmOperations } from './vm-model.ts';
+export { vmRegistryModel } from './vm-registry-model.ts';

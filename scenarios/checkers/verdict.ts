@@ -16,6 +16,7 @@ import {
 } from './search.ts';
 import { checkSet, makeSetModel, setOperations } from './set-model.ts';
 import { vmModel, vmOperations } from './vm-model.ts';
+import { vmRegistryModel } from './vm-registry-model.ts';
 
 export interface CheckerResult {
   name: string;
@@ -119,6 +120,14 @@ export function vmLinearizability(
   options: SearchOptions = {},
 ): Omit<CheckerResult, 'name'> {
   return fromSearch(checkOperations(vmModel, vmOperations(history), options));
+}
+
+/** Linearizability of each VM name's existence (the registry), whatever its lifecycle. */
+export function vmRegistryLinearizability(
+  history: readonly OpRecord[],
+  options: SearchOptions = {},
+): Omit<CheckerResult, 'name'> {
+  return fromSearch(checkOperations(vmRegistryModel, vmOperations(history), options));
 }
 
 /**

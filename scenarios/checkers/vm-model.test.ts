@@ -3,23 +3,11 @@ import { pick, seededRandom } from '../../node/lib/index.ts';
 import type { VmStateName } from '../../node/state/index.ts';
 import type { OpRecord } from './history.ts';
 import { checkOperations } from './search.ts';
+import { type VmRow, vmHistory } from './vm-history-rows.ts';
 import { vmModel, vmOperations } from './vm-model.ts';
 
-type Row = [id: number, process: number, type: OpRecord['type'], f: string, value?: unknown, error?: string];
-
-/** Rows at t = 1, 2, … on VM 'vm1'; values that are not strings are recorded as JSON. */
-function h(...rows: Row[]): OpRecord[] {
-  return rows.map(([id, process, type, f, value, error], i) => ({
-    id,
-    process,
-    type,
-    f,
-    key: 'vm1',
-    value: value === undefined ? undefined : typeof value === 'string' ? value : JSON.stringify(value),
-    error,
-    time: i + 1,
-  }));
-}
+type Row = VmRow;
+const h = vmHistory;
 
 const check = (history: OpRecord[]) => checkOperations(vmModel, vmOperations(history));
 

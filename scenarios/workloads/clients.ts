@@ -78,6 +78,9 @@ export class WorkloadClients {
 
   async #open(nodeId: string, transport: WorkloadTransport): Promise<Entry> {
     const node = this.#cluster.node(nodeId).state;
+    // The real Blixard is spoken to through its own client (lab/runtime/blixard).
+    const own = this.#cluster.blixard?.channel(node);
+    if (own) return entryOf(own);
     if (transport === 'grpc') {
       return entryOf(new GrpcChannel(node.clientGrpc));
     }

@@ -18,7 +18,7 @@ import {
   TOXIPROXY_API_PORT,
   UDP_PROXY_API_PORT,
 } from '../../../images/index.ts';
-import type { ClusterState, NodeState } from '../../state/index.ts';
+import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
 import {
   CLIENT,
   dockerAddressing,
@@ -51,7 +51,7 @@ export interface DockerRuntimeOptions extends ClusterOptions {
 export class DockerDriver implements RuntimeDriver {
   readonly state: ClusterState;
 
-  private constructor(state: ClusterState) {
+  protected constructor(state: ClusterState) {
     this.state = state;
   }
 
@@ -72,67 +72,25 @@ export class DockerDriver implements RuntimeDriver {
     };
     const topology = planTopology(opts.nodes, dockerAddressing(names));
     const state: ClusterState = {
-      version: 1,
-      runId,
-      runtime: 'docker',
-      mode: opts.mode,
-      strategy: opts.strategy,
-      seed: opts.seed,
-      createdAt: new Date().toISOString(),
-      workDir: opts.workDir,
-      client: { secretHex: opts.clientKey.secretHex, irohId: opts.clientKey.nodeId },
-      nodes: [],
-      links: topology.links,
-      hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
+      ...newClusterState({
+        ...opts,
+        runtime: 'docker',
+        links: topology.links,
+        hub: { tcpAdmin: '', udpAdmin: '', container: names.hub },
+      }),
       networks: [],
     };
     const driver = new DockerDriver(state);
     opts.onDriver?.(driver);
     const d = docker();
     try {
-      progress('docker: creating a network per node and the edge network');
-      const edge = resourceName(runId, 'edge');
-      await d.createNetwork({ Name: edge, Labels: labels, CheckDuplicate: true });
-      state.networks?.push(edge);
-      for (const n of topology.nodes) {
-        const name = resourceName(runId, `net-${n.id}`);
-        await d.createNetwork({ Name: name, Internal: true, Labels: labels, CheckDuplicate: true });
-        state.networks?.push(name);
-      }
-
-      progress('hub: starting the hub container');
-      const clientLinks = topology.links.filter((l) => l.from === CLIENT);
-      const hub = await new GenericContainer(tags.hub)
-        .withName(names.hub)
-        .withLabels(labels)
-        .withNetworkMode(edge)
-        .withEnvironment({
-          UDP_PROXY_ARGS: `--host 0.0.0.0 --port ${UDP_PROXY_API_PORT} --seed ${opts.seed}`,
-        })
-        .withExposedPorts(
-          TOXIPROXY_API_PORT,
-          UDP_PROXY_API_PORT,
-          ...clientLinks.flatMap((l) => [`${l.port}/tcp` as const, `${l.port}/udp` as const]),
-        )
-        .withWaitStrategy(
-          Wait.forAll([
-            Wait.forHttp('/version', TOXIPROXY_API_PORT),
-            Wait.forHttp('/version', UDP_PROXY_API_PORT),
-          ]),
-        )
-        .withStartupTimeout(60_000)
-        .start();
-      for (const net of state.networks?.slice(1) ?? [])
-        await d.getNetwork(net).connect({ Container: hub.getId() });
-      const host = '127.0.0.1';
-      state.hub.tcpAdmin = `http://${host}:${hub.getMappedPort(TOXIPROXY_API_PORT)}`;
-      state.hub.udpAdmin = `http://${host}:${hub.getMappedPort(UDP_PROXY_API_PORT)}`;
-
-      progress(`hub: creating ${topology.links.length} links on each transport`);
-      const links = createLinkSet({ tcpAdmin: state.hub.tcpAdmin, udpAdmin: state.hub.udpAdmin });
-      for (const link of topology.links)
-        await links.create({ name: link.name, tcp: link.tcp, udp: link.udp });
-
+      const hub = await startHub(state, topology, {
+        runId,
+        seed: opts.seed,
+        hubTag: tags.hub,
+        labels,
+        progress,
+      });
       state.nodes = await prepareNodes(topology, opts, hub, names.node);
       progress(`nodes: starting ${state.nodes.length} containers in ${opts.mode} mode`);
       await Promise.all(
@@ -156,7 +114,7 @@ export class DockerDriver implements RuntimeDriver {
     return driver;
   }
 
-  private container(node: NodeState): Docker.Container {
+  protected container(node: NodeState): Docker.Container {
     if (!node.container) throw new Error(`${node.id} has no container`);
     return docker().getContainer(node.container);
   }
@@ -176,7 +134,7 @@ export class DockerDriver implements RuntimeDriver {
    * retrying client never lets happen). Re-enabling the links into this node opens fresh sessions;
    * a link that is cut on purpose stays cut.
    */
-  private async refreshUdpLinks(node: NodeState): Promise<void> {
+  protected async refreshUdpLinks(node: NodeState): Promise<void> {
     const headers = { 'content-type': 'application/json' };
     for (const link of this.state.links.filter((l) => l.to === node.id)) {
       const url = `${this.state.hub.udpAdmin}/proxies/${encodeURIComponent(link.name)}`;
@@ -223,17 +181,8 @@ export class DockerDriver implements RuntimeDriver {
     }
   }
 
-  async exec(node: NodeState, argv: readonly string[]): Promise<ExecResult> {
-    const exec = await this.container(node).exec({
-      Cmd: [...argv],
-      AttachStdout: true,
-      AttachStderr: true,
-      WorkingDir: DATA_DIR,
-    });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const { stdout, stderr } = await demuxStream(stream);
-    const info = await exec.inspect();
-    return { code: info.ExitCode ?? 1, stdout, stderr };
+  exec(node: NodeState, argv: readonly string[]): Promise<ExecResult> {
+    return execIn(this.container(node), argv);
   }
 
   async logs(node: NodeState, tail?: number): Promise<string> {
@@ -260,6 +209,87 @@ export class DockerDriver implements RuntimeDriver {
   async teardown(): Promise<void> {
     await removeRun(this.state.runId);
   }
+}
+
+/**
+ * The run's networks (an edge network, an internal one per node) and the hub on all of them, with
+ * every link of the topology created on both of its proxies. Fills in the state's networks and hub
+ * admin URLs as it goes, so a failure part-way can still be torn down.
+ */
+export async function startHub(
+  state: ClusterState,
+  topology: Topology,
+  opts: {
+    runId: string;
+    seed: number;
+    hubTag: string;
+    labels: Record<string, string>;
+    progress: (m: string) => void;
+  },
+): Promise<StartedTestContainer> {
+  const { runId, labels, progress } = opts;
+  const d = docker();
+  progress('docker: creating a network per node and the edge network');
+  const edge = resourceName(runId, 'edge');
+  await d.createNetwork({ Name: edge, Labels: labels, CheckDuplicate: true });
+  state.networks?.push(edge);
+  for (const n of topology.nodes) {
+    const name = resourceName(runId, `net-${n.id}`);
+    await d.createNetwork({ Name: name, Internal: true, Labels: labels, CheckDuplicate: true });
+    state.networks?.push(name);
+  }
+
+  progress('hub: starting the hub container');
+  const clientLinks = topology.links.filter((l) => l.from === CLIENT);
+  const hub = await new GenericContainer(opts.hubTag)
+    .withName(state.hub.container as string)
+    .withLabels(labels)
+    .withNetworkMode(edge)
+    .withEnvironment({
+      UDP_PROXY_ARGS: `--host 0.0.0.0 --port ${UDP_PROXY_API_PORT} --seed ${opts.seed}`,
+    })
+    .withExposedPorts(
+      TOXIPROXY_API_PORT,
+      UDP_PROXY_API_PORT,
+      ...clientLinks.flatMap((l) => [`${l.port}/tcp` as const, `${l.port}/udp` as const]),
+    )
+    .withWaitStrategy(
+      Wait.forAll([
+        Wait.forHttp('/version', TOXIPROXY_API_PORT),
+        Wait.forHttp('/version', UDP_PROXY_API_PORT),
+      ]),
+    )
+    .withStartupTimeout(60_000)
+    .start();
+  for (const net of state.networks?.slice(1) ?? [])
+    await d.getNetwork(net).connect({ Container: hub.getId() });
+  const host = '127.0.0.1';
+  state.hub.tcpAdmin = `http://${host}:${hub.getMappedPort(TOXIPROXY_API_PORT)}`;
+  state.hub.udpAdmin = `http://${host}:${hub.getMappedPort(UDP_PROXY_API_PORT)}`;
+
+  progress(`hub: creating ${topology.links.length} links on each transport`);
+  const links = createLinkSet({ tcpAdmin: state.hub.tcpAdmin, udpAdmin: state.hub.udpAdmin });
+  for (const link of topology.links) await links.create({ name: link.name, tcp: link.tcp, udp: link.udp });
+  return hub;
+}
+
+/** Runs `argv` in a running container (in the data dir, as the image's user unless `user` is given). */
+export async function execIn(
+  container: Docker.Container,
+  argv: readonly string[],
+  user?: string,
+): Promise<ExecResult> {
+  const exec = await container.exec({
+    Cmd: [...argv],
+    AttachStdout: true,
+    AttachStderr: true,
+    WorkingDir: DATA_DIR,
+    ...(user !== undefined && { User: user }),
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const { stdout, stderr } = await demuxStream(stream);
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? 1, stdout, stderr };
 }
 
 async function buildImages(

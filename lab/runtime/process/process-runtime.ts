@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { createLinkSet } from '../../../hub/links/index.ts';
 import { ensureToxiproxyBinary } from '../../../hub/tcp/index.ts';
 import { findFreePortBlock, portFree, sleep } from '../../../node/lib/index.ts';
-import { type ClusterState, type NodeState, type ProcRecord, REPO_ROOT } from '../../state/index.ts';
+import {
+  type ClusterState,
+  type NodeState,
+  newClusterState,
+  type ProcRecord,
+  REPO_ROOT,
+} from '../../state/index.ts';
 import {
   CLIENT,
   planTopology,
@@ -69,20 +75,12 @@ export class ProcessDriver implements RuntimeDriver {
     const udpAdminPort = base + count - 1;
     await mkdir(opts.workDir, { recursive: true });
 
-    const state: ClusterState = {
-      version: 1,
-      runId: opts.runId,
+    const state = newClusterState({
+      ...opts,
       runtime: 'process',
-      mode: opts.mode,
-      strategy: opts.strategy,
-      seed: opts.seed,
-      createdAt: new Date().toISOString(),
-      workDir: opts.workDir,
-      client: { secretHex: opts.clientKey.secretHex, irohId: opts.clientKey.nodeId },
-      nodes: [],
       links: topology.links,
       hub: { tcpAdmin: `http://127.0.0.1:${tcpAdminPort}`, udpAdmin: `http://127.0.0.1:${udpAdminPort}` },
-    };
+    });
     const driver = new ProcessDriver(state);
     opts.onDriver?.(driver);
     try {

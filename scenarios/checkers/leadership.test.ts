@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { checkLeaderFailover, checkRestartElectsNobody } from './leadership.ts';
+import type { RaftSampleLike, RunEventLike } from './raft-safety.ts';
+
+const s = (t: number, node: string, role: string, term: number): RaftSampleLike => ({
+  kind: 'raft',
+  t,
+  node,
+  ok: true,
+  raft: { role, term, commit: 0, applied: 0, digest: '' },
+});
+
+/** n1 leads in term 2 until t = 1000; every node sampled every second. */
+const steady = (until: number, leader = 'n1', term = 2): RaftSampleLike[] =>
+  Array.from({ length: until / 1000 }, (_, i) => i * 1000).flatMap((t) => [
+    s(t, 'n1', leader === 'n1' ? 'leader' : 'follower', term),
+    s(t, 'n2', leader === 'n2' ? 'leader' : 'follower', term),
+    s(t, 'n3', leader === 'n3' ? 'leader' : 'follower', term),
+  ]);
+
+const partition: RunEventLike = {
+  t: 3500,
+  kind: 'fault',
+  op: { do: 'partition', kind: 'leader' } as RunEventLike['op'],
+  detail: { node: 'n1' },
+};
+
+describe('leader failover', () => {
+  it('passes when another node leads in a higher term before the heal', () => {
+    const samples = [...steady(4000), s(6000, 'n2', 'leader', 3), s(6000, 'n3', 'follower', 3)];
+    const r = checkLeaderFailover(samples, [partition, { t: 20_000, kind: 'heal' }]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toMatch(/n1 → n2 \(term 2 → 3\)/);
+  });
+
+  it('fails when the others stay leaderless for the whole bound', () => {
+    const samples = [...steady(4000), s(10_000, 'n2', 'candidate', 5), s(18_000, 'n3', 'follower', 2)];
+    const r = checkLeaderFailover(samples, [partition, { t: 30_000, kind: 'heal' }], { failoverMs: 15_000 });
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/no other node became leader in a term above 2 within 15000 ms/);
+  });
+
+  it('cannot tell when the heal came before the bound', () => {
+    const r = checkLeaderFailover(steady(4000), [partition, { t: 5000, kind: 'heal' }]);
+    expect(r.valid).toBe('unknown');
+  });
+});
+
+describe("a follower's restart elects nobody", () => {
+  const restart: RunEventLike = { t: 6000, kind: 'restart', detail: { node: 'n3', ms: 3000 } };
+
+  it('passes when the leader leads on in its term', () => {
+    expect(checkRestartElectsNobody(steady(20_000), [restart]).valid).toBe(true);
+  });
+
+  it('fails when the restarted node stands for election and the term moves', () => {
+    const samples = [...steady(4000), s(5000, 'n3', 'candidate', 3), s(7000, 'n2', 'leader', 4)];
+    const r = checkRestartElectsNobody(samples, [restart]);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(
+      /n3 restarted at 3000 ms while n1 led in term 2; at 5000 ms n3 was candidate in term 3/,
+    );
+  });
+
+  it('cannot tell without samples covering the time after the restart', () => {
+    expect(checkRestartElectsNobody(steady(4000), [restart]).valid).toBe('unknown');
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Leadership under node and link faults, from the samplers' view of every node (pure):
+ *
+ * - leader failover: while the leader is partitioned away, the other nodes elect a leader among
+ *   themselves, in a higher term, within `failoverMs`;
+ * - a follower's restart elects nobody: the leader before a follower restarts is still the leader,
+ *   in the same term, `stableMs` after the restart completed (a restarting node that stands for
+ *   election disrupts a healthy cluster: Blixard's "node restart candidate bug", 3eb6411).
+ *
+ * Both are `unknown` when the samples do not cover the window they need.
+ */
+import type { CheckResult, RaftSampleLike, RunEventLike } from './raft-safety.ts';
+
+export interface LeadershipOptions {
+  /** How long the majority may take to elect a new leader (default 15 s). */
+  failoverMs?: number | undefined;
+  /** How long after a follower's restart the leader must stay (default 10 s). */
+  stableMs?: number | undefined;
+}
+
+type Ok = RaftSampleLike & { raft: NonNullable<RaftSampleLike['raft']> };
+
+function ok(samples: readonly RaftSampleLike[]): Ok[] {
+  return samples
+    .filter((s): s is Ok => s.kind === 'raft' && s.ok && s.raft !== undefined)
+    .sort((a, b) => a.t - b.t);
+}
+
+const brief = (s: Ok) => ({ t: s.t, node: s.node, role: s.raft.role, term: s.raft.term });
+
+/** The leader as last seen before `t`: the latest sample of a node reporting itself leader. */
+function leaderBefore(samples: readonly Ok[], t: number): Ok | undefined {
+  return samples.filter((s) => s.t < t && s.raft.role === 'leader').at(-1);
+}
+
+const nextHeal = (events: readonly RunEventLike[], t: number) =>
+  events.find((e) => e.t > t && e.kind === 'heal')?.t ?? Number.POSITIVE_INFINITY;
+
+export function checkLeaderFailover(
+  samples: readonly RaftSampleLike[],
+  events: readonly RunEventLike[],
+  o: LeadershipOptions = {},
+): CheckResult {
+  const name = 'leadership: a partitioned leader is replaced';
+  const bound = o.failoverMs ?? 15_000;
+  const all = ok(samples);
+  const partitions = events.filter(
+    (e) => e.kind === 'fault' && e.op?.do === 'partition' && (e.op as { kind?: string }).kind === 'leader',
+  );
+  if (partitions.length === 0)
+    return { name, valid: 'unknown', explanation: 'no leader partition', evidence: [] };
+  const seen: string[] = [];
+  for (const p of partitions) {
+    const old = p.detail?.node as string | undefined;
+    const before = leaderBefore(all, p.t);
+    if (!old || !before)
+      return {
+        name,
+        valid: 'unknown',
+        explanation: `no leader seen before the partition at ${p.t} ms`,
+        evidence: [],
+      };
+    const end = Math.min(nextHeal(events, p.t), p.t + bound);
+    const successor = all.find(
+      (s) =>
+        s.t > p.t &&
+        s.t <= end &&
+        s.node !== old &&
+        s.raft.role === 'leader' &&
+        s.raft.term > before.raft.term,
+    );
+    if (successor) {
+      seen.push(
+        `${old} → ${successor.node} (term ${before.raft.term} → ${successor.raft.term}) in ${Math.round(successor.t - p.t)} ms`,
+      );
+      continue;
+    }
+    const window = end - p.t;
+    const others = all.filter((s) => s.t > p.t && s.t <= end && s.node !== old);
+    if (window < bound)
+      return {
+        name,
+        valid: 'unknown',
+        explanation: `the partition of ${old} at ${p.t} ms was healed after ${Math.round(window)} ms, before the ${bound} ms a failover may take`,
+        evidence: others.slice(-3).map(brief),
+      };
+    return {
+      name,
+      valid: false,
+      explanation: `${old} was partitioned at ${p.t} ms and no other node became leader in a term above ${before.raft.term} within ${bound} ms`,
+      evidence: [brief(before), ...others.slice(-4).map(brief)],
+    };
+  }
+  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+}
+
+export function checkRestartElectsNobody(
+  samples: readonly RaftSampleLike[],
+  events: readonly RunEventLike[],
+  o: LeadershipOptions = {},
+): CheckResult {
+  const name = "leadership: a follower's restart elects nobody";
+  const stable = o.stableMs ?? 10_000;
+  const all = ok(samples);
+  const restarts = events.filter(
+    (e) => e.kind === 'restart' && typeof (e.detail?.node ?? e.op?.node) === 'string',
+  );
+  const seen: string[] = [];
+  for (const r of restarts) {
+    const node = (r.detail?.node ?? r.op?.node) as string;
+    // The restart event is recorded once the node answers again; its stop began `ms` earlier.
+    const began = r.t - Number(r.detail?.ms ?? 0);
+    const leader = leaderBefore(all, began);
+    if (!leader || leader.node === node) continue;
+    const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
+    const lastSeen = after.at(-1)?.t ?? began;
+    const moved = after.find(
+      (s) =>
+        s.raft.term > leader.raft.term ||
+        (s.raft.role === 'leader' && s.node !== leader.node) ||
+        (s.node === leader.node && s.raft.role !== 'leader'),
+    );
+    if (moved)
+      return {
+        name,
+        valid: false,
+        explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}; at ${Math.round(moved.t)} ms ${moved.node} was ${moved.raft.role} in term ${moved.raft.term}`,
+        evidence: [brief(leader), brief(moved)],
+      };
+    if (lastSeen < r.t + stable)
+      return {
+        name,
+        valid: 'unknown',
+        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${stable} ms after it`,
+        evidence: [],
+      };
+    seen.push(`${node} restarted, ${leader.node} led on in term ${leader.raft.term}`);
+  }
+  if (seen.length === 0)
+    return {
+      name,
+      valid: 'unknown',
+      explanation: 'no follower restart with a leader seen before it',
+      evidence: [],
+    };
+  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+}
