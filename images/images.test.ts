@@ -59,10 +59,7 @@ describe('ensureImages', () => {
 
 describe('base image', () => {
   it('is Debian bookworm with the network tools', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       tags.base,
       'sh',
       '-c',
@@ -83,10 +80,7 @@ describe('base image', () => {
 
 describe('node image', () => {
   it('loads the iroh native binding with Node 24', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       '--entrypoint',
       'node',
       tags.node,
@@ -103,24 +97,12 @@ describe('node image', () => {
       "  .then(async (ep) => { console.log('endpoint', ep.id()); await ep.close(); })",
       '  .catch((err) => { console.error(err); process.exit(1); });',
     ].join('\n');
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
-      '--entrypoint',
-      'node',
-      tags.node,
-      '-e',
-      script,
-    );
+    const out = await res.runOnce('--entrypoint', 'node', tags.node, '-e', script);
     expect(out.trim()).toMatch(/^endpoint [0-9a-z]{40,}$/);
   }, 60_000);
 
   it('runs as the non-root user blixard, owning its data volume', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       '--entrypoint',
       'sh',
       tags.node,
@@ -149,18 +131,7 @@ describe('node image', () => {
 /** Polls a URL from a container on `network` until it answers; returns the body. */
 async function curlFrom(network: string, image: string, url: string): Promise<string> {
   const script = `for i in $(seq 1 50); do curl -fsS ${url} && exit 0; sleep 0.2; done; exit 1`;
-  return dockerOk(
-    'run',
-    '--rm',
-    ...res.labels(),
-    '--network',
-    network,
-    '--entrypoint',
-    'sh',
-    image,
-    '-c',
-    script,
-  );
+  return res.runOnce('--network', network, '--entrypoint', 'sh', image, '-c', script);
 }
 
 describe('hub image', () => {
@@ -206,10 +177,7 @@ describe('fallback base from the host packages', () => {
     } finally {
       await rm(rootfs, { recursive: true, force: true });
     }
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       tag,
       'bash',
       '-c',

@@ -40,6 +40,11 @@ export class TestResources {
     return name;
   }
 
+  /** Runs a container to its end and removes it: `args` are what follows `docker run --rm`; returns its output. */
+  runOnce(...args: string[]): Promise<string> {
+    return dockerOk('run', '--rm', ...this.labels(), ...args);
+  }
+
   /** Starts a detached container; returns its name. */
   async container(what: string, args: readonly string[]): Promise<string> {
     const name = this.name(what);
