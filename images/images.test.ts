@@ -8,21 +8,16 @@ import { buildHostRootfs, closure, installedPackages } from './base/index.ts';
 import { importRootfs } from './docker.ts';
 import { exec } from './exec.ts';
 import { ensureImages, IMAGE_NAMES, type ImageName, type ProgressEvent } from './index.ts';
-import { docker, dockerOk, SETUP_DOCKER, setupDocker, TestResources } from './test-support.ts';
+import { docker, dockerOk, SETUP_DOCKER, useDocker } from './test-support.ts';
 
-const res = new TestResources();
+const res = useDocker();
 let tags: Record<ImageName, string>;
 const coldEvents: ProgressEvent[] = [];
 
 beforeAll(async () => {
-  await setupDocker();
   // Cold on a fresh machine: debootstrap, npm install --omit=dev, go install, docker builds.
   tags = await ensureImages(IMAGE_NAMES, { onProgress: (e) => coldEvents.push(e) });
 }, 20 * 60_000);
-
-afterAll(async () => {
-  await res.cleanup();
-}, 120_000);
 
 describe('setup-docker.sh', () => {
   it('is idempotent and quiet when the engine already answers', async () => {
@@ -80,13 +75,9 @@ describe('base image', () => {
 
 describe('node image', () => {
   it('loads the iroh native binding with Node 24', async () => {
-    const out = await res.runOnce(
-      '--entrypoint',
-      'node',
-      tags.node,
-      '-e',
-      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)",
-    );
+    const script =
+      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)";
+    const out = await res.runOnce('--entrypoint', 'node', tags.node, '-e', script);
     expect(out.trim()).toMatch(/^ok 24\./);
   }, 60_000);
 
@@ -102,13 +93,8 @@ describe('node image', () => {
   }, 60_000);
 
   it('runs as the non-root user blixard, owning its data volume', async () => {
-    const out = await res.runOnce(
-      '--entrypoint',
-      'sh',
-      tags.node,
-      '-c',
-      'id -un; id -u; stat -c %U /var/lib/blixard; touch /var/lib/blixard/x && echo writable',
-    );
+    const script = 'id -un; id -u; stat -c %U /var/lib/blixard; touch /var/lib/blixard/x && echo writable';
+    const out = await res.runOnce('--entrypoint', 'sh', tags.node, '-c', script);
     const [user, uid, owner, writable] = out.trim().split('\n');
     expect(user).toBe('blixard');
     expect(Number(uid)).not.toBe(0);
