@@ -22,21 +22,15 @@ import {
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey, writeIrohKeyFile } from '../iroh-key.ts';
-import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
+import { newRunState, type RuntimeStartOptions } from '../run-state.ts';
 import { isOurs, signal, spawnDetached, terminate } from './detached.ts';
 import { followFile, tailFile } from './log-file.ts';
 
 const NODE_MAIN = join(REPO_ROOT, 'node', 'main.ts');
 const UDP_PROXY_MAIN = join(REPO_ROOT, 'hub', 'udp', 'main.ts');
 
-export interface ProcessRuntimeOptions extends ClusterOptions {
-  runId: string;
-  workDir: string;
-  seed: number;
-  clientKey: IrohKey;
-  /** Called as soon as there is something to tear down (for Ctrl-C during start). */
-  onDriver?: ((driver: RuntimeDriver) => void) | undefined;
+export interface ProcessRuntimeOptions extends RuntimeStartOptions {
   /** First port of the block; found free when not given. */
   basePort?: number | undefined;
 }
@@ -69,20 +63,10 @@ export class ProcessDriver implements RuntimeDriver {
     const udpAdminPort = base + count - 1;
     await mkdir(opts.workDir, { recursive: true });
 
-    const state: ClusterState = {
-      version: 1,
-      runId: opts.runId,
-      runtime: 'process',
-      mode: opts.mode,
-      strategy: opts.strategy,
-      seed: opts.seed,
-      createdAt: new Date().toISOString(),
-      workDir: opts.workDir,
-      client: { secretHex: opts.clientKey.secretHex, irohId: opts.clientKey.nodeId },
-      nodes: [],
-      links: topology.links,
-      hub: { tcpAdmin: `http://127.0.0.1:${tcpAdminPort}`, udpAdmin: `http://127.0.0.1:${udpAdminPort}` },
-    };
+    const state = newRunState('process', opts, topology.links, {
+      tcpAdmin: `http://127.0.0.1:${tcpAdminPort}`,
+      udpAdmin: `http://127.0.0.1:${udpAdminPort}`,
+    });
     const driver = new ProcessDriver(state);
     opts.onDriver?.(driver);
     try {
