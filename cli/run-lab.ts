@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Cluster } from '../lab/runtime/index.ts';
 
 export const LAB_CLI = join(import.meta.dirname, 'lab.ts');
@@ -62,6 +63,21 @@ export async function startTestLab(prefix: string): Promise<{ cluster: Cluster; 
     stop: async () => {
       await cluster.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A test file's one-node lab (startTestLab): started before its tests, removed after them. */
+export function useTestLab(prefix: string): { readonly cluster: Cluster } {
+  let lab: Awaited<ReturnType<typeof startTestLab>> | undefined;
+  beforeAll(async () => {
+    lab = await startTestLab(prefix);
+  }, 180_000);
+  afterAll(() => lab?.stop(), 60_000);
+  return {
+    get cluster(): Cluster {
+      if (lab === undefined) throw new Error('the test lab has not started');
+      return lab.cluster;
     },
   };
 }

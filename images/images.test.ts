@@ -8,21 +8,16 @@ import { buildHostRootfs, closure, installedPackages } from './base/index.ts';
 import { importRootfs } from './docker.ts';
 import { exec } from './exec.ts';
 import { ensureImages, IMAGE_NAMES, type ImageName, type ProgressEvent } from './index.ts';
-import { docker, dockerOk, SETUP_DOCKER, setupDocker, TestResources } from './test-support.ts';
+import { docker, dockerOk, SETUP_DOCKER, useDocker } from './test-support.ts';
 
-const res = new TestResources();
+const res = useDocker();
 let tags: Record<ImageName, string>;
 const coldEvents: ProgressEvent[] = [];
 
 beforeAll(async () => {
-  await setupDocker();
   // Cold on a fresh machine: debootstrap, npm install --omit=dev, go install, docker builds.
   tags = await ensureImages(IMAGE_NAMES, { onProgress: (e) => coldEvents.push(e) });
 }, 20 * 60_000);
-
-afterAll(async () => {
-  await res.cleanup();
-}, 120_000);
 
 describe('setup-docker.sh', () => {
   it('is idempotent and quiet when the engine already answers', async () => {
@@ -59,10 +54,7 @@ describe('ensureImages', () => {
 
 describe('base image', () => {
   it('is Debian bookworm with the network tools', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       tags.base,
       'sh',
       '-c',
@@ -83,16 +75,9 @@ describe('base image', () => {
 
 describe('node image', () => {
   it('loads the iroh native binding with Node 24', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
-      '--entrypoint',
-      'node',
-      tags.node,
-      '-e',
-      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)",
-    );
+    const script =
+      "require('/app/native/iroh/dist/blixard_iroh.node'); console.log('ok', process.versions.node)";
+    const out = await res.runOnce('--entrypoint', 'node', tags.node, '-e', script);
     expect(out.trim()).toMatch(/^ok 24\./);
   }, 60_000);
 
@@ -103,30 +88,13 @@ describe('node image', () => {
       "  .then(async (ep) => { console.log('endpoint', ep.id()); await ep.close(); })",
       '  .catch((err) => { console.error(err); process.exit(1); });',
     ].join('\n');
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
-      '--entrypoint',
-      'node',
-      tags.node,
-      '-e',
-      script,
-    );
+    const out = await res.runOnce('--entrypoint', 'node', tags.node, '-e', script);
     expect(out.trim()).toMatch(/^endpoint [0-9a-z]{40,}$/);
   }, 60_000);
 
   it('runs as the non-root user blixard, owning its data volume', async () => {
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
-      '--entrypoint',
-      'sh',
-      tags.node,
-      '-c',
-      'id -un; id -u; stat -c %U /var/lib/blixard; touch /var/lib/blixard/x && echo writable',
-    );
+    const script = 'id -un; id -u; stat -c %U /var/lib/blixard; touch /var/lib/blixard/x && echo writable';
+    const out = await res.runOnce('--entrypoint', 'sh', tags.node, '-c', script);
     const [user, uid, owner, writable] = out.trim().split('\n');
     expect(user).toBe('blixard');
     expect(Number(uid)).not.toBe(0);
@@ -149,18 +117,7 @@ describe('node image', () => {
 /** Polls a URL from a container on `network` until it answers; returns the body. */
 async function curlFrom(network: string, image: string, url: string): Promise<string> {
   const script = `for i in $(seq 1 50); do curl -fsS ${url} && exit 0; sleep 0.2; done; exit 1`;
-  return dockerOk(
-    'run',
-    '--rm',
-    ...res.labels(),
-    '--network',
-    network,
-    '--entrypoint',
-    'sh',
-    image,
-    '-c',
-    script,
-  );
+  return res.runOnce('--network', network, '--entrypoint', 'sh', image, '-c', script);
 }
 
 describe('hub image', () => {
@@ -206,10 +163,7 @@ describe('fallback base from the host packages', () => {
     } finally {
       await rm(rootfs, { recursive: true, force: true });
     }
-    const out = await dockerOk(
-      'run',
-      '--rm',
-      ...res.labels(),
+    const out = await res.runOnce(
       tag,
       'bash',
       '-c',

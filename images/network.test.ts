@@ -1,11 +1,11 @@
 // The lab's topology works on this Docker engine: containers on one user-defined bridge network
 // reach each other by name, a container on another network cannot reach them, and a hub joined
 // to both networks reaches both sides.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureImages } from './index.ts';
-import { docker, dockerOk, setupDocker, TestResources } from './test-support.ts';
+import { docker, dockerOk, useDocker } from './test-support.ts';
 
-const res = new TestResources();
+const res = useDocker();
 let base: string;
 let netA: string;
 let netB: string;
@@ -31,17 +31,12 @@ function ipOn(container: string, network: string): Promise<string> {
 const listen = ['sh', '-c', 'while true; do echo pong | nc -l -p 7001 -q 0 >/dev/null 2>&1; done'];
 
 beforeAll(async () => {
-  await setupDocker();
   ({ base } = await ensureImages(['base']));
   netA = await res.network('a');
   netB = await res.network('b');
   a1 = await res.container('a1', ['--network', netA, base, ...listen]);
   b1 = await res.container('b1', ['--network', netB, base, ...listen]);
 }, 20 * 60_000);
-
-afterAll(async () => {
-  await res.cleanup();
-}, 120_000);
 
 describe('user-defined bridge networks', () => {
   it('connect two containers on the same network by name (ICMP and TCP)', async () => {

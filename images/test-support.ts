@@ -2,6 +2,7 @@
 // commands, and label everything a test file creates so its afterAll removes exactly that.
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { type ExecResult, exec, execOk } from './exec.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -40,6 +41,11 @@ export class TestResources {
     return name;
   }
 
+  /** Runs a container to its end and removes it: `args` are what follows `docker run --rm`; returns its output. */
+  runOnce(...args: string[]): Promise<string> {
+    return dockerOk('run', '--rm', ...this.labels(), ...args);
+  }
+
   /** Starts a detached container; returns its name. */
   async container(what: string, args: readonly string[]): Promise<string> {
     const name = this.name(what);
@@ -57,4 +63,15 @@ export class TestResources {
       .filter(Boolean);
     if (networks.length > 0) await docker('network', 'rm', ...networks);
   }
+}
+
+/**
+ * A test file's Docker resources: the engine made to answer before its tests (and before the file's
+ * own set-up, registered after this), and everything labelled with this run removed after them.
+ */
+export function useDocker(): TestResources {
+  const res = new TestResources();
+  beforeAll(() => setupDocker(), 20 * 60_000);
+  afterAll(() => res.cleanup(), 120_000);
+  return res;
 }

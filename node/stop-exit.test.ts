@@ -4,10 +4,10 @@
  * handle that outlived the shutdown kept stopped nodes up until `docker stop` killed them).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './testing/index.ts';
 
 const MAIN = join(import.meta.dirname, 'main.ts');
 /** Start on a loaded host: Node loading the node's TypeScript, binding both transports. */
@@ -16,13 +16,10 @@ const START_BOUND_MS = 30_000;
 const STOP_BOUND_MS = 2000 + 2000 + 1000 + 3000;
 
 describe('blixard-node stop', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'node-stop-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('node-stop-');
 
   it('exits after SIGTERM even when a handle it does not own keeps the event loop alive', async () => {
+    const dir = tmp.path;
     const config = join(dir, 'node.toml');
     await writeFile(
       config,

@@ -5,15 +5,13 @@ import { linkNameOf, planPartition, reachability } from './partition.ts';
 const N3 = ['n1', 'n2', 'n3'];
 const N5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const names = (p: { cut: { from: string; to: string }[] }) => p.cut.map(linkNameOf);
+/** The links a partition of kind `kind` around `target` cuts among three nodes. */
+const cutAround = (kind: 'isolate' | 'leader' | 'client', target: string) =>
+  names(planPartition({ kind, nodes: N3, target }));
 
 describe('planPartition', () => {
   it('isolate cuts every link to and from the node, both directions', () => {
-    expect(names(planPartition({ kind: 'isolate', nodes: N3, target: 'n2' }))).toEqual([
-      'n1-n2',
-      'n2-n1',
-      'n2-n3',
-      'n3-n2',
-    ]);
+    expect(cutAround('isolate', 'n2')).toEqual(['n1-n2', 'n2-n1', 'n2-n3', 'n3-n2']);
   });
 
   it('halves splits into a minority and a majority that never hear each other', () => {
@@ -63,13 +61,8 @@ describe('planPartition', () => {
   });
 
   it('leader isolates the given leader; client cuts only the client link', () => {
-    expect(names(planPartition({ kind: 'leader', nodes: N3, target: 'n3' }))).toEqual([
-      'n1-n3',
-      'n2-n3',
-      'n3-n1',
-      'n3-n2',
-    ]);
-    expect(names(planPartition({ kind: 'client', nodes: N3, target: 'n1' }))).toEqual(['client-n1']);
+    expect(cutAround('leader', 'n3')).toEqual(['n1-n3', 'n2-n3', 'n3-n1', 'n3-n2']);
+    expect(cutAround('client', 'n1')).toEqual(['client-n1']);
   });
 
   it('leader-clients isolates the leader from its peers and the client from every other node', () => {

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster } from '../../lab/runtime/index.ts';
+import { describe, expect, it } from 'vitest';
 import { ALL_SERVICES } from '../../node/transport/index.ts';
-import { startTestLab } from '../run-lab.ts';
+import { useTestLab } from '../run-lab.ts';
 import { callNode } from './call.ts';
 
-let cluster: Cluster;
-let stopLab: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ cluster, stop: stopLab } = await startTestLab('lab-call-'));
-}, 180_000);
-
-afterAll(() => stopLab?.(), 60_000);
+const lab = useTestLab('lab-call-');
 
 async function call(ref: string, json: string, transport: 'grpc' | 'iroh', deadline = '5s') {
   let out = '';
   let err = '';
   const code = await callNode(
-    cluster,
+    lab.cluster,
     'n1',
     ref,
     json,
@@ -82,11 +74,11 @@ describe('lab call', () => {
 
   it('refuses a node the lab lacks and a transport the node does not serve, naming them', async () => {
     await expect(
-      callNode(cluster, 'n9', 'ClusterService/HealthCheck', '{}', {}, { out() {}, err() {} }),
+      callNode(lab.cluster, 'n9', 'ClusterService/HealthCheck', '{}', {}, { out() {}, err() {} }),
     ).rejects.toThrow(/node 'n9': the lab has n1/);
     await expect(
       callNode(
-        cluster,
+        lab.cluster,
         'n1',
         'ClusterService/HealthCheck',
         '{}',

@@ -7,13 +7,10 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
 import { codeName, RpcError, type TransportKind } from '../../node/transport/index.ts';
+import type { LabIo } from '../io.ts';
 import { listMethods, parseDeadline, replyToJson, requestFromJson, resolveMethod } from './method-ref.ts';
 
-export interface CallIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  stateFile: string;
-}
+export type CallIo = LabIo;
 
 export interface CallFlags {
   transport?: string;

@@ -21,12 +21,9 @@ import { loadReplay, type RunResult, type RunVerdict, runIncident } from '../../
 import { Cluster, LabError, readState } from '../../lab/runtime/index.ts';
 import { detach } from '../../node/lib/index.ts';
 import { renderVerdict } from '../../scenarios/checkers/index.ts';
+import type { LabIo } from '../io.ts';
 
-export interface ChaosIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  stateFile: string;
-}
+export type ChaosIo = LabIo;
 
 const OK = 0;
 const FAIL = 1;

@@ -19,6 +19,7 @@ import {
   writeState,
 } from '../../lab/runtime/index.ts';
 import { detach } from '../../node/lib/index.ts';
+import type { LabIo } from '../io.ts';
 import { type LabConfig, parseLabConfig } from './lab-config.ts';
 import { createProgress } from './progress.ts';
 import { renderStatusTable, statusReport } from './status-table.ts';
@@ -27,11 +28,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
 
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  stateFile: string;
-}
+export type Io = LabIo;
 
 export interface UpFlags {
   nodes?: string;

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster } from '../../lab/runtime/index.ts';
-import { startTestLab } from '../run-lab.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestLab } from '../run-lab.ts';
 import { loadCluster, renderLoadReport } from './load.ts';
 
-let cluster: Cluster;
-let stopLab: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  ({ cluster, stop: stopLab } = await startTestLab('lab-load-'));
-}, 180_000);
-
-afterAll(() => stopLab?.(), 60_000);
+const lab = useTestLab('lab-load-');
 
 describe('lab load', () => {
   it('sends at its rate over both transports and meets a threshold the lab can meet', async () => {
-    const report = await loadCluster(cluster, undefined, {
+    const report = await loadCluster(lab.cluster, undefined, {
       rate: '50',
       duration: '2s',
       mix: 'ClusterService/HealthCheck=3,ClusterService/GetClusterStatus=1',
@@ -32,7 +24,7 @@ describe('lab load', () => {
 
   it('fails a run whose threshold is broken, naming the threshold and the value', async () => {
     // No RPC answers in a microsecond, and a GetVmStatus without a name is refused (INVALID_ARGUMENT).
-    const report = await loadCluster(cluster, 'n1', {
+    const report = await loadCluster(lab.cluster, 'n1', {
       rate: '40',
       duration: '1s',
       transport: 'iroh',
@@ -48,9 +40,11 @@ describe('lab load', () => {
   }, 60_000);
 
   it('refuses bad flags, naming them', async () => {
-    await expect(loadCluster(cluster, undefined, { rate: 'lots' })).rejects.toThrow(/--rate 'lots'/);
-    await expect(loadCluster(cluster, undefined, { slo: 'p99<soon' })).rejects.toThrow(/--slo 'p99<soon'/);
-    await expect(loadCluster(cluster, undefined, { mix: 'Nope/X' })).rejects.toThrow(/no service 'Nope'/);
-    await expect(loadCluster(cluster, 'n7', {})).rejects.toThrow(/node 'n7': the lab has n1/);
+    await expect(loadCluster(lab.cluster, undefined, { rate: 'lots' })).rejects.toThrow(/--rate 'lots'/);
+    await expect(loadCluster(lab.cluster, undefined, { slo: 'p99<soon' })).rejects.toThrow(
+      /--slo 'p99<soon'/,
+    );
+    await expect(loadCluster(lab.cluster, undefined, { mix: 'Nope/X' })).rejects.toThrow(/no service 'Nope'/);
+    await expect(loadCluster(lab.cluster, 'n7', {})).rejects.toThrow(/node 'n7': the lab has n1/);
   });
 });

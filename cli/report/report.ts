@@ -7,11 +7,9 @@ import { basename, dirname, resolve } from 'node:path';
 import { writeReport, writeRunsIndex } from '../../chaos/report/index.ts';
 import { RUNS_DIR } from '../../chaos/suite/index.ts';
 import { LabError } from '../../lab/runtime/index.ts';
+import type { CommandIo } from '../io.ts';
 
-export interface ReportIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type ReportIo = CommandIo;
 
 export interface ReportFlags {
   json?: boolean;

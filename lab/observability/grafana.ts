@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import Docker from 'dockerode';
 import { DASHBOARDS_DIR, PROVISIONING_DIR } from '../../dashboards/index.ts';
 import { release, sleep } from '../../node/lib/index.ts';
+import { type ContainerNetwork, placement, startPlaced } from './placement.ts';
 
 export const GRAFANA_IMAGE = 'grafana/grafana-oss:11.3.0';
 const GRAFANA_PORT = 3000;
@@ -66,7 +67,7 @@ export interface GrafanaOptions {
   labels: Record<string, string>;
   /** Prometheus as Grafana's container reaches it. */
   prometheusUrl: string;
-  network: { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
+  network: ContainerNetwork;
 }
 
 /** Starts Grafana with the lab's data source and dashboards provisioned; resolves with its URL once healthy. */
@@ -74,9 +75,7 @@ export async function startGrafanaContainer(
   opts: GrafanaOptions,
 ): Promise<{ url: string; container: string }> {
   const d = new Docker();
-  const host = opts.network.kind === 'host';
-  const networks = opts.network.kind === 'networks' ? opts.network.networks : [];
-  const [first, ...rest] = networks;
+  const placed = placement(opts.network, GRAFANA_PORT);
   const env = [
     `BLIXARD_PROMETHEUS_URL=${opts.prometheusUrl}`,
     'GF_AUTH_ANONYMOUS_ENABLED=true',
@@ -92,27 +91,18 @@ export async function startGrafanaContainer(
     Image: opts.image,
     Labels: opts.labels,
     Env: env,
-    ExposedPorts: host ? {} : { [`${GRAFANA_PORT}/tcp`]: {} },
+    ExposedPorts: placed.ExposedPorts,
     HostConfig: {
-      NetworkMode: host ? 'host' : first,
+      ...placed.HostConfig,
       Binds: [
         `${PROVISIONING_DIR}:/etc/grafana/provisioning:ro`,
         `${DASHBOARDS_DIR}:/var/lib/grafana/dashboards:ro`,
       ],
-      PortBindings: host ? {} : { [`${GRAFANA_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
     },
   });
   try {
-    for (const net of rest) await d.getNetwork(net).connect({ Container: container.id });
-    await container.start();
-    let url: string;
-    if (opts.network.kind === 'host') {
-      url = `http://127.0.0.1:${opts.network.port}`;
-    } else {
-      const port = (await container.inspect()).NetworkSettings.Ports[`${GRAFANA_PORT}/tcp`]?.[0]?.HostPort;
-      if (!port) throw new Error('grafana: port was not published');
-      url = `http://127.0.0.1:${port}`;
-    }
+    const onHost = opts.network.kind === 'host' ? `http://127.0.0.1:${opts.network.port}` : '';
+    const url = await startPlaced(d, container, opts.network, GRAFANA_PORT, 'grafana', onHost);
     const deadline = Date.now() + 120_000;
     for (;;) {
       const ok = await fetch(`${url}/api/health`).then(

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { PROMETHEUS_PORT } from '../../images/index.ts';
 import { release, sleep } from '../../node/lib/index.ts';
+import { type ContainerNetwork, placement, startPlaced } from './placement.ts';
 import { PrometheusApi } from './prometheus-api.ts';
 
-export type PrometheusNetwork = { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
+export type PrometheusNetwork = ContainerNetwork;
 
 export interface PrometheusContainerOptions {
   image: string;
@@ -57,9 +58,9 @@ export async function startPrometheusContainer(opts: PrometheusContainerOptions)
   ];
   const host = opts.network.kind === 'host';
   const listen = host ? `127.0.0.1:${(opts.network as { port: number }).port}` : `:${PROMETHEUS_PORT}`;
-  const networks = opts.network.kind === 'networks' ? opts.network.networks : [];
-  const [first, ...rest] = networks;
-  if (!host && first === undefined) throw new Error('prometheus: no network to attach to');
+  if (opts.network.kind === 'networks' && opts.network.networks.length === 0)
+    throw new Error('prometheus: no network to attach to');
+  const placed = placement(opts.network, PROMETHEUS_PORT);
   const container = await docker().createContainer({
     name: opts.name,
     Image: opts.image,
@@ -69,25 +70,18 @@ export async function startPrometheusContainer(opts: PrometheusContainerOptions)
       '--storage.tsdb.path=/prometheus',
       `--web.listen-address=${listen}`,
     ],
-    ExposedPorts: host ? {} : { [`${PROMETHEUS_PORT}/tcp`]: {} },
-    HostConfig: {
-      NetworkMode: host ? 'host' : first,
-      Binds: binds,
-      PortBindings: host ? {} : { [`${PROMETHEUS_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
-    },
+    ExposedPorts: placed.ExposedPorts,
+    HostConfig: { ...placed.HostConfig, Binds: binds },
   });
   try {
-    for (const net of rest) await docker().getNetwork(net).connect({ Container: container.id });
-    await container.start();
-    let url: string;
-    if (host) {
-      url = `http://${listen}`;
-    } else {
-      const info = await container.inspect();
-      const port = info.NetworkSettings.Ports[`${PROMETHEUS_PORT}/tcp`]?.[0]?.HostPort;
-      if (!port) throw new Error(`prometheus: port ${PROMETHEUS_PORT} was not published`);
-      url = `http://127.0.0.1:${port}`;
-    }
+    const url = await startPlaced(
+      docker(),
+      container,
+      opts.network,
+      PROMETHEUS_PORT,
+      'prometheus',
+      `http://${listen}`,
+    );
     const api = new PrometheusApi(url);
     await waitReady(api, container, opts.readyTimeoutMs ?? 60_000);
     return { url, container: opts.name, api };

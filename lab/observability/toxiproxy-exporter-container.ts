@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { release, sleep } from '../../node/lib/index.ts';
+import { type ContainerNetwork, placement, startPlaced } from './placement.ts';
 
 export const EXPORTER_FILE = join(import.meta.dirname, 'toxiproxy-exporter.ts');
 export const EXPORTER_PORT = 9101;
@@ -20,7 +21,7 @@ export interface ToxiproxyExporterOptions {
   labels: Record<string, string>;
   /** Toxiproxy's API as the exporter's container reaches it. */
   toxiproxy: string;
-  network: { kind: 'host'; port: number } | { kind: 'networks'; networks: string[] };
+  network: ContainerNetwork;
 }
 
 export interface RunningExporter {
@@ -33,8 +34,9 @@ export async function startToxiproxyExporter(opts: ToxiproxyExporterOptions): Pr
   const d = new Docker();
   const host = opts.network.kind === 'host';
   const listen = opts.network.kind === 'host' ? `127.0.0.1:${opts.network.port}` : `0.0.0.0:${EXPORTER_PORT}`;
-  const [first, ...rest] = opts.network.kind === 'networks' ? opts.network.networks : [];
-  if (!host && first === undefined) throw new Error('toxiproxy exporter: no network to attach to');
+  if (opts.network.kind === 'networks' && opts.network.networks.length === 0)
+    throw new Error('toxiproxy exporter: no network to attach to');
+  const placed = placement(opts.network, EXPORTER_PORT);
   const container = await d.createContainer({
     name: opts.name,
     Image: opts.image,
@@ -42,24 +44,18 @@ export async function startToxiproxyExporter(opts: ToxiproxyExporterOptions): Pr
     User: '10001',
     Entrypoint: ['/usr/bin/tini', '--', 'node', INSIDE],
     Cmd: ['--toxiproxy', opts.toxiproxy, '--listen', listen],
-    ExposedPorts: host ? {} : { [`${EXPORTER_PORT}/tcp`]: {} },
-    HostConfig: {
-      NetworkMode: host ? 'host' : first,
-      Binds: [`${EXPORTER_FILE}:${INSIDE}:ro`],
-      PortBindings: host ? {} : { [`${EXPORTER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
-    },
+    ExposedPorts: placed.ExposedPorts,
+    HostConfig: { ...placed.HostConfig, Binds: [`${EXPORTER_FILE}:${INSIDE}:ro`] },
   });
   try {
-    for (const net of rest) await d.getNetwork(net).connect({ Container: container.id });
-    await container.start();
-    let probe: string;
-    if (opts.network.kind === 'host') {
-      probe = `http://${listen}`;
-    } else {
-      const port = (await container.inspect()).NetworkSettings.Ports[`${EXPORTER_PORT}/tcp`]?.[0]?.HostPort;
-      if (!port) throw new Error('toxiproxy exporter: port was not published');
-      probe = `http://127.0.0.1:${port}`;
-    }
+    const probe = await startPlaced(
+      d,
+      container,
+      opts.network,
+      EXPORTER_PORT,
+      'toxiproxy exporter',
+      `http://${listen}`,
+    );
     const deadline = Date.now() + 60_000;
     for (;;) {
       const ok = await fetch(`${probe}/healthz`).then(

@@ -12,22 +12,15 @@ import {
   LeaveClusterRequestSchema,
   RaftStatusRequestSchema,
 } from '../gen/blixard_pb.js';
-import { createLogger } from '../log.ts';
-import { bootstrapState, MemoryStorage } from '../raft/index.ts';
-import { ClusterState } from '../state/index.ts';
 import {
   type CallContext,
-  ClientFactory,
   ClusterService,
   codeName,
-  GRPC_ONLY,
   RpcError,
   type TransportKind,
 } from '../transport/index.ts';
-import { AddressBook } from './address-book.ts';
-import { RaftDriver } from './raft-driver.ts';
-import { raftServices } from './raft-services.ts';
-import { readBarrier } from './read-barrier.ts';
+import type { RaftDriver } from './raft-driver.ts';
+import { unheardNode } from './testing.ts';
 
 const TICK_MS = 5;
 const ELECTION_TICKS = 10;
@@ -45,37 +38,16 @@ interface JoinExtra {
 }
 
 async function singleNode(joinToken?: string) {
-  const storage = new MemoryStorage(bootstrapState(['n1']));
-  const state = new ClusterState();
-  const driver = new RaftDriver(
-    {
-      id: 'n1',
-      storage,
-      state,
-      timings: { tickMs: TICK_MS, electionTicks: ELECTION_TICKS, heartbeatTicks: 1, snapshotEntries: 10_000 },
-      send: () => {}, // nobody else exists
-      log: createLogger('test'),
-      seed: 1,
-    },
-    storage.load(),
-  );
-  started.push(driver);
-  const book = new AddressBook([], state, new ClientFactory({ strategy: GRPC_ONLY }));
-  const services = raftServices({
-    nodeId: 'n1',
+  const { driver, state, services } = unheardNode({
+    voters: ['n1'],
+    tickMs: TICK_MS,
+    electionTicks: ELECTION_TICKS,
     mode: 'dual',
-    driver,
-    state,
-    book,
     proposalTimeoutMs: SETTLE_MS,
-    promoteWhenCaughtUp: () => {},
-    read: readBarrier(driver, state, {
-      timeoutMs: SETTLE_MS,
-      attemptMs: TICK_MS * ELECTION_TICKS,
-      retryMs: TICK_MS,
-    }),
-    ...(joinToken !== undefined ? { joinToken } : {}),
+    read: { timeoutMs: SETTLE_MS, attemptMs: TICK_MS * ELECTION_TICKS, retryMs: TICK_MS },
+    joinToken,
   });
+  started.push(driver);
   driver.start();
   const until = Date.now() + SETTLE_MS;
   while (!driver.isLeader && Date.now() < until) await new Promise((r) => setTimeout(r, TICK_MS));

@@ -7,15 +7,10 @@
 import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProposeTaskRequestSchema, RegisterOp } from '../gen/blixard_pb.js';
-import { createLogger } from '../log.ts';
-import { bootstrapState, MemoryStorage } from '../raft/index.ts';
-import { ClusterState } from '../state/index.ts';
-import { type CallContext, ClientFactory, GRPC_ONLY, RpcError } from '../transport/index.ts';
-import { AddressBook } from './address-book.ts';
-import { RaftDriver } from './raft-driver.ts';
-import { raftServices } from './raft-services.ts';
-import { readBarrier } from './read-barrier.ts';
+import { type CallContext, RpcError } from '../transport/index.ts';
+import type { RaftDriver } from './raft-driver.ts';
 import { isRefusal, REFUSED } from './refusal.ts';
+import { unheardNode } from './testing.ts';
 
 const TICK_MS = 5;
 const drivers: RaftDriver[] = [];
@@ -24,33 +19,17 @@ afterEach(async () => {
 });
 
 function twoVotersOneSilent() {
-  const storage = new MemoryStorage(bootstrapState(['n1', 'n2']));
-  const state = new ClusterState();
-  const driver = new RaftDriver(
-    {
-      id: 'n1',
-      storage,
-      state,
-      timings: { tickMs: TICK_MS, electionTicks: 10, heartbeatTicks: 1, snapshotEntries: 10_000 },
-      send: () => {}, // n2 never hears anything: no leader can be elected
-      log: createLogger('test'),
-      seed: 1,
-    },
-    storage.load(),
-  );
+  // n2 never hears anything: no leader can be elected.
+  const { driver, services } = unheardNode({
+    voters: ['n1', 'n2'],
+    tickMs: TICK_MS,
+    electionTicks: 10,
+    mode: 'grpc',
+    proposalTimeoutMs: 200,
+    read: { timeoutMs: 200, attemptMs: 50, retryMs: TICK_MS },
+  });
   drivers.push(driver);
   driver.start();
-  const book = new AddressBook([], state, new ClientFactory({ strategy: GRPC_ONLY }));
-  const services = raftServices({
-    nodeId: 'n1',
-    mode: 'grpc',
-    driver,
-    state,
-    book,
-    proposalTimeoutMs: 200,
-    promoteWhenCaughtUp: () => {},
-    read: readBarrier(driver, state, { timeoutMs: 200, attemptMs: 50, retryMs: TICK_MS }),
-  });
   const ctx = { signal: new AbortController().signal, transport: 'grpc' } as CallContext;
   const propose = async (hops: number): Promise<unknown> => {
     const handler = services.blixard.proposeTask;

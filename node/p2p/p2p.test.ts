@@ -43,6 +43,19 @@ describe('p2p images across three nodes', () => {
     await expect.poll(() => holdersOf(via, name), { timeout: LIVENESS_MS, interval: 200 }).toEqual(expected);
   }
 
+  /** Shares `size` random bytes on n1 as image `name`; returns its hash. */
+  async function shareRandom(name: string, size: number): Promise<string> {
+    const data = randomBytes(size);
+    const { hash } = await (await client('n1')).shareVmImage(
+      { imageName: name, data },
+      { timeoutMs: 20_000 },
+    );
+    return hash;
+  }
+
+  /** Where node `id` keeps a complete image. */
+  const imageFile = (id: string, hash: string) => join(cluster.spec(id).dataDir, 'images', `${hash}.img`);
+
   async function metric(id: string, name: string, labels: string): Promise<number> {
     const text = await fetch(`http://127.0.0.1:${cluster.spec(id).metricsPort}/metrics`).then((r) =>
       r.text(),
@@ -92,17 +105,13 @@ describe('p2p images across three nodes', () => {
   it(
     'a chunk corrupted on a holder’s disk is rejected and fetched from another holder',
     async () => {
-      const data = randomBytes(4 * MiB);
-      const { hash } = await (await client('n1')).shareVmImage(
-        { imageName: 'debian', data },
-        { timeoutMs: 20_000 },
-      );
+      const hash = await shareRandom('debian', 4 * MiB);
       await untilHolders('n2', 'debian', ['n1']);
       await (await client('n2')).getVmImage({ imageName: 'debian' }, { timeoutMs: LIVENESS_MS });
       await untilHolders('n3', 'debian', ['n1', 'n2']);
 
       // Flip bytes in chunks 0 and 2 of n1's copy: the plan asks n1 for even chunks first.
-      const file = join(cluster.spec('n1').dataDir, 'images', `${hash}.img`);
+      const file = imageFile('n1', hash);
       const fd = await open(file, 'r+');
       await fd.write(Buffer.from('corrupt!'), 0, 8, 100);
       await fd.write(Buffer.from('corrupt!'), 0, 8, 2 * MiB + 5);
@@ -119,13 +128,9 @@ describe('p2p images across three nodes', () => {
   it(
     'an image whose only holder has a corrupt chunk is refused, never served wrong',
     async () => {
-      const data = randomBytes(2 * MiB);
-      const { hash } = await (await client('n1')).shareVmImage(
-        { imageName: 'broken', data },
-        { timeoutMs: 20_000 },
-      );
+      const hash = await shareRandom('broken', 2 * MiB);
       await untilHolders('n3', 'broken', ['n1']);
-      const file = join(cluster.spec('n1').dataDir, 'images', `${hash}.img`);
+      const file = imageFile('n1', hash);
       const bytes = await readFile(file);
       bytes[MiB + 7] = (bytes[MiB + 7] as number) ^ 0xff;
       await writeFile(file, bytes);
@@ -184,7 +189,7 @@ describe('p2p images across three nodes', () => {
       const resumed = Number(/(\d+) already on disk/.exec(message)?.[1] ?? '0');
       expect(resumed).toBeGreaterThanOrEqual(6);
       expect(Number(/fetched (\d+) chunks/.exec(message)?.[1])).toBe(40 - resumed);
-      expect(sha256Hex(await readFile(join(cluster.spec('n3').dataDir, 'images', `${hash}.img`)))).toBe(hash);
+      expect(sha256Hex(await readFile(imageFile('n3', hash)))).toBe(hash);
     },
     TEST_MS,
   );

@@ -1,8 +1,8 @@
 /** Iroh admission: node ids outside the allowlist are refused; the identity survives restarts. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDir } from '../testing/index.ts';
 import { IrohChannel } from './iroh-channel.ts';
 import { bindIrohEndpoint } from './iroh-endpoint.ts';
 import { loadOrCreateSecretKey } from './iroh-identity.ts';
@@ -51,13 +51,10 @@ describe('Iroh allowlist', () => {
 });
 
 describe('Iroh identity', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iroh-id-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('iroh-id-');
 
   it('keeps the node id across restarts with the same data_dir', async () => {
+    const dir = tmp.path;
     const start = () =>
       TransportRunner.start({
         mode: 'iroh',
@@ -76,6 +73,7 @@ describe('Iroh identity', () => {
   });
 
   it('names the file when the key is not a key', async () => {
+    const dir = tmp.path;
     const bad = join(dir, 'bad.key');
     await writeFile(bad, 'not a key');
     await expect(loadOrCreateSecretKey(bad)).rejects.toThrow(`${bad}: not an Iroh secret key`);

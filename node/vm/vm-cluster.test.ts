@@ -13,7 +13,13 @@ import type { LocalCluster } from '../testing/index.ts';
 import { type CodeName, RpcError } from '../transport/index.ts';
 import { placeVm, type Strategy } from './scheduler.ts';
 import { guestProcesses } from './testing/guest-processes.ts';
-import { VM_NODES as NODES, reportDeadNodes, startVmCluster, stopVmCluster } from './testing/vm-cluster.ts';
+import {
+  VM_NODES as NODES,
+  reportDeadNodes,
+  startVmCluster,
+  stopVmCluster,
+  vmClusterAccess,
+} from './testing/vm-cluster.ts';
 
 /** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
 const LIVENESS_MS = 60_000;
@@ -33,9 +39,7 @@ afterAll(async () => {
   expect(await stopVmCluster(cluster)).toBe(0);
 });
 
-const running = () => NODES.filter((id) => cluster.isRunning(id));
-const client = async (id: string, transport: 'grpc' | 'iroh' = 'grpc') =>
-  (await cluster.clients(id, transport)).cluster;
+const { running, client, allNodesReport } = vmClusterAccess(() => cluster);
 const guests = (vm: string) => guestProcesses(cluster.dir).filter((g) => g.vm === vm);
 
 async function codeOf(p: Promise<unknown>): Promise<CodeName | 'OK'> {
@@ -97,15 +101,8 @@ const isAlive = (pid: number) => {
 };
 
 it('every node reports the capacity of its [vm] config', async () => {
-  const c = await client('n1');
-  await expect
-    .poll(
-      async () =>
-        (await c.getClusterResourceSummary({}, { timeoutMs: 2000 }).catch(() => undefined))?.totalNodes,
-      poll,
-    )
-    .toBe(3);
-  const summary = await c.getClusterResourceSummary({}, { timeoutMs: 2000 });
+  await allNodesReport(poll);
+  const summary = await (await client('n1')).getClusterResourceSummary({}, { timeoutMs: 2000 });
   expect(summary.total).toMatchObject({ vcpus: 24, memoryMb: 3n * 8192n, diskGb: 150n });
   expect(summary.nodes.map((n) => n.nodeId)).toEqual(NODES);
 });

@@ -14,7 +14,7 @@ import { ReadConsistency, VmState } from '../gen/blixard_pb.js';
 import type { LocalCluster } from '../testing/index.ts';
 import { DEFAULT_GUEST } from './process-backend.ts';
 import { guestProcesses } from './testing/guest-processes.ts';
-import { VM_NODES as NODES, startVmCluster, stopVmCluster } from './testing/vm-cluster.ts';
+import { VM_NODES as NODES, startVmCluster, stopVmCluster, vmClusterAccess } from './testing/vm-cluster.ts';
 
 /** Liveness bound for polls: generous, since these tests share the host's two cores with other suites. */
 const poll = { timeout: 60_000, interval: 100 };
@@ -42,9 +42,7 @@ afterAll(async () => {
   expect(await stopVmCluster(cluster)).toBe(0);
 });
 
-const running = () => NODES.filter((id) => cluster.isRunning(id));
-const client = async (id: string, transport: 'grpc' | 'iroh' = 'grpc') =>
-  (await cluster.clients(id, transport)).cluster;
+const { running, client, allNodesReport } = vmClusterAccess(() => cluster);
 
 async function leader(): Promise<string> {
   let id = '';
@@ -67,16 +65,7 @@ async function leader(): Promise<string> {
   return id;
 }
 
-async function ready(): Promise<void> {
-  const c = await client('n1');
-  await expect
-    .poll(
-      async () =>
-        (await c.getClusterResourceSummary({}, { timeoutMs: 2000 }).catch(() => undefined))?.totalNodes,
-      poll,
-    )
-    .toBe(3);
-}
+const ready = () => allNodesReport(poll);
 
 /** The VM runs on `node` per every live replica and per /proc, and on no other node. */
 async function runsOnlyOn(vm: string, node: string): Promise<void> {

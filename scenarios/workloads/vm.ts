@@ -155,6 +155,9 @@ function vmOp(p: VmPlan, planner: VmPlanner): PlannedOp {
     call,
     done: (type) => planner.done(p, type, seen),
   });
+  /** An op whose reply is only a message. */
+  const messageOp = (send: (...args: Parameters<PlannedOp['call']>) => Promise<{ message: string }>) =>
+    op(async (s, opts) => ({ result: { message: (await send(s, opts)).message } }));
   switch (p.f) {
     case 'vm-create':
       return op(async (s, opts) => {
@@ -163,20 +166,11 @@ function vmOp(p: VmPlan, planner: VmPlanner): PlannedOp {
         return { result: { node: r.nodeId, message: r.message } };
       });
     case 'vm-start':
-      return op(async (s, opts) => {
-        const r = await s.cluster.startVm({ name }, opts);
-        return { result: { message: r.message } };
-      });
+      return messageOp((s, opts) => s.cluster.startVm({ name }, opts));
     case 'vm-stop':
-      return op(async (s, opts) => {
-        const r = await s.cluster.stopVm({ name }, opts);
-        return { result: { message: r.message } };
-      });
+      return messageOp((s, opts) => s.cluster.stopVm({ name }, opts));
     case 'vm-delete':
-      return op(async (s, opts) => {
-        const r = await s.cluster.deleteVm({ name }, opts);
-        return { result: { message: r.message } };
-      });
+      return messageOp((s, opts) => s.cluster.deleteVm({ name }, opts));
     case 'vm-migrate':
       return op(async (s, opts) => {
         const r = await s.cluster.migrateVm({ vmName: name, targetNodeId: p.target ?? '' }, opts);

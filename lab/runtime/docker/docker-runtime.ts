@@ -29,8 +29,8 @@ import {
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey } from '../iroh-key.ts';
-import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
+import type { RuntimeStartOptions } from '../run-state.ts';
 import { removeRun } from './cleanup.ts';
 import { docker, requireDocker, resourceName, runLabels } from './engine.ts';
 import { demux, demuxStream } from './log-stream.ts';
@@ -38,12 +38,7 @@ import { demux, demuxStream } from './log-stream.ts';
 const DATA_DIR = '/var/lib/blixard';
 const ETC_DIR = '/etc/blixard';
 
-export interface DockerRuntimeOptions extends ClusterOptions {
-  runId: string;
-  workDir: string;
-  seed: number;
-  clientKey: IrohKey;
-  onDriver?: ((driver: RuntimeDriver) => void) | undefined;
+export interface DockerRuntimeOptions extends RuntimeStartOptions {
   /** The state file that will remember the run (`lab up`); tests own their runs by pid instead. */
   stateFile?: string | undefined;
 }

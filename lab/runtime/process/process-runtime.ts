@@ -28,21 +28,15 @@ import {
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
 import { LabError } from '../errors.ts';
 import { generateIrohKey, type IrohKey, writeIrohKeyFile } from '../iroh-key.ts';
-import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
+import type { RuntimeStartOptions } from '../run-state.ts';
 import { isOurs, signal, spawnDetached, terminate } from './detached.ts';
 import { followFile, tailFile } from './log-file.ts';
 
 const NODE_MAIN = join(REPO_ROOT, 'node', 'main.ts');
 const UDP_PROXY_MAIN = join(REPO_ROOT, 'hub', 'udp', 'main.ts');
 
-export interface ProcessRuntimeOptions extends ClusterOptions {
-  runId: string;
-  workDir: string;
-  seed: number;
-  clientKey: IrohKey;
-  /** Called as soon as there is something to tear down (for Ctrl-C during start). */
-  onDriver?: ((driver: RuntimeDriver) => void) | undefined;
+export interface ProcessRuntimeOptions extends RuntimeStartOptions {
   /** First port of the block; found free when not given. */
   basePort?: number | undefined;
 }

@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { LockstepCluster, text } from '../sim/lockstep-cluster.ts';
 
 describe('ReadIndex', () => {
-  it('confirms leadership with a heartbeat round, then returns the commit index', () => {
+  /** a leads, with an entry of its term committed. */
+  const leaderWithAnEntry = () => {
     const c = LockstepCluster.withLeader('a');
     c.core('a').propose(text('x'));
     c.settle();
+    return c;
+  };
+
+  it('confirms leadership with a heartbeat round, then returns the commit index', () => {
+    const c = leaderWithAnEntry();
     expect(c.core('a').readIndex('r1').ok).toBe(true);
     c.flush();
     expect(c.readStates.get('a') ?? []).toEqual([]);
@@ -44,9 +50,7 @@ describe('ReadIndex', () => {
   });
 
   it('a follower forwards its read to the leader and gets the read index back', () => {
-    const c = LockstepCluster.withLeader('a');
-    c.core('a').propose(text('x'));
-    c.settle();
+    const c = leaderWithAnEntry();
     expect(c.core('b').readIndex('from-b').ok).toBe(true);
     c.settle();
     expect(c.sent.some((m) => m.type === 'read-index' && m.from === 'b' && m.to === 'a')).toBe(true);

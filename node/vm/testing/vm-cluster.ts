@@ -3,6 +3,7 @@
  * processes, each node with room for many small guests and fast heartbeats and reconciles. Stopping
  * one counts the guests it left behind, which must be none.
  */
+import { expect } from 'vitest';
 import { LocalCluster } from '../../testing/index.ts';
 import type { TransportMode } from '../../transport/index.ts';
 import { killGuests } from './guest-processes.ts';
@@ -55,4 +56,27 @@ export async function stopVmCluster(cluster: LocalCluster | undefined): Promise<
   const dir = cluster?.dir;
   await cluster?.stop();
   return dir === undefined ? 0 : killGuests(dir);
+}
+
+/**
+ * For the cluster `current` gives: the nodes still running, a node's ClusterService client, and a
+ * wait (bounded by `poll`) until n1's resource summary counts every node.
+ */
+export function vmClusterAccess(current: () => LocalCluster) {
+  const client = async (id: string, transport: 'grpc' | 'iroh' = 'grpc') =>
+    (await current().clients(id, transport)).cluster;
+  return {
+    running: () => VM_NODES.filter((id) => current().isRunning(id)),
+    client,
+    allNodesReport: async (poll: { timeout: number; interval: number }): Promise<void> => {
+      const c = await client('n1');
+      await expect
+        .poll(
+          async () =>
+            (await c.getClusterResourceSummary({}, { timeoutMs: 2000 }).catch(() => undefined))?.totalNodes,
+          poll,
+        )
+        .toBe(VM_NODES.length);
+    },
+  };
 }
