@@ -137,6 +137,8 @@ export interface ReportModel {
   raftMessages: HistogramPanel | Missing;
   checkers: CheckerView[] | Missing;
   linearizability?: LinearizabilityPanel | Missing | undefined;
+  /** The migration's Raft decision on this run (verdict.raftDecision.statement), when the run made one. */
+  raftDecision?: string | undefined;
   verdict: Record<string, unknown> | undefined;
 }
 
@@ -616,6 +618,11 @@ function raftMessages(files: RunFiles): HistogramPanel | Missing {
   };
 }
 
+function raftDecisionOf(verdict: Record<string, unknown> | undefined): string | undefined {
+  const d = verdict?.raftDecision as { statement?: unknown } | undefined;
+  return typeof d?.statement === 'string' ? d.statement : undefined;
+}
+
 function checkers(verdict: Record<string, unknown> | undefined): CheckerView[] | Missing {
   if (!verdict) return { missing: 'the run left no verdict.json' };
   const list = verdict.checkers;
@@ -792,6 +799,7 @@ export function buildReportModel(files: RunFiles): ReportModel {
     raftMessages: raftMessages(files),
     checkers: list,
     linearizability: linearizability(files, list),
+    raftDecision: raftDecisionOf(v),
     verdict: v,
   };
 }
