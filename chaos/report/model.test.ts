@@ -10,6 +10,7 @@ import {
   type RaftSample,
   type RunFiles,
   readRunFiles,
+  renderReport,
 } from './index.ts';
 
 /** A real recorded run (docker, dual mode, leader isolated then peer latency; metrics cut to Raft's). */
@@ -273,6 +274,17 @@ describe('buildReportModel on other inputs', async () => {
       { name: 'linearizability', valid: true, explanation: 'fine', evidence: { keys: 3 } },
       { name: 'elle', valid: 'unknown', explanation: 'budget spent', evidence: null },
     ]);
+  });
+
+  it("shows the run's Raft decision in the verdict, when the run made one", () => {
+    const statement = 'Raft may move to Iroh: p99 4.60 ms < 10 ms, stability 100 % > 99.9 %';
+    const m = buildReportModel({ ...real, verdict: { status: 'pass', raftDecision: { statement } } });
+    expect(m.raftDecision).toBe(statement);
+    const html = renderReport(m, { js: '', css: '' });
+    expect(html).toContain(
+      `<p data-raft-decision>${statement.replace('<', '&#60;').replace('>', '&#62;')}</p>`,
+    );
+    expect(buildReportModel({ ...real, verdict: { status: 'pass' } }).raftDecision).toBeUndefined();
   });
 });
 

@@ -143,6 +143,8 @@ export interface ReportModel {
   /** Only when the run has load files (`lab load` against a lab): `withLoadPanels` (load-panels.ts). */
   loadThroughput?: SeriesPanel | Missing | undefined;
   loadLatency?: SeriesPanel | Missing | undefined;
+  /** The migration's Raft decision on this run (verdict.raftDecision.statement), when the run made one. */
+  raftDecision?: string | undefined;
   verdict: Record<string, unknown> | undefined;
 }
 
@@ -622,6 +624,11 @@ function raftMessages(files: RunFiles): HistogramPanel | Missing {
   };
 }
 
+function raftDecisionOf(verdict: Record<string, unknown> | undefined): string | undefined {
+  const d = verdict?.raftDecision as { statement?: unknown } | undefined;
+  return typeof d?.statement === 'string' ? d.statement : undefined;
+}
+
 function checkers(verdict: Record<string, unknown> | undefined): CheckerView[] | Missing {
   if (!verdict) return { missing: 'the run left no verdict.json' };
   const list = verdict.checkers;
@@ -798,6 +805,7 @@ export function buildReportModel(files: RunFiles): ReportModel {
     raftMessages: raftMessages(files),
     checkers: list,
     linearizability: linearizability(files, list),
+    raftDecision: raftDecisionOf(v),
     verdict: v,
   };
 }

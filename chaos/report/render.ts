@@ -225,7 +225,8 @@ function clipped(text: string, max = 400): string {
 }
 
 function verdictPanel(m: ReportModel): string {
-  const head = `<p>Run <b>${escapeHtml(m.status)}</b>${m.reason ? `: ${clipped(m.reason, 200)}` : ''}</p>`;
+  const decision = m.raftDecision ? `<p data-raft-decision>${escapeHtml(m.raftDecision)}</p>` : '';
+  const head = `<p>Run <b>${escapeHtml(m.status)}</b>${m.reason ? `: ${clipped(m.reason, 200)}` : ''}</p>${decision}`;
   if (isMissing(m.checkers))
     return `<section class="panel" data-panel="verdict" data-state="missing" data-verdict="${escapeHtml(m.status)}" data-checkers="0"><h2>Verdict</h2>${head}<div class="missing">Not recorded: ${escapeHtml(m.checkers.missing)}</div></section>`;
   const rows = m.checkers

@@ -6,7 +6,7 @@
  * Iroh finds paths around the hub (chaos/README.md), so a profile would not reach Raft over Iroh.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Nemesis, op } from '../../chaos/nemesis/index.ts';
 import { parseBudget } from '../../chaos/nightly/index.ts';
@@ -59,9 +59,18 @@ export async function evaluateCommand(what: string, flags: EvaluateFlags, io: Ev
   }
   const timing = flags.quick ? QUICK : FULL;
   const progress = (line: string) => io.err(`evaluate: ${line}\n`);
+  // The host's load beside the figures: on a shared machine it explains much of the tail latency.
+  const loadBefore = loadavg()[0] ?? 0;
   const cells = await evaluateRaft({ timing, budgetMs, progress });
-  if (flags.json) io.out(`${JSON.stringify({ timing, cells }, null, 2)}\n`);
-  else io.out(renderTable(cells));
+  const host = {
+    cores: availableParallelism(),
+    loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 },
+  };
+  if (flags.json) io.out(`${JSON.stringify({ timing, host, cells }, null, 2)}\n`);
+  else
+    io.out(
+      `${renderTable(cells)}  host: ${host.cores} cores, 1-minute load average ${host.loadAverage1m.before.toFixed(1)} before, ${host.loadAverage1m.after.toFixed(1)} after\n`,
+    );
   return cells.some((c) => c.decision.startsWith('not run')) ? 1 : 0;
 }
 

@@ -119,6 +119,8 @@ const triple = (p: Percentiles) => `${fmt(p.p50)} / ${fmt(p.p95)} / ${fmt(p.p99)
 
 export function renderTable(cells: readonly CellResult[]): string {
   const table = new Table({
+    // Plain text: the table is read in logs and files as often as on a terminal.
+    style: { head: [], border: [] },
     head: [
       'profile',
       'raft',
