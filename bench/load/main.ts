@@ -7,12 +7,10 @@
  *
  *   node bench/load/main.ts [--quick] [--rate 200] [--seconds 10]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Table from 'cli-table3';
 import { loadCluster } from '../../cli/load/index.ts';
-import { Cluster } from '../../lab/runtime/index.ts';
+import { startTestLab } from '../../cli/run-lab.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
 import { runOpenLoop, TIMER_SLACK_MS } from '../../scenarios/load/index.ts';
 import { type BenchGoal, median, printBenchJson } from '../lib/index.ts';
 import { findGhz, type GhzFigures, runGhz } from './ghz.ts';
@@ -81,18 +79,10 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const ghz = await findGhz();
 if ('missing' in ghz) console.log(`bench/load: ghz skipped — ${ghz.missing}`);
-const dir = await mkdtemp(join(tmpdir(), 'bench-load-'));
-const cluster = await Cluster.start({
-  nodes: 1,
-  runtime: 'process',
-  mode: 'dual',
-  workDir: dir,
-  prometheus: false,
-});
+const { cluster, stop } = await startTestLab('bench-load-');
 const labRuns: LabFigures[] = [];
 const ghzRuns: GhzFigures[] = [];
 try {
-  await cluster.waitForLeader();
   const address = cluster.nodes[0]?.addresses.grpc as string;
   const ghzOnce = async (seconds: number) =>
     'bin' in ghz
@@ -120,8 +110,7 @@ try {
     }
   }
 } finally {
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await stop();
 }
 
 const med = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : median([...xs]));
