@@ -44,8 +44,8 @@ export function runLab(
 }
 
 /**
- * A one-node lab on the process runtime (dual mode, no Prometheus) for the CLI's in-process tests,
- * with a leader; `stop` removes it and its directory.
+ * A one-node lab on the process runtime (dual mode, no Prometheus) for the CLI's in-process tests
+ * and bench/load, with a leader; `stop` removes it and its directory.
  */
 export async function startTestLab(prefix: string): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
