@@ -154,7 +154,7 @@ export function renderLoadReport(r: LoadReport): string {
     );
     const kinds = Object.entries(t.errorsByKind);
     lines.push(
-      `           from the actual send: p50 ${t.serviceMs.p50.toFixed(2)} ms, p99 ${t.serviceMs.p99.toFixed(2)} ms`,
+      `           from the actual send: p50 ${t.serviceMs.p50.toFixed(2)} ms, p99 ${t.serviceMs.p99.toFixed(2)} ms; sent late by p50 ${t.lagMs.p50.toFixed(2)} ms, p99 ${t.lagMs.p99.toFixed(2)} ms`,
     );
     if (kinds.length > 0) lines.push(`           errors: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
