@@ -73,7 +73,13 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
     const incident = o.runtime ? { ...base, cluster: { ...base.cluster, runtime: o.runtime } } : base;
     let result: CellResult;
     try {
-      const run = await runIncident({ incident, seed: cell.seed, runsDir: dir, onProgress: () => undefined });
+      const run = await runIncident({
+        incident,
+        seed: cell.seed,
+        runsDir: dir,
+        // The run's own steps (cluster start, self-check, each fault, judging), indented under its cell.
+        onProgress: (line) => progress(`  ${line}`),
+      });
       const v = run.verdict;
       result = {
         ...cell,
