@@ -94,7 +94,8 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         ...cell,
         status: 'aborted',
         ms: Date.now() - t0,
-        reason: (err as Error).message.split('\n')[0],
+        // One line (a table cell, a progress line): the self-check lists each link that failed on its own line.
+        reason: (err as Error).message.replace(/\s*\n\s*/g, ' '),
         replay: `node cli/lab.ts replay ${fromRoot(cell.file)} --seed ${cell.seed}`,
       };
     }
