@@ -204,7 +204,15 @@ export async function loadCommand(nodeId: string | undefined, flags: LoadFlags, 
   try {
     finish = await exposeToPrometheus(state, metrics, say);
     say(`load: running ${flags.duration ?? '10s'} at ${flags.rate ?? '100'}/s…`);
-    const report = await loadCluster(cluster, nodeId, flags, { id, metrics });
+    const began = Date.now();
+    // A line every 10 s, so a long load is never silent.
+    const ticker = setInterval(
+      () => say(`load: ${Math.round((Date.now() - began) / 1000)} s: ${metrics.answeredSoFar()}`),
+      10_000,
+    );
+    const report = await loadCluster(cluster, nodeId, flags, { id, metrics }).finally(() =>
+      clearInterval(ticker),
+    );
     await finish();
     finish = undefined;
     const file = join(state.workDir, `${id}.json`);
