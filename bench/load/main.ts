@@ -7,7 +7,7 @@
  * each request's intended send time (what it reports and judges SLOs on) is shown beside it, with how
  * late the generator sent: when it is not behind, the two agree.
  *
- *   node bench/load/main.ts [--quick] [--rate 200] [--seconds 10]
+ *   node bench/load/main.ts [--quick] [--rate 200] [--seconds 6] [--rounds 5]
  */
 import Table from 'cli-table3';
 import { loadCluster } from '../../cli/load/index.ts';
@@ -24,7 +24,7 @@ const arg = (name: string, fallback: number) => {
 const quick = process.argv.includes('--quick');
 const RATE = arg('--rate', 200);
 const SECONDS = arg('--seconds', quick ? 5 : 6);
-const ROUNDS = quick ? 1 : 5;
+const ROUNDS = arg('--rounds', quick ? 1 : 5);
 const METHOD = 'ClusterService/HealthCheck';
 
 interface LabFigures {
