@@ -5,6 +5,7 @@
  * the run (exit 1). While it runs the lab's Prometheus scrapes its figures (job blixard-load); at
  * its end they go to the lab's run directory (load-<time>.json) and its report.html.
  */
+import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
@@ -183,7 +184,16 @@ async function exposeToPrometheus(
   say(
     `load: Prometheus ${state.prometheus.url} scrapes ${address} (job blixard-load, load="${metrics.loadId}")`,
   );
+  // Interrupted: the target goes with the process, or the lab's Prometheus would keep a target down.
+  const onSignal = () => {
+    rmSync(target.file, { force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // The lab scrapes every 2 s and reads its targets folder at least every 5 s.
     const scraped = await metrics.waitForScrape(15_000);
     if (!scraped) say(`load: Prometheus did not scrape ${address} after the load ended (within 15 s)`);
