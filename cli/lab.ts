@@ -8,6 +8,7 @@
  * lab report [RUN...] [--json]   (runs/<id>/report.html and runs/index.html)
  * lab load [NODE] --rate 100 --duration 10s [--transport both] [--mix ...] [--slo 'p99<50ms,errors<1%'] [--json]
  * lab evaluate raft [--quick] [--budget 30m] [--json]   (network profiles × Raft over grpc, iroh, adaptive)
+ * lab nightly [--budget 60m] [--seeds 3] [--incidents DIR|FILE]... [--only NAME]... [--out DIR] [--json]
  *
  * Exit status: 0 done, 1 failed (the message says why), 2 bad flags or config (nothing started).
  * The running lab is remembered in .lab/state.json (LAB_STATE_FILE overrides).

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Cluster } from '../lab/runtime/index.ts';
+import type { TransportMode } from '../node/transport/index.ts';
 
 export const LAB_CLI = join(import.meta.dirname, 'lab.ts');
 
@@ -45,15 +46,18 @@ export function runLab(
 }
 
 /**
- * A one-node lab on the process runtime (dual mode, no Prometheus) for the CLI's in-process tests,
- * with a leader; `stop` removes it and its directory.
+ * A one-node lab on the process runtime (dual mode unless asked, no Prometheus) for the CLI's
+ * in-process tests and bench/load, with a leader; `stop` removes it and its directory.
  */
-export async function startTestLab(prefix: string): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
+export async function startTestLab(
+  prefix: string,
+  mode: TransportMode = 'dual',
+): Promise<{ cluster: Cluster; stop: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const cluster = await Cluster.start({
     nodes: 1,
     runtime: 'process',
-    mode: 'dual',
+    mode,
     workDir: dir,
     prometheus: false,
   });

@@ -1,18 +1,18 @@
 /**
  * bench/load: `lab load` (open model, Node's gRPC client) beside ghz (Go) on the same RPC, at the same
- * rate, against the same node, through the same client link, alternating in one run; the p50s must
- * agree within 20 %. `lab load`'s latency is shown both ways: from each request's intended send time
- * (what it reports and judges SLOs on) and from the actual send (as ghz measures), with how late the
- * generator sent — when it is not behind, the two agree.
+ * rate, against the same node, through the same client link, in alternating rounds of one run; the
+ * p50s must agree within 20 %. ghz measures each call from its actual send (a late sender of its own
+ * goes uncounted), so the goal compares `lab load`'s latency from the actual send, round by round
+ * (the median of the paired ratios: the shared machine's load drifts between rounds). Its latency from
+ * each request's intended send time (what it reports and judges SLOs on) is shown beside it, with how
+ * late the generator sent: when it is not behind, the two agree.
  *
- *   node bench/load/main.ts [--quick] [--rate 200] [--seconds 10]
+ *   node bench/load/main.ts [--quick] [--rate 200] [--seconds 6] [--rounds 5]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Table from 'cli-table3';
 import { loadCluster } from '../../cli/load/index.ts';
-import { Cluster } from '../../lab/runtime/index.ts';
+import { startTestLab } from '../../cli/run-lab.ts';
+import type { Cluster } from '../../lab/runtime/index.ts';
 import { runOpenLoop, TIMER_SLACK_MS } from '../../scenarios/load/index.ts';
 import { type BenchGoal, median, printBenchJson } from '../lib/index.ts';
 import { findGhz, type GhzFigures, runGhz } from './ghz.ts';
@@ -23,8 +23,8 @@ const arg = (name: string, fallback: number) => {
 };
 const quick = process.argv.includes('--quick');
 const RATE = arg('--rate', 200);
-const SECONDS = arg('--seconds', quick ? 5 : 10);
-const ROUNDS = quick ? 1 : 3;
+const SECONDS = arg('--seconds', quick ? 5 : 6);
+const ROUNDS = arg('--rounds', quick ? 1 : 5);
 const METHOD = 'ClusterService/HealthCheck';
 
 interface LabFigures {
@@ -81,18 +81,11 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const ghz = await findGhz();
 if ('missing' in ghz) console.log(`bench/load: ghz skipped — ${ghz.missing}`);
-const dir = await mkdtemp(join(tmpdir(), 'bench-load-'));
-const cluster = await Cluster.start({
-  nodes: 1,
-  runtime: 'process',
-  mode: 'dual',
-  workDir: dir,
-  prometheus: false,
-});
+// gRPC mode: no Iroh endpoint works in the background of the process that runs lab load.
+const { cluster, stop } = await startTestLab('bench-load-', 'grpc');
 const labRuns: LabFigures[] = [];
 const ghzRuns: GhzFigures[] = [];
 try {
-  await cluster.waitForLeader();
   const address = cluster.nodes[0]?.addresses.grpc as string;
   const ghzOnce = async (seconds: number) =>
     'bin' in ghz
@@ -120,8 +113,7 @@ try {
     }
   }
 } finally {
-  await cluster.stop();
-  await rm(dir, { recursive: true, force: true });
+  await stop();
 }
 
 const med = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : median([...xs]));
@@ -146,7 +138,25 @@ table.push([
   `from the actual send (generator lag p50 ${f(lab('lagP50'))} ms, p99 ${f(lab('lagP99'))} ms)`,
 ]);
 table.push(['ghz', f(gz('p50')), f(gz('p99')), f(gz('rps')), String(gz('errors')), 'from the actual send']);
-const ratio = lab('p50') / gz('p50');
+/** Per round, lab load's p50 over ghz's, by one of lab load's two measures. */
+const paired = (k: 'p50' | 'sentP50') =>
+  labRuns.slice(0, ghzRuns.length).map((r, i) => r[k] / (ghzRuns[i]?.p50 ?? Number.NaN));
+const ratio = med(paired('sentP50'));
+const ratioIntended = med(paired('p50'));
+const rounds = new Table({
+  head: [
+    'round',
+    'lab load p50 (intended)',
+    'lab load p50 (sent)',
+    'ghz p50',
+    'sent / ghz',
+    'intended / ghz',
+  ],
+});
+labRuns.slice(0, ghzRuns.length).forEach((r, i) => {
+  const g = ghzRuns[i]?.p50 ?? Number.NaN;
+  rounds.push([String(i + 1), f(r.p50), f(r.sentP50), f(g), `${f(r.sentP50 / g)}×`, `${f(r.p50 / g)}×`]);
+});
 const ownMed = (k: 'due' | 'early', f: 'p50' | 'p99' | 'lagP50') => med(own[k].map((r) => r[f]));
 const ownTable = new Table({ head: ['generator wakes', 'p50 ms', 'p99 ms', 'send lag p50 ms'] });
 ownTable.push([
@@ -166,17 +176,20 @@ console.log(
 );
 console.log(ownTable.toString());
 console.log(
-  `\nbench/load — ${METHOD} over gRPC at ${RATE}/s for ${SECONDS} s, median of ${ROUNDS} round(s) per tool, one node (process runtime) through its client link\n`,
+  `\nbench/load — ${METHOD} over gRPC at ${RATE}/s for ${SECONDS} s, median of ${ROUNDS} round(s) per tool, one node (process runtime, gRPC mode) through its client link\n`,
 );
 console.log(table.toString());
-console.log(`\np50 lab load / ghz: ${f(ratio)}× (from the actual send: ${f(lab('sentP50') / gz('p50'))}×)`);
+console.log(rounds.toString());
+console.log(
+  `\np50 lab load / ghz, median of the rounds' ratios: ${f(ratio)}× from the actual send (as ghz measures); ${f(ratioIntended)}× from the intended send time`,
+);
 
 const goals: BenchGoal[] = Number.isNaN(ratio)
   ? []
   : [
       {
         name: 'p50 within 20% of ghz',
-        goal: '0.8× ≤ lab load p50 / ghz p50 ≤ 1.2×',
+        goal: '0.8× ≤ lab load p50 (from the actual send) / ghz p50 ≤ 1.2×',
         value: Number(ratio.toFixed(4)),
         met: ratio >= 0.8 && ratio <= 1.2,
       },
@@ -198,6 +211,7 @@ printBenchJson(
     ghzP99Ms: gz('p99'),
     ghzRps: gz('rps'),
     p50Ratio: ratio,
+    p50RatioFromIntended: ratioIntended,
     generatorAloneP50MsWakingAtDue: ownMed('due', 'p50'),
     generatorAloneP50MsWakingEarly: ownMed('early', 'p50'),
     ghz: 'bin' in ghz ? ghz.bin : ghz.missing,

@@ -73,7 +73,13 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
     const incident = o.runtime ? { ...base, cluster: { ...base.cluster, runtime: o.runtime } } : base;
     let result: CellResult;
     try {
-      const run = await runIncident({ incident, seed: cell.seed, runsDir: dir, onProgress: () => undefined });
+      const run = await runIncident({
+        incident,
+        seed: cell.seed,
+        runsDir: dir,
+        // The run's own steps (cluster start, self-check, each fault, judging), indented under its cell.
+        onProgress: (line) => progress(`  ${line}`),
+      });
       const v = run.verdict;
       result = {
         ...cell,
@@ -88,7 +94,8 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyResult> {
         ...cell,
         status: 'aborted',
         ms: Date.now() - t0,
-        reason: (err as Error).message.split('\n')[0],
+        // One line (a table cell, a progress line): the self-check lists each link that failed on its own line.
+        reason: (err as Error).message.replace(/\s*\n\s*/g, ' '),
         replay: `node cli/lab.ts replay ${fromRoot(cell.file)} --seed ${cell.seed}`,
       };
     }

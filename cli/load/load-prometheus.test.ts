@@ -4,13 +4,14 @@
  * report. One node on the process runtime (Prometheus in a container on the host's network);
  * skipped where no Docker engine answers.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusApi } from '../../lab/observability/index.ts';
+import { PrometheusApi, scrapeTargetsDir } from '../../lab/observability/index.ts';
 import { CLI_START_MS, Cluster, dockerReachable, waitUntil, writeState } from '../../lab/runtime/index.ts';
-import { runLab } from '../run-lab.ts';
+import { LAB_CLI, runLab } from '../run-lab.ts';
 
 const docker = await dockerReachable();
 let dir: string;
@@ -90,4 +91,22 @@ describe.skipIf(!docker)('lab load and the lab Prometheus', () => {
     expect(html).toContain('data-panel="loadThroughput" data-state="ok"');
     expect(html).toContain('data-panel="loadLatency" data-state="ok"');
   }, 180_000);
+
+  it('leaves no scrape target behind when interrupted', async () => {
+    const targets = scrapeTargetsDir(cluster?.state as { workDir: string });
+    const child = spawn(process.execPath, [LAB_CLI, 'load', '--rate', '20', '--duration', '60s'], {
+      env: { ...process.env, LAB_STATE_FILE: stateFile },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const named = await waitUntil({
+      what: 'lab load to name its scrape target',
+      boundMs: CLI_START_MS + 10_000,
+      probe: async () => (await readdir(targets)).filter((f) => f.endsWith('.json')),
+      holds: (files) => files.length === 1,
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await readdir(targets), `named ${named}`).toEqual([]);
+  }, 120_000);
 });

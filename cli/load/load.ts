@@ -5,6 +5,7 @@
  * the run (exit 1). While it runs the lab's Prometheus scrapes its figures (job blixard-load); at
  * its end they go to the lab's run directory (load-<time>.json) and its report.html.
  */
+import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBinary } from '@bufbuild/protobuf';
@@ -154,7 +155,7 @@ export function renderLoadReport(r: LoadReport): string {
     );
     const kinds = Object.entries(t.errorsByKind);
     lines.push(
-      `           from the actual send: p50 ${t.serviceMs.p50.toFixed(2)} ms, p99 ${t.serviceMs.p99.toFixed(2)} ms`,
+      `           from the actual send: p50 ${t.serviceMs.p50.toFixed(2)} ms, p99 ${t.serviceMs.p99.toFixed(2)} ms; sent late by p50 ${t.lagMs.p50.toFixed(2)} ms, p99 ${t.lagMs.p99.toFixed(2)} ms`,
     );
     if (kinds.length > 0) lines.push(`           errors: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
@@ -183,7 +184,16 @@ async function exposeToPrometheus(
   say(
     `load: Prometheus ${state.prometheus.url} scrapes ${address} (job blixard-load, load="${metrics.loadId}")`,
   );
+  // Interrupted: the target goes with the process, or the lab's Prometheus would keep a target down.
+  const onSignal = () => {
+    rmSync(target.file, { force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // The lab scrapes every 2 s and reads its targets folder at least every 5 s.
     const scraped = await metrics.waitForScrape(15_000);
     if (!scraped) say(`load: Prometheus did not scrape ${address} after the load ended (within 15 s)`);
@@ -204,7 +214,15 @@ export async function loadCommand(nodeId: string | undefined, flags: LoadFlags, 
   try {
     finish = await exposeToPrometheus(state, metrics, say);
     say(`load: running ${flags.duration ?? '10s'} at ${flags.rate ?? '100'}/s…`);
-    const report = await loadCluster(cluster, nodeId, flags, { id, metrics });
+    const began = Date.now();
+    // A line every 10 s, so a long load is never silent.
+    const ticker = setInterval(
+      () => say(`load: ${Math.round((Date.now() - began) / 1000)} s: ${metrics.answeredSoFar()}`),
+      10_000,
+    );
+    const report = await loadCluster(cluster, nodeId, flags, { id, metrics }).finally(() =>
+      clearInterval(ticker),
+    );
     await finish();
     finish = undefined;
     const file = join(state.workDir, `${id}.json`);

@@ -20,6 +20,8 @@ export class LoadMetrics {
   private readonly latency: Histogram<'load' | 'transport' | 'method'>;
   private server: Server | undefined;
   private scrapes = 0;
+  /** Answers so far per transport (for progress lines; Prometheus reads the counters). */
+  private readonly answered = new Map<string, number>();
   readonly loadId: string;
 
   constructor(loadId: string) {
@@ -42,6 +44,7 @@ export class LoadMetrics {
   observe(transport: string, method: string, outcome: string, latencyMs: number): void {
     const labels = { load: this.loadId, transport, method };
     this.requests.inc({ ...labels, outcome });
+    this.answered.set(transport, (this.answered.get(transport) ?? 0) + 1);
     if (outcome !== 'SHED' && outcome !== 'UNANSWERED') this.latency.observe(labels, latencyMs / 1000);
   }
 
@@ -64,6 +67,11 @@ export class LoadMetrics {
     });
     const { port } = server.address() as AddressInfo;
     return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  /** `grpc 400 answered, iroh 398 answered` so far. */
+  answeredSoFar(): string {
+    return [...this.answered].map(([t, n]) => `${t} ${n} answered`).join(', ') || 'nothing answered yet';
   }
 
   /** How many times /metrics was read. */
