@@ -4,7 +4,7 @@
  * a replay command per failure; exit 1 on any failure. `make nightly` and `make chaos-smoke` run it.
  */
 import { readdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseBudget, runNightly } from '../../chaos/nightly/index.ts';
 import { LabError, REPO_ROOT } from '../../lab/runtime/index.ts';
 
@@ -51,7 +51,8 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     files,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
     budgetMs,
-    outDir: flags.out,
+    // Absolute: the cluster's config dirs under it are bind-mounted, and docker reads a relative one as a volume name.
+    outDir: flags.out === undefined ? undefined : resolve(flags.out),
     runtime: flags.runtime as 'docker' | 'process' | undefined,
     onProgress: (line) => io.err(`nightly: ${line}\n`),
   });
