@@ -133,6 +133,13 @@ describe('service levels', () => {
     expect(r.explanation).toMatch(/grpc: p99 900 ms under faults > 200 ms/);
   });
 
+  it('says when a transport had no op outside faults and was judged on its recoveries alone', () => {
+    const h = [...op('grpc', 1000, 10), ...op('grpc', 2100, 10)];
+    const r = checkSlo(h, [fault(500, 'partition'), heal(2000)]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toBe('grpc: no op outside faults, recovered within 110 ms of each heal');
+  });
+
   it('nothing outside a fault and nothing after a heal is unknown', () => {
     expect(checkSlo(op('grpc', 100, 10), [fault(0, 'partition')]).valid).toBe('unknown');
   });

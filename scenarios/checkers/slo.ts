@@ -211,8 +211,15 @@ export function checkSlo(
     valid: true,
     explanation: transports
       .map((t) => {
-        const r = report.find((x) => x.transport === t) as { outside: ReturnType<typeof levels> };
-        return `${t}: ${pct(r.outside.errorRate)} errors, p99 ${r.outside.p99Ms} ms outside faults`;
+        const r = report.find((x) => x.transport === t) as {
+          outside: ReturnType<typeof levels>;
+          recoveries: { ms: number | null }[];
+        };
+        const healed = r.recoveries.filter((x) => x.ms !== null).map((x) => x.ms as number);
+        const after = healed.length > 0 ? `, recovered within ${Math.max(...healed)} ms of each heal` : '';
+        if (r.outside.ops === 0) return `${t}: no op outside faults${after}`;
+        const p99 = Number.isNaN(r.outside.p99Ms) ? 'no op answered' : `p99 ${r.outside.p99Ms} ms`;
+        return `${t}: ${pct(r.outside.errorRate)} errors, ${p99} outside faults${after}`;
       })
       .join('; '),
     evidence,
