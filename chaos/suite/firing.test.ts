@@ -23,7 +23,9 @@ afterAll(async () => {
 
 /** Incident file → the checkers that must fail on it. */
 const CASES: [string, string[]][] = [
-  ['wipe-data.yaml', ['registers: linearizable', 'sets: every acknowledged add read, nothing unknown read']],
+  // The sets' final reads see every acknowledged add lost; a register shows it only when a read reaches
+  // a wiped key before a write does (most runs, not all: on a loaded host a run may have few reads).
+  ['wipe-data.yaml', ['sets: linearizable', 'sets: every acknowledged add read, nothing unknown read']],
   ['rogue-guest.yaml', ['vm: a guest never runs on two nodes at once']],
   ['latency-slo.yaml', ['service levels per transport (error rate, p99, recovery after each heal)']],
 ];
