@@ -140,7 +140,18 @@ describe('service levels', () => {
     expect(r.explanation).toBe('grpc: no op outside faults, recovered within 110 ms of each heal');
   });
 
-  it('nothing outside a fault and nothing after a heal is unknown', () => {
-    expect(checkSlo(op('grpc', 100, 10), [fault(0, 'partition')]).valid).toBe('unknown');
+  it('every op under a fault and none after a heal: nothing outside faults to judge; no op at all: unknown', () => {
+    const r = checkSlo(op('grpc', 100, 10), [fault(0, 'partition')]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toMatch(
+      /no level outside faults to judge \(under faults: grpc 0\.0% errors, p99 10 ms\)/,
+    );
+    // Levels under faults, when given, are still judged there.
+    const tight = checkSlo(op('grpc', 100, 10), [fault(0, 'partition')], {
+      ...DEFAULT_SLO,
+      underFaults: { p99Ms: 5 },
+    });
+    expect(tight.valid).toBe(false);
+    expect(checkSlo([], []).valid).toBe('unknown');
   });
 });

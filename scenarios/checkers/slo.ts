@@ -199,11 +199,19 @@ export function checkSlo(
   }
   const evidence = [{ thresholds }, ...report];
   if (breaches.length > 0) return { name, valid: false, explanation: breaches.join('; '), evidence };
+  if (ops.length === 0) return { name, valid: 'unknown', explanation: 'no op in the history', evidence };
+  // Every op overlapped a fault or its settle time and none followed a heal (a rolling change that
+  // lasts the whole run): the levels outside faults hold vacuously; the ones under faults are shown.
   if (judged === 0)
     return {
       name,
-      valid: 'unknown',
-      explanation: 'no op outside a fault window and no recovery to measure',
+      valid: true,
+      explanation: `every op overlapped a fault window or its settle time, none followed a heal: no level outside faults to judge (under faults: ${report
+        .map((r) => {
+          const u = r.under as ReturnType<typeof levels>;
+          return `${r.transport} ${pct(u.errorRate)} errors, p99 ${u.p99Ms} ms`;
+        })
+        .join('; ')})`,
       evidence,
     };
   return {
