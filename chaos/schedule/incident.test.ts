@@ -55,6 +55,7 @@ describe('incident files', () => {
       p99Ms: 5000,
       recoveryMs: 30_000,
       settleMs: 5000,
+      minOps: 20,
     });
     const tight = parseIncident(
       [...head, 'slo: { p99: 50ms, under_faults: { p99: 200ms } }', ...tail].join('\n'),

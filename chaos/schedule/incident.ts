@@ -125,6 +125,8 @@ export const SloSchema = z
     recovery: duration.default(DEFAULT_SLO.recoveryMs),
     /** How long after a window ends still counts as inside it. */
     settle: duration.default(DEFAULT_SLO.settleMs),
+    /** Fewest ops of a transport outside faults for its levels there to be judged. */
+    min_ops: z.number().int().min(1).default(DEFAULT_SLO.minOps),
     /** Levels while a fault is in place (not judged unless given). */
     under_faults: z.strictObject({ error_rate: share.optional(), p99: duration.optional() }).optional(),
   })
@@ -133,6 +135,7 @@ export const SloSchema = z
     p99: DEFAULT_SLO.p99Ms,
     recovery: DEFAULT_SLO.recoveryMs,
     settle: DEFAULT_SLO.settleMs,
+    min_ops: DEFAULT_SLO.minOps,
   });
 export type Slo = z.output<typeof SloSchema>;
 
@@ -144,6 +147,7 @@ export function sloOf(incident: { slo: Slo }): SloThresholds {
     p99Ms: s.p99,
     recoveryMs: s.recovery,
     settleMs: s.settle,
+    minOps: s.min_ops,
     ...(s.under_faults && {
       underFaults: { errorRate: s.under_faults.error_rate, p99Ms: s.under_faults.p99 },
     }),

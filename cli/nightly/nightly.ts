@@ -54,7 +54,8 @@ export async function nightlyCommand(flags: NightlyFlags, io: NightlyIo): Promis
     files,
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
     budgetMs,
-    outDir: flags.out,
+    // Absolute: the cluster's config dirs under it are bind-mounted, and docker reads a relative one as a volume name.
+    outDir: flags.out === undefined ? undefined : resolve(flags.out),
     runtime: flags.runtime as 'docker' | 'process' | undefined,
     onProgress: (line) => io.err(`nightly: ${line}\n`),
   });

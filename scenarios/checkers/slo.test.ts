@@ -82,17 +82,18 @@ describe('service levels', () => {
   });
 
   it('definite rejections are answers, not errors', () => {
+    const few = { ...DEFAULT_SLO, minOps: 1 };
     const h = [
       ...op('grpc', 0, 10, 'fail', 'FAILED_PRECONDITION: cas'),
       ...op('grpc', 20, 10, 'fail', 'NOT_FOUND: no vm'),
       ...op('grpc', 40, 10),
     ];
-    expect(checkSlo(h, []).valid).toBe(true);
+    expect(checkSlo(h, [], few).valid).toBe(true);
     const down = [
       ...op('grpc', 0, 10, 'fail', 'UNAVAILABLE: refused before proposing'),
       ...op('grpc', 20, 10),
     ];
-    const r = checkSlo(down, []);
+    const r = checkSlo(down, [], few);
     expect(r.valid).toBe(false);
     expect(r.explanation).toMatch(/grpc: error rate 50\.0% outside faults \(1\/2\) > 20\.0%/);
   });
@@ -124,16 +125,49 @@ describe('service levels', () => {
     expect(r.explanation).toMatch(/grpc: recovered 2110 ms after the heal at 900 ms > 1000 ms/);
   });
 
+  it('a handful of ops outside faults is too few to judge (cold connections at the start of a run)', () => {
+    // Five timeouts on cold connections before the first fault, then nothing but faults.
+    const h = [0, 1, 2, 3, 4].flatMap((i) => op('iroh', i, 2000, 'info', 'DEADLINE_EXCEEDED: deadline'));
+    const events = [fault(2100, 'partition'), heal(9000)];
+    const r = checkSlo([...h, ...op('iroh', 9100, 10)], events);
+    expect(r.valid, r.explanation).toBe(true);
+    expect(r.explanation).toMatch(/iroh: 5 ops outside faults, too few to judge/);
+    expect(checkSlo([...h, ...op('iroh', 9100, 10)], events, { ...DEFAULT_SLO, minOps: 5 }).valid).toBe(
+      false,
+    );
+  });
+
   it('thresholds under faults are judged only when given', () => {
     const h = [...op('grpc', 0, 10), ...op('grpc', 1000, 900), ...op('grpc', 3000, 10)];
     const events = [fault(500, 'latency'), heal(2500)];
     expect(checkSlo(h, events).valid).toBe(true);
-    const r = checkSlo(h, events, { ...DEFAULT_SLO, underFaults: { p99Ms: 200 } });
+    const r = checkSlo(h, events, { ...DEFAULT_SLO, minOps: 1, underFaults: { p99Ms: 200 } });
     expect(r.valid).toBe(false);
     expect(r.explanation).toMatch(/grpc: p99 900 ms under faults > 200 ms/);
   });
 
-  it('nothing outside a fault and nothing after a heal is unknown', () => {
-    expect(checkSlo(op('grpc', 100, 10), [fault(0, 'partition')]).valid).toBe('unknown');
+  it('says when a transport had no op outside faults and was judged on its recoveries alone', () => {
+    const h = [...op('grpc', 1000, 10), ...op('grpc', 2100, 10)];
+    const r = checkSlo(h, [fault(500, 'partition'), heal(2000)]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toBe(
+      'grpc: 0 ops outside faults, too few to judge, recovered within 110 ms of each heal',
+    );
+  });
+
+  it('every op under a fault and none after a heal: nothing outside faults to judge; no op at all: unknown', () => {
+    const r = checkSlo(op('grpc', 100, 10), [fault(0, 'partition')]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toMatch(
+      /no level outside faults to judge \(under faults: grpc 0\.0% errors, p99 10 ms\)/,
+    );
+    // Levels under faults, when given, are still judged there.
+    const tight = checkSlo(op('grpc', 100, 10), [fault(0, 'partition')], {
+      ...DEFAULT_SLO,
+      minOps: 1,
+      underFaults: { p99Ms: 5 },
+    });
+    expect(tight.valid).toBe(false);
+    expect(checkSlo([], []).valid).toBe('unknown');
   });
 });

@@ -7,7 +7,8 @@
  *   op of that transport invoked after the heal succeeds;
  * - optionally, `under_faults`: the same error rate and p99 over the ops that overlap a fault window.
  *
- * An error is an op whose outcome is unknown (`info`, or still open at the end), or that failed
+ * Levels outside faults are judged over at least `minOps` ops of a transport (a handful is noise:
+ * the first ops of a run meet cold connections). An error is an op whose outcome is unknown (`info`, or still open at the end), or that failed
  * without a definite answer (UNAVAILABLE, a deadline, no connection); a definite rejection (a CAS on
  * another value, NOT_FOUND, ALREADY_EXISTS, RESOURCE_EXHAUSTED, ...) is the service answering. The
  * latency is that of answered ops (ok or definitely rejected).
@@ -31,6 +32,8 @@ export interface SloThresholds {
   recoveryMs: number;
   /** After a window ends, this long still counts as inside it for the error rate and the p99. */
   settleMs: number;
+  /** Fewest ops of a transport outside faults for its error rate and p99 there to be judged. */
+  minOps: number;
   /** Thresholds for the ops that overlap a fault window (none: not judged). */
   underFaults?: { errorRate?: number | undefined; p99Ms?: number | undefined } | undefined;
 }
@@ -46,6 +49,7 @@ export const DEFAULT_SLO: SloThresholds = {
   p99Ms: 5000,
   recoveryMs: 30_000,
   settleMs: 5000,
+  minOps: 20,
 };
 
 /** Status codes that are the service's definite answer, not a failure to serve. */
@@ -171,7 +175,8 @@ export function checkSlo(
       return { heal: Math.round(w.end), faults: w.what, ms: first ? Math.round(first.done - w.end) : null };
     });
     report.push({ transport: t, outside, under, recoveries });
-    if (outside.ops > 0) {
+    // A handful of ops is noise, not a level: the first ops of a run meet cold connections.
+    if (outside.ops >= thresholds.minOps) {
       judged++;
       if (outside.errorRate > thresholds.errorRate)
         breaches.push(
@@ -189,7 +194,7 @@ export function checkSlo(
         );
     }
     const uf = thresholds.underFaults;
-    if (uf && under.ops > 0) {
+    if (uf && under.ops >= thresholds.minOps) {
       judged++;
       if (uf.errorRate !== undefined && under.errorRate > uf.errorRate)
         breaches.push(`${t}: error rate ${pct(under.errorRate)} under faults > ${pct(uf.errorRate)}`);
@@ -199,11 +204,19 @@ export function checkSlo(
   }
   const evidence = [{ thresholds }, ...report];
   if (breaches.length > 0) return { name, valid: false, explanation: breaches.join('; '), evidence };
+  if (ops.length === 0) return { name, valid: 'unknown', explanation: 'no op in the history', evidence };
+  // Every op overlapped a fault or its settle time and none followed a heal (a rolling change that
+  // lasts the whole run): the levels outside faults hold vacuously; the ones under faults are shown.
   if (judged === 0)
     return {
       name,
-      valid: 'unknown',
-      explanation: 'no op outside a fault window and no recovery to measure',
+      valid: true,
+      explanation: `every op overlapped a fault window or its settle time, none followed a heal: no level outside faults to judge (under faults: ${report
+        .map((r) => {
+          const u = r.under as ReturnType<typeof levels>;
+          return `${r.transport} ${pct(u.errorRate)} errors, p99 ${u.p99Ms} ms`;
+        })
+        .join('; ')})`,
       evidence,
     };
   return {
@@ -211,8 +224,16 @@ export function checkSlo(
     valid: true,
     explanation: transports
       .map((t) => {
-        const r = report.find((x) => x.transport === t) as { outside: ReturnType<typeof levels> };
-        return `${t}: ${pct(r.outside.errorRate)} errors, p99 ${r.outside.p99Ms} ms outside faults`;
+        const r = report.find((x) => x.transport === t) as {
+          outside: ReturnType<typeof levels>;
+          recoveries: { ms: number | null }[];
+        };
+        const healed = r.recoveries.filter((x) => x.ms !== null).map((x) => x.ms as number);
+        const after = healed.length > 0 ? `, recovered within ${Math.max(...healed)} ms of each heal` : '';
+        if (r.outside.ops < thresholds.minOps)
+          return `${t}: ${r.outside.ops} ops outside faults, too few to judge${after}`;
+        const p99 = Number.isNaN(r.outside.p99Ms) ? 'no op answered' : `p99 ${r.outside.p99Ms} ms`;
+        return `${t}: ${pct(r.outside.errorRate)} errors, ${p99} outside faults${after}`;
       })
       .join('; '),
     evidence,
