@@ -101,6 +101,8 @@ export function chaosOp(verb: string, arg: string | undefined, flags: FaultFlags
         mode: arg,
         ...(flags.nodes !== undefined && { nodes: flags.nodes.split(',').map((s) => s.trim()) }),
       });
+    case 'transfer':
+      return opFromFlags({ do: 'transfer', ...(arg !== undefined && { to: arg }) });
     default:
       return opFromFlags({ do: verb, node: arg });
   }
@@ -118,7 +120,7 @@ async function recordManual(cluster: Cluster, kind: string, op: NemesisOp, detai
   await appendFile(join(cluster.state.workDir, 'events.jsonl'), `${JSON.stringify(line)}\n`);
 }
 
-/** `lab chaos partition|latency|loss|bandwidth|heal|kill|stop|start|pause|resume|restart|mode`. */
+/** `lab chaos partition|latency|loss|bandwidth|heal|kill|stop|start|pause|resume|restart|mode|transfer|leave|join`. */
 export async function chaosCommand(
   verb: string,
   arg: string | undefined,

@@ -34,6 +34,8 @@ export interface WorkloadOptions {
   now: () => number;
   record: (entry: WorkloadEntry) => void;
   signal?: AbortSignal | undefined;
+  /** While it answers true, the main phase goes on past `durationMs` (a fault schedule running late). */
+  extend?: (() => boolean) | undefined;
   /** Resolves once the faults are healed: final reads wait for it (default: at once). */
   healed?: (() => Promise<void>) | undefined;
   /** How long final reads may retry after `healed` (default 20 s). */
@@ -189,7 +191,7 @@ export async function runWorkloads(
     const client = spec.make(index, random);
     let process = global;
     const think = () => sleep(Math.max(o.thinkMs, 1));
-    while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
+    while ((o.now() < end || o.extend?.()) && nextId < o.maxOps && !o.signal?.aborted) {
       const op = client.next();
       if (!op) {
         await think();
