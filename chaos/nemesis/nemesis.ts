@@ -205,13 +205,23 @@ export class Nemesis {
     return id;
   }
 
-  /** The node every reachable node names as leader (the first one that answers). */
+  /**
+   * The node every reachable node names as leader (the first one that answers), waiting up to the
+   * health timeout for one: an election in progress, or a busy machine, is not yet a failure.
+   */
   async leader(): Promise<string> {
-    const statuses = await this.cluster.status(1500);
-    const own = statuses.find((s) => s.role === 'leader');
-    const named = own?.id ?? statuses.map((s) => s.leader).find((l) => this.nodeIds.includes(l));
-    if (!named) throw new Error('no node knows a leader right now');
-    return named;
+    const deadline = performance.now() + (this.#options.healthTimeoutMs ?? 30_000);
+    for (;;) {
+      const statuses = await this.cluster.status(1500);
+      const own = statuses.find((s) => s.role === 'leader');
+      const named = own?.id ?? statuses.map((s) => s.leader).find((l) => this.nodeIds.includes(l));
+      if (named) return named;
+      if (performance.now() > deadline) {
+        const seen = statuses.map((s) => `${s.id}: ${s.health} ${s.role || '?'}`).join(', ');
+        throw new Error(`no node knows a leader right now (${seen})`);
+      }
+      await sleep(250);
+    }
   }
 
   /**
