@@ -14,7 +14,7 @@ import { probeOnce, probeTargets } from '../probes/index.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
-import { joinCluster, leaveCluster, transferLeadership } from './raft-ops.ts';
+import { changeLeadership, joinCluster } from './raft-ops.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'nemesis-error';
 
@@ -129,17 +129,13 @@ export class Nemesis {
     if (op.do === 'mode-change') return { kind: 'mode-change', detail: await this.#rollingModeChange(op) };
     const timeout = this.#options.healthTimeoutMs ?? 30_000;
     const leaderOf = () => this.leader();
-    if (op.do === 'transfer') {
-      const to = (await this.#target(op.to, index)) as string;
-      return { kind: 'fault', detail: await transferLeadership(this.cluster, leaderOf, to, timeout) };
+    if (op.do === 'transfer' || op.do === 'leave') {
+      const node = (await this.#target(op.do === 'transfer' ? op.to : op.node, index)) as string;
+      return { kind: 'fault', detail: await changeLeadership(this.cluster, leaderOf, op.do, node, timeout) };
     }
-    if (op.do === 'leave' || op.do === 'join') {
+    if (op.do === 'join') {
       const node = (await this.#target(op.node, index)) as string;
-      const change = op.do === 'leave' ? leaveCluster : joinCluster;
-      return {
-        kind: op.do === 'leave' ? 'fault' : 'heal',
-        detail: await change(this.cluster, leaderOf, node, timeout),
-      };
+      return { kind: 'heal', detail: await joinCluster(this.cluster, leaderOf, node, timeout) };
     }
     const node = this.cluster.node((await this.#target(op.node, index)) as string);
     try {
