@@ -68,9 +68,11 @@ try {
     targets.push({ node: node as string, cluster });
     await cluster.waitForLeader(60_000);
   }
+  // Each round the other cluster goes first, so neither always follows the other's load.
   for (const workload of names)
     for (let round = 0; round < ROUNDS; round++)
-      for (const { node, cluster } of targets) results.push(await measure(node, cluster, workload));
+      for (const { node, cluster } of round % 2 ? [...targets].reverse() : targets)
+        results.push(await measure(node, cluster, workload));
 } finally {
   await Promise.all(targets.map((t) => t.cluster.stop()));
   if (!process.env.KEEP_RUNS) await rm(runsDir, { recursive: true, force: true });
