@@ -153,6 +153,7 @@ export async function runWorkloads(
     o.record({ ...base, type: 'invoke', value: op.value, expected: op.expected, time: o.now() });
     let type: 'ok' | 'fail' | 'info';
     let fields: Partial<WorkloadEntry>;
+    const began = performance.now();
     try {
       const services = await clients.services(node, transport);
       fields = await op.call(services, { timeoutMs: o.timeoutMs });
@@ -164,7 +165,7 @@ export async function runWorkloads(
       o.record({ ...base, type, value: op.value, ...fields, error: describe(err), time: o.now() });
       // A connection that failed is not worth waiting on: dial again (a new endpoint for Iroh).
       if (err instanceof IrohConnectError || (err instanceof RpcError && err.code === Code.DEADLINE_EXCEEDED))
-        await clients.renew(node, transport);
+        clients.renew(node, transport, began);
     }
     op.done?.(type, fields);
     summary.ops++;
