@@ -3,7 +3,7 @@
  * JoinCluster, LeaveCluster, TransferLeadership and ProposeTask. Writes go to the leader: a
  * follower forwards them (once), and a node without a leader — or without a
  * quorum — answers UNAVAILABLE, never a stale success. GetClusterStatus and
- * register reads are answered by the node asked, after its read barrier; GetRaftStatus is this
+ * register reads pass the node's read barrier first; GetRaftStatus is this
  * node's own Raft view and answers at once.
  */
 
@@ -223,9 +223,6 @@ export function raftServices(d: RaftServicesDeps) {
           throw new RpcError(Code.INVALID_ARGUMENT, 'either key (a register op) or task_id is required');
         checkName('task_id', req.taskId);
       }
-      // A register read is answered here, after the read barrier (a follower asks the leader for the
-      // read index by a Raft message): the leader then serves no RPC for it.
-      if (req.key !== '' && req.op === RegisterOp.READ) return registerOp(d, req.key, req.op, '', '');
       if (!driver.isLeader) {
         if (req.hops > 0)
           throw refusal(`not the leader (leader: ${driver.leaderId || 'unknown'}); not forwarded again`);
