@@ -39,7 +39,7 @@ interface Opened {
 export interface WorkloadClientsOptions {
   /** The clock `renew` compares with (default performance.now). */
   now?: () => number;
-  /** How long a replaced channel stays open for the calls still on it (default 5 s). */
+  /** How long a replaced channel stays open for the calls still on it (default 5 s; the runner: the op deadline and a second). */
   drainMs?: number;
 }
 

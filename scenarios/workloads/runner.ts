@@ -125,7 +125,8 @@ export async function runWorkloads(
     byWorkload: {},
     elapsedMs: 0,
   };
-  const clients = new WorkloadClients(cluster);
+  // A replaced channel outlives the deadline of every call still on it.
+  const clients = new WorkloadClients(cluster, { drainMs: o.timeoutMs + 1000 });
   const started = o.now();
   const end = started + o.durationMs;
   const total = specs.reduce((n, s) => n + s.clients, 0);
