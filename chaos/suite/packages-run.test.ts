@@ -21,7 +21,7 @@ name: every nemesis package
 seed: 7
 self_check: false        # proven elsewhere (nemesis/docker.test.ts); this run is about where faults land
 cluster: { nodes: 3, mode: dual, runtime: docker }
-workload: { mix: { register: 16, set: 2 }, keys: 12, duration: 60s, timeout: 2s }
+workload: { mix: { register: 16, set: 2 }, keys: 12, duration: 60s, timeout: 2s, max_ops: 100000 }
 packages:
   - leader-kill-under-writes
   - leader-minority-clients
