@@ -16,7 +16,7 @@ import { rogueGuest } from './guest-faults.ts';
 import { isToxicOp, type LinkRef, selectLinks, toxicsFor, transportsFor } from './link-faults.ts';
 import { describeOp, type NemesisOp, type NODE_OPS } from './ops.ts';
 import { linkNameOf, planPartition } from './partition.ts';
-import { joinCluster, leaveCluster, transferLeadership } from './raft-ops.ts';
+import { changeLeadership, joinCluster } from './raft-ops.ts';
 
 export type NemesisEventKind = 'fault' | 'heal' | 'restart' | 'mode-change' | 'rollout' | 'nemesis-error';
 
@@ -147,17 +147,13 @@ export class Nemesis {
       return { kind: 'fault', detail: { ...detail, healthy } };
     }
     const leaderOf = () => this.leader();
-    if (op.do === 'transfer') {
-      const to = (await this.#target(op.to, index)) as string;
-      return { kind: 'fault', detail: await transferLeadership(this.cluster, leaderOf, to, timeout) };
+    if (op.do === 'transfer' || op.do === 'leave') {
+      const node = (await this.#target(op.do === 'transfer' ? op.to : op.node, index)) as string;
+      return { kind: 'fault', detail: await changeLeadership(this.cluster, leaderOf, op.do, node, timeout) };
     }
-    if (op.do === 'leave' || op.do === 'join') {
+    if (op.do === 'join') {
       const node = (await this.#target(op.node, index)) as string;
-      const change = op.do === 'leave' ? leaveCluster : joinCluster;
-      return {
-        kind: op.do === 'leave' ? 'fault' : 'heal',
-        detail: await change(this.cluster, leaderOf, node, timeout),
-      };
+      return { kind: 'heal', detail: await joinCluster(this.cluster, leaderOf, node, timeout) };
     }
     const node = this.cluster.node((await this.#target(op.node, index)) as string);
     try {
@@ -223,13 +219,23 @@ export class Nemesis {
     return id;
   }
 
-  /** The node every reachable node names as leader (the first one that answers). */
+  /**
+   * The node every reachable node names as leader (the first one that answers), waiting up to the
+   * health timeout for one: an election in progress, or a busy machine, is not yet a failure.
+   */
   async leader(): Promise<string> {
-    const statuses = await this.cluster.status(1500);
-    const own = statuses.find((s) => s.role === 'leader');
-    const named = own?.id ?? statuses.map((s) => s.leader).find((l) => this.nodeIds.includes(l));
-    if (!named) throw new Error('no node knows a leader right now');
-    return named;
+    const deadline = performance.now() + (this.#options.healthTimeoutMs ?? 30_000);
+    for (;;) {
+      const statuses = await this.cluster.status(1500);
+      const own = statuses.find((s) => s.role === 'leader');
+      const named = own?.id ?? statuses.map((s) => s.leader).find((l) => this.nodeIds.includes(l));
+      if (named) return named;
+      if (performance.now() > deadline) {
+        const seen = statuses.map((s) => `${s.id}: ${s.health} ${s.role || '?'}`).join(', ');
+        throw new Error(`no node knows a leader right now (${seen})`);
+      }
+      await sleep(250);
+    }
   }
 
   /**

@@ -42,29 +42,25 @@ async function toLeader<T>(
   }
 }
 
-/** TransferLeadership sent to the leader; resolves with what the old leader then knows. */
-export function transferLeadership(
+/**
+ * TransferLeadership to `node` (what the old leader then knows goes into the record), or
+ * LeaveCluster of `node`, sent to the leader.
+ */
+export function changeLeadership(
   cluster: Cluster,
   leaderOf: LeaderOf,
-  to: string,
-  timeoutMs: number,
-): Promise<Record<string, unknown>> {
-  return toLeader(leaderOf, timeoutMs, async (leader, ms) => {
-    const reply = await rpcOf(cluster, leader).transferLeadership({ to }, { timeoutMs: ms });
-    return { from: leader, to, node: to, leaderAfter: reply.leaderId, message: reply.message };
-  });
-}
-
-/** LeaveCluster of `node`, sent to the leader. */
-export function leaveCluster(
-  cluster: Cluster,
-  leaderOf: LeaderOf,
+  change: 'transfer' | 'leave',
   node: string,
   timeoutMs: number,
 ): Promise<Record<string, unknown>> {
   return toLeader(leaderOf, timeoutMs, async (leader, ms) => {
-    const reply = await rpcOf(cluster, leader).leaveCluster({ nodeId: node }, { timeoutMs: ms });
-    return { node, message: reply.message };
+    const rpc = rpcOf(cluster, leader);
+    if (change === 'leave') {
+      const left = await rpc.leaveCluster({ nodeId: node }, { timeoutMs: ms });
+      return { node, message: left.message };
+    }
+    const moved = await rpc.transferLeadership({ to: node }, { timeoutMs: ms });
+    return { from: leader, to: node, node, leaderAfter: moved.leaderId, message: moved.message };
   });
 }
 

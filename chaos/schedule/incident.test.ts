@@ -217,7 +217,7 @@ describe('incident files', () => {
       'name: x\nworkload: { duration: 10s }\npackages:\n  - { name: restart-after-vote, count: 3 }\n',
     );
     expect(r[0]).toMatch(
-      /^bad\.yaml:4:\d+: packages\[0\]: restart-after-vote needs 5\.5 s per occurrence; 3 occurrence\(s\) in 10\.0 s leave 3\.3 s each/,
+      /^bad\.yaml:4:\d+: packages\[0\]: restart-after-vote needs 5\.5 s per occurrence; 3 occurrence\(s\) in 7\.5 s of faults leave 2\.5 s each/,
     );
     expect(problems('name: x\npackages: [transfer-under-load]\nschedule: []\n')[0]).toMatch(/exactly one of/);
   });

@@ -226,6 +226,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       markHealed = resolve;
     });
     const t0 = rec.now();
+    let scheduleDone = false;
     const workload = runWorkloads(
       c,
       specsOf(mix, { keys: w.keys, prefix: id, nodes: c.nodes.map((n) => n.id), vmNames: w.vm_names }),
@@ -243,6 +244,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
           watch.observeOp(e);
         },
         healed: () => healed,
+        // A schedule slowed by a busy machine still has the workload running under every fault.
+        extend: () => !scheduleDone,
         signal: stopWorkload.signal,
       },
     );
@@ -269,6 +272,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       else await apply(step);
     }
     await Promise.all(running);
+    scheduleDone = true;
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
     markHealed();
     const summary = await workload;

@@ -98,6 +98,8 @@ export function chaosOp(verb: string, arg: string | undefined, flags: FaultFlags
         mode: arg,
         ...(flags.nodes !== undefined && { nodes: flags.nodes.split(',').map((s) => s.trim()) }),
       });
+    case 'transfer':
+      return opFromFlags({ do: 'transfer', ...(arg !== undefined && { to: arg }) });
     default:
       return opFromFlags({ do: verb, node: arg });
   }
@@ -121,7 +123,7 @@ export async function recordManual(
   await appendFile(join(cluster.state.workDir, 'events.jsonl'), `${JSON.stringify(line)}\n`);
 }
 
-/** `lab chaos partition|latency|loss|bandwidth|heal|kill|stop|start|pause|resume|restart|mode`. */
+/** `lab chaos partition|latency|loss|bandwidth|heal|kill|stop|start|pause|resume|restart|mode|transfer|leave|join`. */
 export async function chaosCommand(
   verb: string,
   arg: string | undefined,

@@ -60,6 +60,18 @@ export function registerChaosCommands(program: Command, io: ChaosIo, run: Run): 
       .action((node: string) => run(() => chaosCommand(verb, node, {}, io))());
   }
   chaos
+    .command('transfer [to]')
+    .description('hand leadership to a voter (TransferLeadership); TO is an id or follower (default)')
+    .action((to: string | undefined) => run(() => chaosCommand('transfer', to, {}, io))());
+  chaos
+    .command('leave <node>')
+    .description('remove a node from the cluster (LeaveCluster, through the leader); NODE is an id or a role')
+    .action((node: string) => run(() => chaosCommand('leave', node, {}, io))());
+  chaos
+    .command('join <node>')
+    .description('add a node back (JoinCluster with its addresses); done once it is a voter again')
+    .action((node: string) => run(() => chaosCommand('join', node, {}, io))());
+  chaos
     .command('mode <mode>')
     .description('rolling transport-mode change: node by node, new config, restart, wait healthy')
     .option('--nodes <list>', 'order, e.g. n3,n2,n1 (default all in id order)')

@@ -1,8 +1,8 @@
 /**
  * TransferLeadership on three real blixard-node processes: sent to a follower over gRPC and over
  * Iroh, it is forwarded to the leader, which hands leadership to the named voter (or the most
- * caught-up one) and answers once it no longer leads; a name that is not a voter is refused
- * without a leader change, and writes commit under the new leader.
+ * caught-up one) and answers once it no longer leads; a name that is not a voter is refused without
+ * a leader change, and writes commit under the new leader.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterOp } from '../gen/blixard_pb.js';
@@ -12,13 +12,13 @@ import { codeName, RpcError } from '../transport/index.ts';
 const LIVENESS_MS = 30_000;
 const ALL = ['n1', 'n2', 'n3'];
 
-describe('TransferLeadership', () => {
-  let cluster: LocalCluster;
-  beforeAll(async () => {
-    cluster = await LocalCluster.start({ nodes: 3, mode: 'dual' });
-  });
-  afterAll(() => cluster?.stop());
+let cluster: LocalCluster;
+beforeAll(async () => {
+  cluster = await LocalCluster.start({ nodes: 3, mode: 'dual' });
+});
+afterAll(() => cluster?.stop());
 
+describe('TransferLeadership', () => {
   const agreedLeader = () => cluster.agreedLeader(ALL, { timeoutMs: LIVENESS_MS });
 
   it.each(['grpc', 'iroh'] as const)(

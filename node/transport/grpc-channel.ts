@@ -21,6 +21,8 @@ export class GrpcChannel implements RpcChannel {
       'grpc.enable_retries': 0,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
+      // No per-call channelz bookkeeping: nothing reads it.
+      'grpc.enable_channelz': 0,
     });
   }
 

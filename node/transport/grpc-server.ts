@@ -38,6 +38,8 @@ export class GrpcServer {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': GRPC_LIMIT,
       'grpc.max_send_message_length': GRPC_LIMIT,
+      // Channelz's per-call bookkeeping showed in the leader's CPU profile; nothing reads it.
+      'grpc.enable_channelz': 0,
     });
     for (const service of registry.services()) {
       for (const method of service.methods) {

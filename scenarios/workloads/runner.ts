@@ -34,6 +34,8 @@ export interface WorkloadOptions {
   now: () => number;
   record: (entry: WorkloadEntry) => void;
   signal?: AbortSignal | undefined;
+  /** While it answers true, the main phase goes on past `durationMs` (a fault schedule running late). */
+  extend?: (() => boolean) | undefined;
   /** Resolves once the faults are healed: final reads wait for it (default: at once). */
   healed?: (() => Promise<void>) | undefined;
   /** How long final reads may retry after `healed` (default 20 s). */
@@ -123,7 +125,8 @@ export async function runWorkloads(
     byWorkload: {},
     elapsedMs: 0,
   };
-  const clients = new WorkloadClients(cluster);
+  // A replaced channel outlives the deadline of every call still on it.
+  const clients = new WorkloadClients(cluster, { drainMs: o.timeoutMs + 1000 });
   const started = o.now();
   const end = started + o.durationMs;
   const total = specs.reduce((n, s) => n + s.clients, 0);
@@ -151,6 +154,7 @@ export async function runWorkloads(
     o.record({ ...base, type: 'invoke', value: op.value, expected: op.expected, time: o.now() });
     let type: 'ok' | 'fail' | 'info';
     let fields: Partial<WorkloadEntry>;
+    const began = performance.now();
     try {
       const services = await clients.services(node, transport);
       fields = await op.call(services, { timeoutMs: o.timeoutMs });
@@ -162,7 +166,7 @@ export async function runWorkloads(
       o.record({ ...base, type, value: op.value, ...fields, error: describe(err), time: o.now() });
       // A connection that failed is not worth waiting on: dial again (a new endpoint for Iroh).
       if (err instanceof IrohConnectError || (err instanceof RpcError && err.code === Code.DEADLINE_EXCEEDED))
-        await clients.renew(node, transport);
+        clients.renew(node, transport, began);
     }
     op.done?.(type, fields);
     summary.ops++;
@@ -189,7 +193,7 @@ export async function runWorkloads(
     const client = spec.make(index, random);
     let process = global;
     const think = () => sleep(Math.max(o.thinkMs, 1));
-    while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
+    while ((o.now() < end || o.extend?.()) && nextId < o.maxOps && !o.signal?.aborted) {
       const op = client.next();
       if (!op) {
         await think();

@@ -1,6 +1,6 @@
 /**
- * Package schedules (pure): each package occurrence gets an equal slot of the run's fault phase, in
- * the order the incident lists them, and plans its ops inside its slot with a seeded offset; every
+ * Package schedules (pure): each package occurrence gets an equal slot of the run's fault phase (the
+ * duration less a quiet tail), in the order the incident lists them, and plans its ops inside its slot with a seeded offset; every
  * fault it makes is recovered within its slot. Nodes are named by role (`leader`, `follower`,
  * `previous`) and resolved when the op runs, so the plan is the same whoever leads.
  */
@@ -91,20 +91,28 @@ const PLANNERS: { [N in PackageName]: Planner<Extract<NemesisPackage, { name: N 
   },
 };
 
+/**
+ * The run's last stretch is left quiet, so the samplers see the healed cluster converge (the Raft
+ * judge looks up to 10 s after the last heal): 10 s, or a quarter of a short run.
+ */
+export function faultPhaseMs(durationMs: number): number {
+  return durationMs - Math.min(10_000, durationMs / 4);
+}
+
 export function planPackages(o: PlanPackagesOptions): Schedule {
   if (!(o.durationMs > 0)) throw new RangeError(`durationMs must be positive, got ${o.durationMs}`);
   const occurrences = o.packages.flatMap((p, index) =>
     Array.from({ length: p.count }, (_, k) => ({ p, index, k })),
   );
   if (occurrences.length === 0) return [];
-  const slot = o.durationMs / occurrences.length;
+  const slot = faultPhaseMs(o.durationMs) / occurrences.length;
   const out: Schedule = [];
   occurrences.forEach(({ p, index, k }, i) => {
     const planned = planOne(p);
     if (planned.span > slot)
       throw new PackagePlanError(
         index,
-        `${p.name} needs ${(planned.span / 1000).toFixed(1)} s per occurrence; ${occurrences.length} occurrence(s) in ${(o.durationMs / 1000).toFixed(1)} s leave ${(slot / 1000).toFixed(1)} s each (lengthen the workload's duration or lower count)`,
+        `${p.name} needs ${(planned.span / 1000).toFixed(1)} s per occurrence; ${occurrences.length} occurrence(s) in ${(faultPhaseMs(o.durationMs) / 1000).toFixed(1)} s of faults leave ${(slot / 1000).toFixed(1)} s each (lengthen the workload's duration or lower count)`,
       );
     const random: Random = seededRandom(o.seed, 'package', p.name, String(k));
     const start = Math.round(i * slot + random() * (slot - planned.span));

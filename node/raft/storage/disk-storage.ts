@@ -57,9 +57,7 @@ interface EntryPosition {
  *   hardstate        one record: term, vote, commit (replaced atomically)
  *   snapshot         one record: the latest snapshot (replaced atomically)
  *   log/<first>.seg  append-only segments of entry records, named by their first index
- * Every record carries its length and CRC32. save() returns after fsync of the entries, the term
- * and the vote; a change of the commit index alone is written with the next hard state (or on
- * close), so a stored commit may lag, never lead. On open, a torn or
+ * Every record carries its length and CRC32. save() returns after fsync. On open, a torn or
  * corrupt record at the very end of the log (an interrupted append) is cut with a warning; any
  * other damage is an error naming the file and offset, so committed entries are never dropped
  * silently.
@@ -69,10 +67,7 @@ export class DiskStorage implements RaftStorage {
   private readonly logDir: string;
   private readonly segmentBytes: number;
   private readonly warn: (message: string) => void;
-  /** As stored. */
   private hardState: HardState = { term: 0, vote: NO_NODE, commit: 0 };
-  /** The latest commit index saved, durable or not. */
-  private commit = 0;
   private snapshot: Snapshot | undefined;
   private segments: Segment[] = [];
   /** Positions of the entries after the snapshot, from `snapshotIndex() + 1`. */
@@ -96,8 +91,6 @@ export class DiskStorage implements RaftStorage {
   }
 
   close(): void {
-    if (this.commit !== this.hardState.commit)
-      this.writeHardState({ ...this.hardState, commit: this.commit });
     if (this.appendFd !== undefined) closeSync(this.appendFd);
     this.appendFd = undefined;
   }
@@ -114,21 +107,13 @@ export class DiskStorage implements RaftStorage {
         offset = read.next;
       }
     }
-    const hardState = { ...this.hardState, commit: this.commit };
-    return { hardState, ...(this.snapshot ? { snapshot: this.snapshot } : {}), entries };
+    return { hardState: this.hardState, ...(this.snapshot ? { snapshot: this.snapshot } : {}), entries };
   }
 
   save(update: StorageUpdate): void {
     if (update.snapshot) this.installSnapshot(update.snapshot);
     this.append(update.entries);
-    const hs = update.hardState;
-    if (!hs) return;
-    // Term and vote are durable before save returns. The commit index need not be (Raft keeps it
-    // volatile: a restarted node learns it again from the leader, and a stored one only ever lags),
-    // so a change of the commit alone waits for the next term or vote change, or close(): on every
-    // round of replication that spares the hard state's two fsyncs and rename.
-    if (hs.term !== this.hardState.term || hs.vote !== this.hardState.vote) this.writeHardState(hs);
-    else this.commit = hs.commit;
+    if (update.hardState) this.writeHardState(update.hardState);
   }
 
   saveSnapshot(snapshot: Snapshot): void {
@@ -153,7 +138,6 @@ export class DiskStorage implements RaftStorage {
   private recover(): void {
     mkdirSync(this.logDir, { recursive: true });
     this.hardState = this.readHardState();
-    this.commit = this.hardState.commit;
     this.snapshot = this.readSnapshot();
     const names = readdirSync(this.logDir)
       .filter((n) => n.endsWith(SEGMENT_SUFFIX))
@@ -285,7 +269,6 @@ export class DiskStorage implements RaftStorage {
     const payload = new ByteWriter().u8(STORAGE_VERSION).u64(hs.term).string(hs.vote).u64(hs.commit).finish();
     writeFileAtomically(join(this.dir, HARD_STATE_FILE), frameRecord(payload));
     this.hardState = hs;
-    this.commit = hs.commit;
   }
 
   private append(entries: readonly Entry[]): void {
