@@ -74,6 +74,24 @@ describe('raft safety', () => {
     ).toBe(false);
   });
 
+  it('samples in flight together are not ordered: a drop counts only after the earlier answer came back', () => {
+    // The sampler keeps up to four requests in flight per node; `t` is when each was sent and `ms`
+    // how long its answer took. A slow request sent at 3000 ms may read the node after a quick one
+    // sent at 3100 ms did, so their values say nothing about order.
+    const slow = { ...s(3000, 'n2', 'follower', 3, 12), ms: 400 };
+    const quick = { ...s(3100, 'n2', 'follower', 2, 11), ms: 5 };
+    const overlapping = [...healthy(), slow, quick];
+    expect(checkCommitMonotonic(overlapping, []).valid).toBe(true);
+    expect(checkTermMonotonic(overlapping).valid).toBe(true);
+    // Sent after the slow one's answer came back: a real step back.
+    const after = { ...s(3500, 'n2', 'follower', 2, 11), ms: 5 };
+    const ordered = [...healthy(), slow, after];
+    const commit = checkCommitMonotonic(ordered, []);
+    expect(commit.valid).toBe(false);
+    expect(commit.explanation).toMatch(/n2's commit index went from 12 to 11/);
+    expect(checkTermMonotonic(ordered).explanation).toMatch(/n2's term went from 3 to 2/);
+  });
+
   it('one applied index, two digests', () => {
     const r = checkAppliedDigest([...healthy(), s(3000, 'n3', 'follower', 2, 6, 6, 'other')]);
     expect(r.valid).toBe(false);

@@ -32,6 +32,8 @@ export interface RaftSampleLike {
   t: number;
   node: string;
   ok: boolean;
+  /** How long the answer took (the sampler sends `t`, and the node read its state within `ms`). */
+  ms?: number | undefined;
   raft?: { role: string; term: number; commit: number; applied: number; digest: string } | undefined;
 }
 
@@ -101,21 +103,42 @@ export function checkOneLeaderPerTerm(samples: readonly RaftSampleLike[]): Check
   return { name, valid: true, explanation: `${leaders.size} terms, one leader each`, evidence: [] };
 }
 
+/**
+ * Per node, the first sample whose value is below one read before it. The sampler keeps several
+ * requests in flight, so only a sample sent after another's answer came back is known to have read
+ * the node later; samples in flight together are not ordered.
+ */
+function* stepsBack(
+  list: readonly OkSample[],
+  value: (s: OkSample) => number,
+): Generator<[OkSample, OkSample]> {
+  const byEnd = [...list].sort((a, b) => endOf(a) - endOf(b));
+  let done = 0;
+  let highest: OkSample | undefined;
+  for (const b of list) {
+    while (done < byEnd.length && endOf(byEnd[done] as OkSample) <= b.t) {
+      const a = byEnd[done++] as OkSample;
+      if (!highest || value(a) > value(highest)) highest = a;
+    }
+    if (highest && value(b) < value(highest)) yield [highest, b];
+  }
+}
+
+function endOf(s: OkSample): number {
+  return s.t + (s.ms ?? 0);
+}
+
 export function checkTermMonotonic(samples: readonly RaftSampleLike[]): CheckResult {
   const name = 'raft: terms never decrease';
   const nodes = byNode(okSamples(samples));
   for (const [node, list] of nodes) {
-    for (let i = 1; i < list.length; i++) {
-      const a = list[i - 1] as OkSample;
-      const b = list[i] as OkSample;
-      if (b.raft.term < a.raft.term)
-        return {
-          name,
-          valid: false,
-          explanation: `${node}'s term went from ${a.raft.term} to ${b.raft.term}`,
-          evidence: [briefOf(a), briefOf(b)],
-        };
-    }
+    for (const [a, b] of stepsBack(list, (x) => x.raft.term))
+      return {
+        name,
+        valid: false,
+        explanation: `${node}'s term went from ${a.raft.term} to ${b.raft.term}`,
+        evidence: [briefOf(a), briefOf(b)],
+      };
   }
   if (nodes.size === 0) return { name, valid: 'unknown', explanation: 'no raft samples', evidence: [] };
   return { name, valid: true, explanation: `${nodes.size} nodes, terms never decreased`, evidence: [] };
@@ -146,10 +169,7 @@ export function checkCommitMonotonic(
   const nodes = byNode(okSamples(samples));
   for (const [node, list] of nodes) {
     const times = restarts.get(node) ?? [];
-    for (let i = 1; i < list.length; i++) {
-      const a = list[i - 1] as OkSample;
-      const b = list[i] as OkSample;
-      if (b.raft.commit >= a.raft.commit) continue;
+    for (const [a, b] of stepsBack(list, (x) => x.raft.commit)) {
       const restarted = times.some((t) => t > a.t && t <= b.t + slack);
       if (!restarted)
         return {
