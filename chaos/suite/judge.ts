@@ -26,6 +26,7 @@ import {
   type RaftSampleLike,
   type RunEventLike,
   registerLinearizability,
+  restartsToJudge,
   runChecker,
   type SloThresholds,
   setCompleteness,
@@ -127,7 +128,7 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
     results.push(
       runChecker('leadership: a partitioned leader is replaced', () => checkLeaderFailover(raft, r.events)),
     );
-  if (raft.length > 0 && has2('restart', () => true))
+  if (raft.length > 0 && restartsToJudge(r.events).length > 0)
     results.push(
       runChecker("leadership: a follower's restart elects nobody", () =>
         checkRestartElectsNobody(raft, r.events),

@@ -11,7 +11,12 @@ export {
   type RegisterFn,
 } from './history.ts';
 export { checkImages } from './images.ts';
-export { checkLeaderFailover, checkRestartElectsNobody, type LeadershipOptions } from './leadership.ts';
+export {
+  checkLeaderFailover,
+  checkRestartElectsNobody,
+  type LeadershipOptions,
+  restartsToJudge,
+} from './leadership.ts';
 export { checkLinearizable, type LinearizabilityVerdict, operationsOf } from './linearizability.ts';
 export { type Model, type Operation, partitionByKey } from './model.ts';
 export {

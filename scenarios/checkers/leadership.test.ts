@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLeaderFailover, checkRestartElectsNobody } from './leadership.ts';
+import { checkLeaderFailover, checkRestartElectsNobody, restartsToJudge } from './leadership.ts';
 import type { RaftSampleLike, RunEventLike } from './raft-safety.ts';
 
 const s = (t: number, node: string, role: string, term: number): RaftSampleLike => ({
@@ -60,6 +60,33 @@ describe("a follower's restart elects nobody", () => {
     expect(r.explanation).toMatch(
       /n3 restarted at 3000 ms while n1 led in term 2; at 5000 ms n3 was candidate in term 3/,
     );
+  });
+
+  it('judges a restart alone: not a rolling mode change, nor one beside another fault', () => {
+    const moved = [...steady(4000), s(5000, 'n1', 'follower', 2), s(7000, 'n2', 'leader', 3)];
+    // A mode change restarts the node into another transport: its peers may not reach it yet.
+    const modeChange: RunEventLike = {
+      t: 6000,
+      kind: 'restart',
+      op: { do: 'mode-change' },
+      detail: { node: 'n3', mode: 'iroh' },
+    };
+    expect(restartsToJudge([modeChange])).toEqual([]);
+    expect(checkRestartElectsNobody(moved, [modeChange]).explanation).toBe(
+      'no follower restart with a leader seen before it',
+    );
+    // n2 down while n3 restarts: the leader lost its quorum, which is no fault of the restart.
+    const restartOp: RunEventLike = { ...restart, op: { do: 'restart', node: 'n3' } };
+    const beside: RunEventLike = {
+      t: 5500,
+      kind: 'fault',
+      op: { do: 'kill', node: 'n2' },
+      detail: { node: 'n2' },
+    };
+    const r = checkRestartElectsNobody(moved, [restartOp, beside]);
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toMatch(/n3's restart overlapped other faults \(kill n2 at 5500 ms\): not judged/);
+    expect(checkRestartElectsNobody(moved, [restartOp]).valid).toBe(false);
   });
 
   it('cannot tell without samples covering the time after the restart', () => {

@@ -102,14 +102,17 @@ export function checkRestartElectsNobody(
   const name = "leadership: a follower's restart elects nobody";
   const stable = o.stableMs ?? 10_000;
   const all = ok(samples);
-  const restarts = events.filter(
-    (e) => e.kind === 'restart' && typeof (e.detail?.node ?? e.op?.node) === 'string',
-  );
+  const restarts = restartsToJudge(events);
   const seen: string[] = [];
   for (const r of restarts) {
     const node = (r.detail?.node ?? r.op?.node) as string;
     // The restart event is recorded once the node answers again; its stop began `ms` earlier.
     const began = r.t - Number(r.detail?.ms ?? 0);
+    const beside = faultsBeside(events, r, node, began - stable, r.t + stable);
+    if (beside.length > 0) {
+      seen.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
+      continue;
+    }
     const leader = leaderBefore(all, began);
     if (!leader || leader.node === node) continue;
     const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
@@ -144,4 +147,41 @@ export function checkRestartElectsNobody(
       evidence: [],
     };
   return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+}
+
+/**
+ * The restarts the check is about: a node restarted by a `restart`, `kill`/`start` or the like. Not
+ * a rolling mode change's: it restarts a node into another transport, which its peers may not reach
+ * until they change too, so a leader may lose its quorum through no fault of the restart.
+ */
+export function restartsToJudge(events: readonly RunEventLike[]): RunEventLike[] {
+  return events.filter(
+    (e) =>
+      e.kind === 'restart' &&
+      e.op?.do !== 'mode-change' &&
+      typeof (e.detail?.node ?? e.op?.node) === 'string',
+  );
+}
+
+/** Faults, restarts and mode changes of other nodes (or of the whole cluster) within [from, to]. */
+function faultsBeside(
+  events: readonly RunEventLike[],
+  r: RunEventLike,
+  node: string,
+  from: number,
+  to: number,
+) {
+  return events
+    .filter(
+      (e) =>
+        e !== r &&
+        e.t >= from &&
+        e.t <= to &&
+        (e.kind === 'fault' || e.kind === 'restart' || e.kind === 'mode-change' || e.kind === 'rollout') &&
+        (e.detail?.node ?? e.op?.node) !== node,
+    )
+    .map(
+      (e) =>
+        `${e.op?.do ?? e.kind}${(e.detail?.node ?? e.op?.node) ? ` ${e.detail?.node ?? e.op?.node}` : ''} at ${Math.round(e.t)} ms`,
+    );
 }
