@@ -19,7 +19,7 @@ import {
   TransportModeSchema,
 } from '../../node/transport/index.ts';
 import { parseDuration } from '../nemesis/index.ts';
-import { parseYamlFile, readYamlText } from '../schedule/index.ts';
+import { YamlFileError, yamlFileKind } from '../schedule/index.ts';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
@@ -115,6 +115,11 @@ export const RolloutSchema = z.strictObject({
     .min(1)
     .optional(),
   watch: duration.default(10_000),
+  /**
+   * Between a step in place and its watch window: the first calls over a transport not used before
+   * (handshakes, name lookups) are not what the gates are for.
+   */
+  settle: duration.default(2000),
   /** Pause between the samples the gates read (metrics scrapes of every node). */
   sample_every: duration.default(1000),
   gates: GatesSchema.partial().optional(),
@@ -122,27 +127,18 @@ export const RolloutSchema = z.strictObject({
 });
 export type RolloutFile = z.output<typeof RolloutSchema>;
 
-export interface Rollout extends RolloutFile {
-  source: string;
+/** A rollout file as read: its data and where it came from. */
+export type Rollout = RolloutFile & { source: string };
+
+export class RolloutError extends YamlFileError {
+  override name = 'RolloutError';
 }
 
-export class RolloutError extends Error {
-  readonly problems: string[];
-  constructor(source: string, problems: string[]) {
-    super(`invalid rollout file ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'RolloutError';
-    this.problems = problems;
-  }
-}
-
-export function parseRollout(text: string, source = '<inline>'): Rollout {
-  const data = parseYamlFile(RolloutSchema, text, source, (problems) => new RolloutError(source, problems));
-  return { ...data, source };
-}
-
-export async function loadRollout(file: string): Promise<Rollout> {
-  return parseRollout(await readYamlText(file, (problems) => new RolloutError(file, problems)), file);
-}
+/** `parseRollout(text, source)` and `loadRollout(file)`: every problem thrown as one RolloutError. */
+export const { parse: parseRollout, load: loadRollout } = yamlFileKind(
+  RolloutSchema,
+  (source, problems) => new RolloutError('rollout', source, problems),
+);
 
 /** A step's gates: the defaults, the file's, then the step's own. */
 export function gatesOf(rollout: RolloutFile, step: RolloutStep): Gates {

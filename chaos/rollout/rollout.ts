@@ -16,7 +16,8 @@ import type { Rollout } from './file.ts';
 import { describeBreach, evaluateGates, type GateResult, type Scrape, windowFigures } from './gates.ts';
 import { type NodeChange, type PlannedStep, planRollout, rollbackChanges, type Settings } from './plan.ts';
 
-export type RolloutEventKind = 'rollout-step' | 'rollout-breach' | 'rollout-rollback';
+/** `restart`: a node restarted in a new mode (the Raft and VM checkers read restarts from the events). */
+export type RolloutEventKind = 'rollout-step' | 'rollout-breach' | 'rollout-rollback' | 'restart';
 
 export interface RolloutOptions {
   cluster: Cluster;
@@ -64,6 +65,13 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
         mode: change.to.mode,
         write: (_mode, back) => writeNodeSettings(path, back ? change.from : change.to, why, irohIds),
         timeoutMs: opts.healthTimeoutMs ?? 30_000,
+      });
+      record('restart', {
+        node: change.node,
+        mode: change.to.mode,
+        from: change.from.mode,
+        healthy: true,
+        by: why,
       });
       await saveLabState(cluster, opts.stateFile);
     } else {
@@ -116,6 +124,8 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
     }
     const applyMs = Math.round(performance.now() - started);
     await opts.onStep?.(step);
+    // New connections (a first gRPC or QUIC handshake to a peer, name lookups) settle before the window.
+    await sleep(rollout.settle);
     progress(`${step.name}: in place after ${applyMs} ms; watching ${step.watchMs / 1000} s`);
     const rounds = await watch(cluster, step.watchMs, rollout.sample_every, opts);
     const figures = windowFigures(rounds);

@@ -54,17 +54,7 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   const raft = r.samples.filter((s) => (s as { kind?: string }).kind === 'raft') as RaftSampleLike[];
   const guests = r.samples.filter((s) => (s as { kind?: string }).kind === 'guests') as GuestSampleLike[];
   if (raft.length > 0) {
-    // Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one.
-    try {
-      results.push(...checkRaftSafety(raft, r.events));
-    } catch (err) {
-      results.push({
-        name: 'raft safety',
-        valid: 'unknown',
-        explanation: `the checker threw: ${(err as Error).message}`,
-        evidence: [],
-      });
-    }
+    results.push(...runChecks('raft safety', () => checkRaftSafety(raft, r.events)));
   }
   if (guests.length > 0) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
@@ -74,15 +64,17 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
     const budget = r.availability;
     results.push(runChecker('availability', () => checkAvailability(r.history, budget)));
   }
-  try {
-    results.push(...checkRollouts(r.events));
-  } catch (err) {
-    results.push({
-      name: 'rollouts',
-      valid: 'unknown',
-      explanation: `the checker threw: ${(err as Error).message}`,
-      evidence: [],
-    });
-  }
+  results.push(...runChecks('rollouts', () => checkRollouts(r.events)));
   return composeVerdicts(results);
+}
+
+/** Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one. */
+function runChecks(name: string, checks: () => CheckerResult[]): CheckerResult[] {
+  try {
+    return checks();
+  } catch (err) {
+    return [
+      { name, valid: 'unknown', explanation: `the checker threw: ${(err as Error).message}`, evidence: [] },
+    ];
+  }
 }
