@@ -61,17 +61,12 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
     const node = cluster.node(change.node);
     const path = node.state.configPath;
     if (change.restart) {
+      // Recorded as it begins: the checkers allow a commit index to go back across a restart.
+      record('restart', { node: change.node, mode: change.to.mode, from: change.from.mode, by: why });
       await restartInMode(cluster, change.node, {
         mode: change.to.mode,
         write: (_mode, back) => writeNodeSettings(path, back ? change.from : change.to, why, irohIds),
         timeoutMs: opts.healthTimeoutMs ?? 30_000,
-      });
-      record('restart', {
-        node: change.node,
-        mode: change.to.mode,
-        from: change.from.mode,
-        healthy: true,
-        by: why,
       });
       await saveLabState(cluster, opts.stateFile);
     } else {

@@ -91,6 +91,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   let samplers: Samplers | undefined;
   let workloadDone: Promise<unknown> | undefined;
   let markHealed = () => {};
+  let scheduleDone = () => {};
   const stopWorkload = new AbortController();
   try {
     if (!cluster) {
@@ -192,6 +193,10 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       markHealed = resolve;
     });
     const t0 = rec.now();
+    // The workload keeps going until the schedule is played out, rollouts included.
+    const played = new Promise<void>((resolve) => {
+      scheduleDone = resolve;
+    });
     const workload = runWorkloads(
       c,
       specsOf(mix, { keys: w.keys, prefix: id, nodes: c.nodes.map((n) => n.id), vmNames: w.vm_names }),
@@ -207,6 +212,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         record: (e) => rec.history(e),
         healed: () => healed,
         signal: stopWorkload.signal,
+        until: played,
       },
     );
     workloadDone = workload.catch(() => undefined);
@@ -230,6 +236,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       else await apply(step);
     }
     await Promise.all(running);
+    scheduleDone();
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
     markHealed();
     const summary = await workload;
@@ -267,6 +274,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   } finally {
     stopWorkload.abort();
     markHealed();
+    scheduleDone();
     // In-flight ops end within their deadline; nothing is recorded after the record closes.
     await workloadDone;
     await samplers?.stop();

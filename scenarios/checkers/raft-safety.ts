@@ -31,6 +31,8 @@ export interface RaftSampleLike {
   t: number;
   node: string;
   ok: boolean;
+  /** How long the call took: its answer was given somewhere in [t, t + ms]. */
+  ms?: number | undefined;
   raft?: { role: string; term: number; commit: number; applied: number; digest: string } | undefined;
 }
 
@@ -145,18 +147,31 @@ export function checkCommitMonotonic(
   const nodes = byNode(okSamples(samples));
   for (const [node, list] of nodes) {
     const times = restarts.get(node) ?? [];
-    for (let i = 1; i < list.length; i++) {
-      const a = list[i - 1] as OkSample;
-      const b = list[i] as OkSample;
-      if (b.raft.commit >= a.raft.commit) continue;
-      const restarted = times.some((t) => t > a.t && t <= b.t + slack);
-      if (!restarted)
+    // Calls overlap on a loaded host (several in flight per node): only a sample asked after an
+    // earlier one was answered is known to be later. Compare each with the highest commit answered
+    // before it was asked.
+    const byEnd = [...list].sort((x, y) => x.t + (x.ms ?? 0) - (y.t + (y.ms ?? 0)));
+    let j = 0;
+    let a: OkSample | undefined;
+    // Samples asked before the last restart that excused a decrease no longer count.
+    let since = Number.NEGATIVE_INFINITY;
+    for (const b of list) {
+      for (; j < byEnd.length && (byEnd[j] as OkSample).t + ((byEnd[j] as OkSample).ms ?? 0) <= b.t; j++) {
+        const done = byEnd[j] as OkSample;
+        if (done.t > since && (a === undefined || done.raft.commit >= a.raft.commit)) a = done;
+      }
+      if (a === undefined || b.raft.commit >= a.raft.commit) continue;
+      const from = a.t;
+      const restart = times.filter((t) => t > from && t <= b.t + slack).at(-1);
+      if (restart === undefined)
         return {
           name,
           valid: false,
           explanation: `${node}'s commit index went from ${a.raft.commit} to ${b.raft.commit} with no restart of ${node} in between`,
           evidence: [brief(a), brief(b)],
         };
+      since = restart;
+      a = b.t > restart ? b : undefined;
     }
   }
   if (nodes.size === 0) return { name, valid: 'unknown', explanation: 'no raft samples', evidence: [] };

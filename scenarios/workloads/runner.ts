@@ -38,6 +38,8 @@ export interface WorkloadOptions {
   healed?: (() => Promise<void>) | undefined;
   /** How long final reads may retry after `healed` (default 20 s). */
   finalMs?: number | undefined;
+  /** The main phase lasts `durationMs` and, when given, until this resolves (e.g. a rollout's end). */
+  until?: Promise<unknown> | undefined;
 }
 
 /** One op a client wants to issue next: what the history records, and how to call it. */
@@ -126,6 +128,10 @@ export async function runWorkloads(
   const clients = new WorkloadClients(cluster);
   const started = o.now();
   const end = started + o.durationMs;
+  let held = o.until !== undefined;
+  void o.until?.finally(() => {
+    held = false;
+  });
   const total = specs.reduce((n, s) => n + s.clients, 0);
   let nextId = 0;
   let mainEnded = started;
@@ -189,7 +195,7 @@ export async function runWorkloads(
     const client = spec.make(index, random);
     let process = global;
     const think = () => sleep(Math.max(o.thinkMs, 1));
-    while (o.now() < end && nextId < o.maxOps && !o.signal?.aborted) {
+    while ((o.now() < end || held) && nextId < o.maxOps && !o.signal?.aborted) {
       const op = client.next();
       if (!op) {
         await think();
