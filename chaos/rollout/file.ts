@@ -52,22 +52,42 @@ export const NodeSelectorSchema = z.union([
 ]);
 export type NodeSelector = z.infer<typeof NodeSelectorSchema>;
 
-/** A gate's limits; each omitted one is not judged. Defaults: the shared migration thresholds. */
+/** A gate's limit, or `off`: not judged (its shared default dropped too). */
+const orOff = (limit: z.ZodType<number, number | string>) =>
+  z.union([z.number(), z.string()]).transform((v, ctx): number | null => {
+    if (v === 'off') return null;
+    const r = limit.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
+
+/** A gate's limits; each omitted one takes its default, `off` drops it. Defaults: the shared thresholds. */
 export const GatesSchema = z.strictObject({
   /** Per service group and transport: failed calls (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN) over all, at most. */
-  error_rate: share.optional(),
+  error_rate: orOff(share).optional(),
   /** Per service group and transport: p99 of the calls served, at most. */
-  p99: duration.optional(),
+  p99: orOff(duration).optional(),
   /** Share of samples with one leader and no term change, at least. */
-  election_stability: share.optional(),
+  election_stability: orOff(share).optional(),
   /** Calls retried over gRPC after Iroh failed, over all outgoing calls, at most. */
-  fallback_rate: share.optional(),
+  fallback_rate: orOff(share).optional(),
   /** p99 of Raft message round trips, per transport, at most. */
-  raft_p99: duration.optional(),
+  raft_p99: orOff(duration).optional(),
   /** A group and transport with fewer calls in the window is not judged (too few to say). */
-  min_calls: z.number().int().min(1).default(20),
+  min_calls: z.number().int().min(1).optional(),
 });
-export type Gates = z.output<typeof GatesSchema>;
+type GateLimits = z.output<typeof GatesSchema>;
+
+/** The limits a step is judged by: a number for each gate judged. */
+export interface Gates {
+  error_rate?: number | undefined;
+  p99?: number | undefined;
+  election_stability?: number | undefined;
+  fallback_rate?: number | undefined;
+  raft_p99?: number | undefined;
+  min_calls: number;
+}
 
 export const DEFAULT_GATES: Gates = {
   error_rate: MIGRATION_THRESHOLDS.irohErrorRatio,
@@ -93,7 +113,7 @@ export const StepSchema = z
     /** How long the gates watch after the step is in place (default: the file's). */
     watch: duration.optional(),
     /** Limits for this step, over the file's. */
-    gates: GatesSchema.partial().optional(),
+    gates: GatesSchema.optional(),
   })
   .refine(
     (s) =>
@@ -122,7 +142,7 @@ export const RolloutSchema = z.strictObject({
   settle: duration.default(2000),
   /** Pause between the samples the gates read (metrics scrapes of every node). */
   sample_every: duration.default(1000),
-  gates: GatesSchema.partial().optional(),
+  gates: GatesSchema.optional(),
   steps: z.array(StepSchema).min(1),
 });
 export type RolloutFile = z.output<typeof RolloutSchema>;
@@ -140,11 +160,12 @@ export const { parse: parseRollout, load: loadRollout } = yamlFileKind(
   (source, problems) => new RolloutError('rollout', source, problems),
 );
 
-/** A step's gates: the defaults, the file's, then the step's own. */
+/** A step's gates: the defaults, the file's, then the step's own; `off` drops one. */
 export function gatesOf(rollout: RolloutFile, step: RolloutStep): Gates {
-  return { ...DEFAULT_GATES, ...defined(rollout.gates), ...defined(step.gates) };
-}
-
-function defined<T extends object>(o: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const merged: Record<string, number | null> = { ...DEFAULT_GATES };
+  for (const layer of [rollout.gates, step.gates] as (GateLimits | undefined)[])
+    for (const [k, v] of Object.entries(layer ?? {})) if (v !== undefined) merged[k] = v;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== null) out[k] = v;
+  return out as unknown as Gates;
 }

@@ -3,6 +3,7 @@ import { seededRandom } from '../../node/lib/index.ts';
 import { defaultStrategy, SERVICE_GROUPS, type TransportMode } from '../../node/transport/index.ts';
 import {
   evaluateGates,
+  gatesOf,
   incompatibilities,
   nodeOrder,
   parseRollout,
@@ -10,6 +11,7 @@ import {
   planRollout,
   RolloutError,
   RolloutPlanError,
+  type RolloutStep,
   rollbackChanges,
   type Scrape,
   type Settings,
@@ -53,6 +55,12 @@ steps:
     expect(problems).toMatch(/^bad\.yaml:5:5: steps\[2\]: a step changes something/m);
     expect(problems).toMatch(/^bad\.yaml:6:40: steps\[3\]\.gates\.error_rate: expected a share/m);
     expect(problems).toMatch(/^bad\.yaml:7:\d+: steps\[4\]\.colour: unknown field/m);
+    // A gate can be turned off; others keep the shared defaults.
+    const g = parseRollout('name: g\ngates: { raft_p99: off, p99: 2s }\nsteps: [{ nodes: all, mode: dual }]');
+    const gates = gatesOf(g, g.steps[0] as RolloutStep);
+    expect(gates.raft_p99).toBeUndefined();
+    expect(gates.p99).toBe(2000);
+    expect(gates.election_stability).toBe(0.999);
     // 150 % parses (a percentage), and the plan caps it at the cluster.
     expect(percentOf(150, 3)).toBe(3);
   });

@@ -30,6 +30,9 @@ import { judgeRun } from './judge.ts';
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
+/** How long the workload goes on after the heal that follows a rollout: the convergence check's 10 s bound. */
+const AFTER_ROLLOUT_MS = 10_000;
+
 export interface RunOptions {
   incident: incidents.Incident;
   /** Overrides the incident's seed (a generated schedule and the workload's choices follow it). */
@@ -212,7 +215,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         record: (e) => rec.history(e),
         healed: () => healed,
         signal: stopWorkload.signal,
-        until: played,
+        until: schedule.some((s) => s.op.do === 'rollout') ? played : undefined,
       },
     );
     workloadDone = workload.catch(() => undefined);
@@ -236,8 +239,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       else await apply(step);
     }
     await Promise.all(running);
-    scheduleDone();
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
+    // A rollout may end past the workload's duration: the workload (and the samplers) go on a while
+    // after the heal, so the checkers see the cluster as it settles.
+    if (running.length > 0) await sleep(AFTER_ROLLOUT_MS);
+    scheduleDone();
     markHealed();
     const summary = await workload;
     verdict.samples = await samplers.stop();
