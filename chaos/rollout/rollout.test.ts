@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../node/lib/index.ts';
 import { defaultStrategy, SERVICE_GROUPS, type TransportMode } from '../../node/transport/index.ts';
 import {
+  checkRollouts,
   evaluateGates,
   gatesOf,
   incompatibilities,
@@ -321,5 +322,30 @@ describe('gates over a watch window', () => {
     const f = windowFigures(rounds);
     expect(f.raft[0]?.messages).toBeGreaterThan(0);
     expect(f.silent).toEqual([]);
+  });
+});
+
+describe('rollout outcomes in the verdict', () => {
+  const op = { do: 'rollout', file: 'canary.rollout.yaml', expect: 'rolled-back', back_to: '5%' };
+  const rolled = (to: string) => ({
+    t: 1,
+    kind: 'rollout',
+    op,
+    detail: { outcome: 'rolled-back', rolledBack: { from: '25%', to, reasons: ['raft_p99: …'] } },
+  });
+  it('passes a rollout that ended as expected and fails one that did not', () => {
+    expect(checkRollouts([rolled('5%')])[0]?.valid).toBe(true);
+    const wrong = checkRollouts([rolled('start')])[0];
+    expect(wrong?.valid).toBe(false);
+    expect(wrong?.explanation).toMatch(
+      /expected rolled-back to 5%, got rolled-back: 25% rolled back to start/,
+    );
+    const completed = { t: 1, kind: 'rollout', op, detail: { outcome: 'completed', passed: ['5%', '25%'] } };
+    expect(checkRollouts([completed])[0]?.valid).toBe(false);
+    const error = { t: 1, kind: 'nemesis-error', op, detail: { error: 'n3 did not come back' } };
+    expect(checkRollouts([error])[0]).toMatchObject({
+      valid: false,
+      explanation: 'the rollout did not run: n3 did not come back',
+    });
   });
 });
