@@ -136,6 +136,16 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
       watchMs: step.watchMs,
       gates: results.map(summary),
       ok: breaches.length === 0,
+      // What the window measured, judged or not: Raft p99 per transport, fallbacks, stability.
+      figures: {
+        raft: figures.raft,
+        fallbacks: figures.fallbacks,
+        outgoing: figures.outgoing,
+        stable: `${figures.stable}/${figures.rounds}`,
+        iroh: figures.calls
+          .filter((c) => c.transport === 'iroh' && c.calls >= step.gates.min_calls)
+          .map((c) => `${c.side} ${c.group}: ${c.errors}/${c.calls} failed, p99 ${c.p99Ms} ms`),
+      },
       ...(figures.silent.length > 0 && { silent: figures.silent }),
     });
     if (breaches.length > 0) {
