@@ -74,6 +74,12 @@ export const GatesSchema = z.strictObject({
   fallback_rate: orOff(share).optional(),
   /** p99 of Raft message round trips, per transport, at most. */
   raft_p99: orOff(duration).optional(),
+  /**
+   * Canary against baseline, in one window on one host: p99 over Iroh at most this many times the p99
+   * over gRPC (each at least 50 ms), per side and group and for Raft messages. A loaded host slows
+   * both transports; a fault on the Iroh path slows one.
+   */
+  iroh_p99_ratio: orOff(z.number().positive()).optional(),
   /** A group and transport with fewer calls in the window is not judged (too few to say). */
   min_calls: z.number().int().min(1).optional(),
 });
@@ -86,6 +92,7 @@ export interface Gates {
   election_stability?: number | undefined;
   fallback_rate?: number | undefined;
   raft_p99?: number | undefined;
+  iroh_p99_ratio?: number | undefined;
   min_calls: number;
 }
 

@@ -307,6 +307,34 @@ describe('gates over a watch window', () => {
     }
   });
 
+  it('holds Iroh against gRPC in the same window: a loaded host slows both and passes, slow Iroh alone breaches', () => {
+    const scrape = (round: number, irohS: number, grpcS: number): Scrape[] =>
+      ids(3).map((node) => ({
+        node,
+        t: round * 1000,
+        text: metricsText({
+          term: 3,
+          leader: node === 'n1',
+          calls: [],
+          raft: [
+            { transport: 'iroh', n: 100 * round, seconds: irohS },
+            { transport: 'grpc', n: 100 * round, seconds: grpcS },
+          ],
+          fallbacks: 0,
+        }),
+      }));
+    const ratio = { min_calls: 20, iroh_p99_ratio: 2 };
+    const loaded = evaluateGates(ratio, windowFigures([scrape(0, 0.5, 0.5), scrape(1, 0.5, 0.5)]));
+    expect(loaded.map((r) => r.ok)).toEqual([true]);
+    const slowIroh = evaluateGates(ratio, windowFigures([scrape(0, 0.5, 0.05), scrape(1, 0.5, 0.05)]));
+    expect(slowIroh.map((r) => [r.ok, r.subject])).toEqual([
+      [false, 'raft messages: p99 over iroh 497.5 ms, over grpc 49.8 ms'],
+    ]);
+    // Both fast: a sub-50 ms p99 is no baseline to divide by.
+    const fast = evaluateGates(ratio, windowFigures([scrape(0, 0.004, 0.001), scrape(1, 0.004, 0.001)]));
+    expect(fast.map((r) => r.ok)).toEqual([true]);
+  });
+
   it('judges nothing it has too few calls for, and counts a restarted node from zero', () => {
     const few = evaluateGates({ ...gates, min_calls: 100_000 }, windowFigures(window(1, 'errors')));
     expect(few.map((r) => r.gate)).toEqual(['election_stability']);
