@@ -18,17 +18,9 @@ import {
   ServiceGroupSchema,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
-import { parseDuration } from '../nemesis/index.ts';
-import { YamlFileError, yamlFileKind } from '../schedule/index.ts';
+import { DurationSchema, YamlFileError, yamlFileKind } from '../schedule/index.ts';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const duration = DurationSchema;
 
 /** A share: 0.01, or `1%`. */
 const share = z.union([z.number(), z.string()]).transform((v, ctx) => {

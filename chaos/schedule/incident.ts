@@ -35,7 +35,8 @@ import {
 } from '../nemesis/index.ts';
 import { YamlFileError, yamlFileKind } from './yaml-file.ts';
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/** A duration as files write it (`2s`, `500ms`, or ms as a number), in ms. */
+export const DurationSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
     return parseDuration(v);
   } catch (err) {
@@ -43,6 +44,7 @@ const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
     return z.NEVER;
   }
 });
+const duration = DurationSchema;
 
 const StepSchema = z.looseObject({ at: duration }).transform((raw, ctx) => {
   const { at, ...rest } = raw;

@@ -170,9 +170,14 @@ describe('lab chaos', () => {
       const b = await lab('migrate', bad);
       expect(b.code).toBe(2);
       expect(b.stderr).toContain(`${bad}:3:19: steps[0].mode: Invalid option`);
-      const refused = await lab('migrate', join(REPO_ROOT, 'scenarios/migration/mixed-modes-refused.rollout.yaml'));
+      const refused = await lab(
+        'migrate',
+        join(REPO_ROOT, 'scenarios/migration/mixed-modes-refused.rollout.yaml'),
+      );
       expect(refused.code, refused.stderr).toBe(2);
-      expect(refused.stderr).toMatch(/steps\[1\]: once n3 has changed: n1 \(grpc\) and n3 \(iroh\) share no transport/);
+      expect(refused.stderr).toMatch(
+        /steps\[1\]: once n3 has changed: n1 \(grpc\) and n3 \(iroh\) share no transport/,
+      );
 
       const rollout = join(dir, 'groups.rollout.yaml');
       await writeFile(
@@ -194,9 +199,17 @@ describe('lab chaos', () => {
       // In place: the same processes, each reporting the strategy it was given.
       const state = await readState(stateFile);
       for (const n of state?.nodes ?? []) expect(n.proc && (await isOurs(n.proc))).toBe(true);
-      const status = await lab('call', 'n3', 'ClusterService/GetClusterStatus', '{"consistency":"READ_CONSISTENCY_LOCAL"}');
+      const status = await lab(
+        'call',
+        'n3',
+        'ClusterService/GetClusterStatus',
+        '{"consistency":"READ_CONSISTENCY_LOCAL"}',
+      );
       expect(status.code, status.stderr).toBe(0);
-      expect(JSON.parse(status.stdout).strategy).toMatchObject({ raftTransport: 'iroh', fallbackToGrpc: true });
+      expect(JSON.parse(status.stdout).strategy).toMatchObject({
+        raftTransport: 'iroh',
+        fallbackToGrpc: true,
+      });
       const kinds = (await readFile(join(state?.workDir ?? '', 'events.jsonl'), 'utf8'))
         .trim()
         .split('\n')
