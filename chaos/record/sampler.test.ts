@@ -1,6 +1,6 @@
 /** The guest sampler's reading of process lists (what the in-container loop and the host's /proc give). */
 import { describe, expect, it } from 'vitest';
-import { parseGuests } from './sampler.ts';
+import { frameTime, parseGuests } from './sampler.ts';
 
 describe('parseGuests', () => {
   it('keeps processes that name a VM and a node, with their pid', () => {
@@ -20,5 +20,13 @@ describe('parseGuests', () => {
 
   it('an empty frame is no guests', () => {
     expect(parseGuests('')).toEqual([]);
+  });
+
+  it('a frame is timed by when its scan began, not by when it reached the host', () => {
+    const frame = '@@t 1000500\n12 node guest.ts --name=a --node=n1\n';
+    // Arrived 400 ms after the scan began: seen at run time 5000 − 400.
+    expect(frameTime(frame, 5000, 1000900)).toBe(4600);
+    expect(parseGuests(frame)).toHaveLength(1);
+    expect(frameTime('12 node guest.ts --name=a --node=n1', 5000, 1000900)).toBe(5000);
   });
 });

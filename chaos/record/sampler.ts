@@ -148,18 +148,30 @@ export function parseGuests(text: string): Guest[] {
   return guests.sort((a, b) => a.pid - b.pid);
 }
 
+/**
+ * When a frame's /proc scan began, on the run's clock: the loop prints the wall clock (ms) on a
+ * `@@t` line before it scans, and the host and the container share the kernel's clock. The frame may
+ * reach the host much later on a loaded machine; its arrival is not when the guests were seen.
+ * Without that line (an older loop): `nowRun`.
+ */
+export function frameTime(frame: string, nowRun: number, nowWall: number): number {
+  const m = /^@@t (\d+)$/m.exec(frame);
+  if (!m) return nowRun;
+  return nowRun - Math.max(0, nowWall - Number(m[1]));
+}
+
 /** The end of one frame of the in-container loop. */
 const FRAME_END = '@@';
 /** Frames one in-container loop prints at most (about two hours); the loop also ends with its pipe. */
 const MAX_FRAMES = 24_000;
 
 /**
- * Run inside a container: every `sleepS` seconds, every process whose command line names a VM
+ * Run inside a container: every `sleepS` seconds, the wall clock (`@@t <ms>`), then every process whose command line names a VM
  * (`--name=`) and a node, then a FRAME_END line.
  */
 function guestLoop(sleepS: number): string {
   return (
-    `n=0; while [ $n -lt ${MAX_FRAMES} ]; do n=$((n+1)); ` +
+    `n=0; while [ $n -lt ${MAX_FRAMES} ]; do n=$((n+1)); echo "@@t $(date +%s%3N)"; ` +
     'for d in /proc/[0-9]*; do c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue; ' +
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'case "$c" in *--name=*--node=*) echo "${d#/proc/} $c";; esac; done; ' +
@@ -395,7 +407,7 @@ export class Samplers {
             const frame = text.slice(0, at);
             text = text.slice(at + FRAME_END.length + 1);
             lastFrame = performance.now();
-            this.#guests(this.#o.now(), nodeId, parseGuests(frame));
+            this.#guests(frameTime(frame, this.#o.now(), Date.now()), nodeId, parseGuests(frame));
             at = text.indexOf(`${FRAME_END}\n`);
           }
         },

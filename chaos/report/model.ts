@@ -262,7 +262,7 @@ function timeline(files: RunFiles, endMs: number, nodes: string[]): LanePanel | 
         });
         break;
       case 'restart':
-        if (op.do === 'mode-change')
+        if (op.do === 'mode-change' || (op.do === undefined && e.detail?.mode !== undefined))
           items.push({
             lane: 'rollout',
             start: s(e.t),
@@ -289,6 +289,12 @@ function timeline(files: RunFiles, endMs: number, nodes: string[]): LanePanel | 
         });
         break;
       }
+      case 'rollout-step':
+      case 'rollout-breach':
+      case 'rollout-rollback':
+      case 'rollout':
+        items.push({ lane: 'rollout', start: s(e.t), label: rolloutLabel(e), kind: 'rollout' });
+        break;
       case 'nemesis-error':
         items.push({
           lane: 'faults',
@@ -808,4 +814,14 @@ export function buildReportModel(files: RunFiles): ReportModel {
     raftDecision: raftDecisionOf(v),
     verdict: v,
   };
+}
+
+/** A rollout event in a few words: a step and its gates, a breach, a rollback, how the rollout ended. */
+function rolloutLabel(e: { kind: string; detail?: Record<string, unknown> | undefined }): string {
+  const d = e.detail ?? {};
+  const reasons = (d.reasons as string[] | undefined)?.join('; ') ?? '';
+  if (e.kind === 'rollout-step') return `step ${d.step}: ${d.ok ? 'gates passed' : 'gate breached'}`;
+  if (e.kind === 'rollout-breach') return `step ${d.step} breached: ${reasons}`;
+  if (e.kind === 'rollout-rollback') return `rolled back from ${d.from} to ${d.to}`;
+  return `rollout ${d.rollout}: ${d.outcome} (at ${d.at})`;
 }

@@ -18,17 +18,8 @@ import {
   ServiceGroupSchema,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
-import { parseDuration } from '../nemesis/index.ts';
-import { parseYamlFile, readYamlText } from '../schedule/index.ts';
-
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+import { DurationSchema as duration } from '../nemesis/index.ts';
+import { YamlFileError, yamlFileKind } from '../schedule/index.ts';
 
 /** A share: 0.01, or `1%`. */
 const share = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -52,22 +43,49 @@ export const NodeSelectorSchema = z.union([
 ]);
 export type NodeSelector = z.infer<typeof NodeSelectorSchema>;
 
-/** A gate's limits; each omitted one is not judged. Defaults: the shared migration thresholds. */
+/** A gate's limit, or `off`: not judged (its shared default dropped too). */
+const orOff = (limit: z.ZodType<number, number | string>) =>
+  z.union([z.number(), z.string()]).transform((v, ctx): number | null => {
+    if (v === 'off') return null;
+    const r = limit.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
+
+/** A gate's limits; each omitted one takes its default, `off` drops it. Defaults: the shared thresholds. */
 export const GatesSchema = z.strictObject({
   /** Per service group and transport: failed calls (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, UNKNOWN) over all, at most. */
-  error_rate: share.optional(),
+  error_rate: orOff(share).optional(),
   /** Per service group and transport: p99 of the calls served, at most. */
-  p99: duration.optional(),
+  p99: orOff(duration).optional(),
   /** Share of samples with one leader and no term change, at least. */
-  election_stability: share.optional(),
+  election_stability: orOff(share).optional(),
   /** Calls retried over gRPC after Iroh failed, over all outgoing calls, at most. */
-  fallback_rate: share.optional(),
+  fallback_rate: orOff(share).optional(),
   /** p99 of Raft message round trips, per transport, at most. */
-  raft_p99: duration.optional(),
+  raft_p99: orOff(duration).optional(),
+  /**
+   * Canary against baseline, in one window on one host: p99 over Iroh at most this many times the p99
+   * over gRPC (each at least 50 ms), per side and group and for Raft messages. A loaded host slows
+   * both transports; a fault on the Iroh path slows one.
+   */
+  iroh_p99_ratio: orOff(z.number().positive()).optional(),
   /** A group and transport with fewer calls in the window is not judged (too few to say). */
-  min_calls: z.number().int().min(1).default(20),
+  min_calls: z.number().int().min(1).optional(),
 });
-export type Gates = z.output<typeof GatesSchema>;
+type GateLimits = z.output<typeof GatesSchema>;
+
+/** The limits a step is judged by: a number for each gate judged. */
+export interface Gates {
+  error_rate?: number | undefined;
+  p99?: number | undefined;
+  election_stability?: number | undefined;
+  fallback_rate?: number | undefined;
+  raft_p99?: number | undefined;
+  iroh_p99_ratio?: number | undefined;
+  min_calls: number;
+}
 
 export const DEFAULT_GATES: Gates = {
   error_rate: MIGRATION_THRESHOLDS.irohErrorRatio,
@@ -93,7 +111,7 @@ export const StepSchema = z
     /** How long the gates watch after the step is in place (default: the file's). */
     watch: duration.optional(),
     /** Limits for this step, over the file's. */
-    gates: GatesSchema.partial().optional(),
+    gates: GatesSchema.optional(),
   })
   .refine(
     (s) =>
@@ -115,40 +133,37 @@ export const RolloutSchema = z.strictObject({
     .min(1)
     .optional(),
   watch: duration.default(10_000),
+  /**
+   * Between a step in place and its watch window: the first calls over a transport not used before
+   * (handshakes, name lookups) are not what the gates are for.
+   */
+  settle: duration.default(2000),
   /** Pause between the samples the gates read (metrics scrapes of every node). */
   sample_every: duration.default(1000),
-  gates: GatesSchema.partial().optional(),
+  gates: GatesSchema.optional(),
   steps: z.array(StepSchema).min(1),
 });
 export type RolloutFile = z.output<typeof RolloutSchema>;
 
-export interface Rollout extends RolloutFile {
-  source: string;
+/** A rollout file as read: its data and where it came from. */
+export type Rollout = RolloutFile & { source: string };
+
+export class RolloutError extends YamlFileError {
+  override name = 'RolloutError';
 }
 
-export class RolloutError extends Error {
-  readonly problems: string[];
-  constructor(source: string, problems: string[]) {
-    super(`invalid rollout file ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'RolloutError';
-    this.problems = problems;
-  }
-}
+/** `parseRollout(text, source)` and `loadRollout(file)`: every problem thrown as one RolloutError. */
+export const { parse: parseRollout, load: loadRollout } = yamlFileKind(
+  RolloutSchema,
+  (source, problems) => new RolloutError('rollout', source, problems),
+);
 
-export function parseRollout(text: string, source = '<inline>'): Rollout {
-  const data = parseYamlFile(RolloutSchema, text, source, (problems) => new RolloutError(source, problems));
-  return { ...data, source };
-}
-
-export async function loadRollout(file: string): Promise<Rollout> {
-  return parseRollout(await readYamlText(file, (problems) => new RolloutError(file, problems)), file);
-}
-
-/** A step's gates: the defaults, the file's, then the step's own. */
+/** A step's gates: the defaults, the file's, then the step's own; `off` drops one. */
 export function gatesOf(rollout: RolloutFile, step: RolloutStep): Gates {
-  return { ...DEFAULT_GATES, ...defined(rollout.gates), ...defined(step.gates) };
-}
-
-function defined<T extends object>(o: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const merged: Record<string, number | null> = { ...DEFAULT_GATES };
+  for (const layer of [rollout.gates, step.gates] as (GateLimits | undefined)[])
+    for (const [k, v] of Object.entries(layer ?? {})) if (v !== undefined) merged[k] = v;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(merged)) if (v !== null) out[k] = v;
+  return out as unknown as Gates;
 }

@@ -53,6 +53,9 @@ export interface GateResult {
   count: number;
 }
 
+/** Below this a p99 is noise for a ratio (sub-millisecond calls on an idle path). */
+const RATIO_FLOOR_MS = 50;
+
 const SERVER = 'blixard_rpc_server_duration_seconds';
 const CLIENT = 'blixard_rpc_client_duration_seconds';
 const RAFT = 'blixard_raft_message_duration_seconds';
@@ -241,6 +244,37 @@ export function evaluateGates(gates: Gates, f: WindowFigures): GateResult[] {
       });
     }
   }
+  if (gates.iroh_p99_ratio !== undefined) {
+    const ratio = gates.iroh_p99_ratio;
+    const judged = (x: { p99Ms: number | null; n: number }) => x.p99Ms !== null && x.n >= min;
+    const pairs = [
+      ...f.calls.map((c) => ({
+        subject: `${c.side} ${c.group}`,
+        transport: c.transport,
+        p99Ms: c.p99Ms,
+        n: c.calls,
+      })),
+      ...f.raft.map((r) => ({
+        subject: 'raft messages',
+        transport: r.transport,
+        p99Ms: r.p99Ms,
+        n: r.messages,
+      })),
+    ];
+    for (const iroh of pairs.filter((p) => p.transport === 'iroh' && judged(p))) {
+      const grpc = pairs.find((p) => p.transport === 'grpc' && p.subject === iroh.subject && judged(p));
+      if (!grpc) continue;
+      const value = (iroh.p99Ms as number) / Math.max(grpc.p99Ms as number, RATIO_FLOOR_MS);
+      out.push({
+        gate: 'iroh_p99_ratio',
+        subject: `${iroh.subject}: p99 over iroh ${iroh.p99Ms} ms, over grpc ${grpc.p99Ms} ms`,
+        value,
+        limit: ratio,
+        ok: value <= ratio,
+        count: iroh.n,
+      });
+    }
+  }
   if (gates.fallback_rate !== undefined && f.outgoing >= min) {
     const value = f.fallbacks / f.outgoing;
     out.push({
@@ -269,7 +303,11 @@ export function evaluateGates(gates: Gates, f: WindowFigures): GateResult[] {
 /** A breach in words, for events, the verdict and the CLI. */
 export function describeBreach(g: GateResult): string {
   const fmt = (v: number) =>
-    g.gate === 'p99' || g.gate === 'raft_p99' ? `${v.toFixed(1)} ms` : `${(v * 100).toFixed(2)} %`;
+    g.gate === 'p99' || g.gate === 'raft_p99'
+      ? `${v.toFixed(1)} ms`
+      : g.gate === 'iroh_p99_ratio'
+        ? `${v.toFixed(2)}×`
+        : `${(v * 100).toFixed(2)} %`;
   const rel = g.gate === 'election_stability' ? '<' : '>';
   return `${g.gate}: ${g.subject} ${fmt(g.value)} ${rel} ${fmt(g.limit)} (${g.count} observed)`;
 }

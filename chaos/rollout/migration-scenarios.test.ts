@@ -97,7 +97,9 @@ describe.skipIf(!docker)('migration scenarios on docker', () => {
     const r = await run('rollback.yaml');
     expect(r.verdict.status, `${r.verdict.reason}\n${r.checkers.join('\n')}`).toBe('pass');
     expectEveryChecker(r.checkers);
-    expect(r.checkers.some((c) => /^rollout .*: completed: dual → groups to grpc → grpc/.test(c))).toBe(true);
+    expect(
+      r.checkers.some((c) => /^rollout .*: true — completed: dual → groups to grpc → grpc/.test(c)),
+    ).toBe(true);
     const events = await readEvents(r.dir);
     expect(events.filter((e) => e.kind === 'rollout-step').map((e) => e.detail?.step)).toEqual([
       'dual',

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../node/lib/index.ts';
 import { defaultStrategy, SERVICE_GROUPS, type TransportMode } from '../../node/transport/index.ts';
 import {
+  checkRollouts,
   evaluateGates,
+  gatesOf,
   incompatibilities,
   nodeOrder,
   parseRollout,
@@ -10,6 +12,7 @@ import {
   planRollout,
   RolloutError,
   RolloutPlanError,
+  type RolloutStep,
   rollbackChanges,
   type Scrape,
   type Settings,
@@ -53,6 +56,12 @@ steps:
     expect(problems).toMatch(/^bad\.yaml:5:5: steps\[2\]: a step changes something/m);
     expect(problems).toMatch(/^bad\.yaml:6:40: steps\[3\]\.gates\.error_rate: expected a share/m);
     expect(problems).toMatch(/^bad\.yaml:7:\d+: steps\[4\]\.colour: unknown field/m);
+    // A gate can be turned off; others keep the shared defaults.
+    const g = parseRollout('name: g\ngates: { raft_p99: off, p99: 2s }\nsteps: [{ nodes: all, mode: dual }]');
+    const gates = gatesOf(g, g.steps[0] as RolloutStep);
+    expect(gates.raft_p99).toBeUndefined();
+    expect(gates.p99).toBe(2000);
+    expect(gates.election_stability).toBe(0.999);
     // 150 % parses (a percentage), and the plan caps it at the cluster.
     expect(percentOf(150, 3)).toBe(3);
   });
@@ -298,6 +307,34 @@ describe('gates over a watch window', () => {
     }
   });
 
+  it('holds Iroh against gRPC in the same window: a loaded host slows both and passes, slow Iroh alone breaches', () => {
+    const scrape = (round: number, irohS: number, grpcS: number): Scrape[] =>
+      ids(3).map((node) => ({
+        node,
+        t: round * 1000,
+        text: metricsText({
+          term: 3,
+          leader: node === 'n1',
+          calls: [],
+          raft: [
+            { transport: 'iroh', n: 100 * round, seconds: irohS },
+            { transport: 'grpc', n: 100 * round, seconds: grpcS },
+          ],
+          fallbacks: 0,
+        }),
+      }));
+    const ratio = { min_calls: 20, iroh_p99_ratio: 2 };
+    const loaded = evaluateGates(ratio, windowFigures([scrape(0, 0.5, 0.5), scrape(1, 0.5, 0.5)]));
+    expect(loaded.map((r) => r.ok)).toEqual([true]);
+    const slowIroh = evaluateGates(ratio, windowFigures([scrape(0, 0.5, 0.05), scrape(1, 0.5, 0.05)]));
+    expect(slowIroh.map((r) => [r.ok, r.subject])).toEqual([
+      [false, 'raft messages: p99 over iroh 497.5 ms, over grpc 49.8 ms'],
+    ]);
+    // Both fast: a sub-50 ms p99 is no baseline to divide by.
+    const fast = evaluateGates(ratio, windowFigures([scrape(0, 0.004, 0.001), scrape(1, 0.004, 0.001)]));
+    expect(fast.map((r) => r.ok)).toEqual([true]);
+  });
+
   it('judges nothing it has too few calls for, and counts a restarted node from zero', () => {
     const few = evaluateGates({ ...gates, min_calls: 100_000 }, windowFigures(window(1, 'errors')));
     expect(few.map((r) => r.gate)).toEqual(['election_stability']);
@@ -313,5 +350,30 @@ describe('gates over a watch window', () => {
     const f = windowFigures(rounds);
     expect(f.raft[0]?.messages).toBeGreaterThan(0);
     expect(f.silent).toEqual([]);
+  });
+});
+
+describe('rollout outcomes in the verdict', () => {
+  const op = { do: 'rollout', file: 'canary.rollout.yaml', expect: 'rolled-back', back_to: '5%' };
+  const rolled = (to: string) => ({
+    t: 1,
+    kind: 'rollout',
+    op,
+    detail: { outcome: 'rolled-back', rolledBack: { from: '25%', to, reasons: ['raft_p99: …'] } },
+  });
+  it('passes a rollout that ended as expected and fails one that did not', () => {
+    expect(checkRollouts([rolled('5%')])[0]?.valid).toBe(true);
+    const wrong = checkRollouts([rolled('start')])[0];
+    expect(wrong?.valid).toBe(false);
+    expect(wrong?.explanation).toMatch(
+      /expected rolled-back to 5%, got rolled-back: 25% rolled back to start/,
+    );
+    const completed = { t: 1, kind: 'rollout', op, detail: { outcome: 'completed', passed: ['5%', '25%'] } };
+    expect(checkRollouts([completed])[0]?.valid).toBe(false);
+    const error = { t: 1, kind: 'nemesis-error', op, detail: { error: 'n3 did not come back' } };
+    expect(checkRollouts([error])[0]).toMatchObject({
+      valid: false,
+      explanation: 'the rollout did not run: n3 did not come back',
+    });
   });
 });

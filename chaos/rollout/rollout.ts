@@ -16,7 +16,8 @@ import type { Rollout } from './file.ts';
 import { describeBreach, evaluateGates, type GateResult, type Scrape, windowFigures } from './gates.ts';
 import { type NodeChange, type PlannedStep, planRollout, rollbackChanges, type Settings } from './plan.ts';
 
-export type RolloutEventKind = 'rollout-step' | 'rollout-breach' | 'rollout-rollback';
+/** `restart`: a node restarted in a new mode (the Raft and VM checkers read restarts from the events). */
+export type RolloutEventKind = 'rollout-step' | 'rollout-breach' | 'rollout-rollback' | 'restart';
 
 export interface RolloutOptions {
   cluster: Cluster;
@@ -60,6 +61,8 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
     const node = cluster.node(change.node);
     const path = node.state.configPath;
     if (change.restart) {
+      // Recorded as it begins: the checkers allow a commit index to go back across a restart.
+      record('restart', { node: change.node, mode: change.to.mode, from: change.from.mode, by: why });
       await restartInMode(cluster, change.node, {
         mode: change.to.mode,
         write: (_mode, back) => writeNodeSettings(path, back ? change.from : change.to, why, irohIds),
@@ -116,6 +119,8 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
     }
     const applyMs = Math.round(performance.now() - started);
     await opts.onStep?.(step);
+    // New connections (a first gRPC or QUIC handshake to a peer, name lookups) settle before the window.
+    await sleep(rollout.settle);
     progress(`${step.name}: in place after ${applyMs} ms; watching ${step.watchMs / 1000} s`);
     const rounds = await watch(cluster, step.watchMs, rollout.sample_every, opts);
     const figures = windowFigures(rounds);
@@ -131,6 +136,16 @@ export async function runRollout(rollout: Rollout, opts: RolloutOptions): Promis
       watchMs: step.watchMs,
       gates: results.map(summary),
       ok: breaches.length === 0,
+      // What the window measured, judged or not: Raft p99 per transport, fallbacks, stability.
+      figures: {
+        raft: figures.raft,
+        fallbacks: figures.fallbacks,
+        outgoing: figures.outgoing,
+        stable: `${figures.stable}/${figures.rounds}`,
+        iroh: figures.calls
+          .filter((c) => c.transport === 'iroh' && c.calls >= step.gates.min_calls)
+          .map((c) => `${c.side} ${c.group}: ${c.errors}/${c.calls} failed, p99 ${c.p99Ms} ms`),
+      },
       ...(figures.silent.length > 0 && { silent: figures.silent }),
     });
     if (breaches.length > 0) {

@@ -42,7 +42,7 @@ import {
   TriggerSchema,
   toxicsFor,
 } from '../nemesis/index.ts';
-import { parseYamlFile, readYamlText } from './yaml-file.ts';
+import { YamlFileError, yamlFileKind } from './yaml-file.ts';
 
 const duration = DurationSchema;
 
@@ -276,25 +276,22 @@ export interface Incident extends IncidentFile {
   source: string;
 }
 
-export class IncidentError extends Error {
-  /** Each problem as `file:line:col: field: reason`. */
-  readonly problems: string[];
+export class IncidentError extends YamlFileError {
   constructor(source: string, problems: string[]) {
-    super(`invalid incident file ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('incident', source, problems);
     this.name = 'IncidentError';
-    this.problems = problems;
   }
 }
 
+const incidentFiles = yamlFileKind(IncidentSchema, (source, problems) => new IncidentError(source, problems));
+
 /** Parses and validates an incident file's text; throws IncidentError naming line and field. */
 export function parseIncident(text: string, source = '<inline>'): Incident {
-  const data = parseYamlFile(IncidentSchema, text, source, (problems) => new IncidentError(source, problems));
-  return { ...data, source };
+  return incidentFiles.parse(text, source);
 }
 
-export async function loadIncident(file: string): Promise<Incident> {
-  const fail = (problems: string[]) => new IncidentError(file, problems);
-  return parseIncident(await readYamlText(file, fail), file);
+export function loadIncident(file: string): Promise<Incident> {
+  return incidentFiles.load(file);
 }
 
 /** The workloads the incident runs and their clients: its `mix`, or `clients` of its `type`. */

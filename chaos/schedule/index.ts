@@ -1,3 +1,3 @@
 /** Incident files: a fault schedule and its workload as YAML, validated with errors naming line and field. */
 export * from './incident.ts';
-export { parseYamlFile, readYamlText } from './yaml-file.ts';
+export { parseYamlFile, readYamlText, YamlFileError, yamlFileKind } from './yaml-file.ts';

@@ -7,6 +7,34 @@ import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
+/** A file that did not validate: each problem as `file:line:col: field: reason`. */
+export class YamlFileError extends Error {
+  readonly problems: string[];
+  constructor(what: string, source: string, problems: string[]) {
+    super(`invalid ${what} file ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * `parse(text, source)` and `load(file)` for one kind of file: validated by `schema`, the source
+ * kept beside the data, every problem thrown as `error(source, problems)`.
+ */
+export function yamlFileKind<S extends z.ZodType>(
+  schema: S,
+  error: (source: string, problems: string[]) => Error,
+): {
+  parse: (text: string, source?: string) => z.output<S> & { source: string };
+  load: (file: string) => Promise<z.output<S> & { source: string }>;
+} {
+  const parse = (text: string, source = '<inline>') => {
+    const data = parseYamlFile(schema, text, source, (problems) => error(source, problems));
+    return { ...(data as object), source } as z.output<S> & { source: string };
+  };
+  const load = async (file: string) => parse(await readYamlText(file, (p) => error(file, p)), file);
+  return { parse, load };
+}
+
 /** Parses `text` and validates it; `fail(problems)` makes the error thrown when anything is wrong. */
 export function parseYamlFile<S extends z.ZodType>(
   schema: S,

@@ -102,21 +102,13 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
   const raft = r.samples.filter((s) => (s as { kind?: string }).kind === 'raft') as RaftSampleLike[];
   const guests = r.samples.filter((s) => (s as { kind?: string }).kind === 'guests') as GuestSampleLike[];
   if (raft.length > 0) {
-    // Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one.
-    try {
-      results.push(
-        ...(blixard
+    results.push(
+      ...runChecks('raft safety', () =>
+        blixard
           ? [checkOneLeaderPerTerm(raft), checkTermMonotonic(raft)]
-          : checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS })),
-      );
-    } catch (err) {
-      results.push({
-        name: 'raft safety',
-        valid: 'unknown',
-        explanation: `the checker threw: ${(err as Error).message}`,
-        evidence: [],
-      });
-    }
+          : checkRaftSafety(raft, r.events, { convergeMs: QUIET_BOUND_MS }),
+      ),
+    );
   }
   // Leadership under faults, where the run had the fault each one is about.
   const has2 = (kind: string, f: (e: RunEventLike) => boolean) =>
@@ -142,15 +134,17 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
     const budget = r.availability;
     results.push(runChecker('availability', () => checkAvailability(r.history, budget)));
   }
-  try {
-    results.push(...checkRollouts(r.events));
-  } catch (err) {
-    results.push({
-      name: 'rollouts',
-      valid: 'unknown',
-      explanation: `the checker threw: ${(err as Error).message}`,
-      evidence: [],
-    });
-  }
+  results.push(...runChecks('rollouts', () => checkRollouts(r.events)));
   return composeVerdicts(results);
+}
+
+/** Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one. */
+function runChecks(name: string, checks: () => CheckerResult[]): CheckerResult[] {
+  try {
+    return checks();
+  } catch (err) {
+    return [
+      { name, valid: 'unknown', explanation: `the checker threw: ${(err as Error).message}`, evidence: [] },
+    ];
+  }
 }

@@ -38,6 +38,9 @@ const BLIXARD_SAMPLE_MS = 1000;
 
 export const RUNS_DIR = join(REPO_ROOT, 'runs');
 
+/** How long the workload goes on after the heal that follows a rollout: the convergence check's 10 s bound. */
+const AFTER_ROLLOUT_MS = 10_000;
+
 export interface RunOptions {
   incident: incidents.Incident;
   /** Overrides the incident's seed (a generated schedule and the workload's choices follow it). */
@@ -103,6 +106,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   let samplers: Samplers | undefined;
   let workloadDone: Promise<unknown> | undefined;
   let markHealed = () => {};
+  let scheduleDone = () => {};
   const stopWorkload = new AbortController();
   try {
     if (!cluster) {
@@ -226,7 +230,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       markHealed = resolve;
     });
     const t0 = rec.now();
-    let scheduleDone = false;
+    // The workload keeps going until the schedule is played out (a schedule slowed by a busy machine,
+    // or a rollout, still has the workload running under every fault).
+    const played = new Promise<void>((resolve) => {
+      scheduleDone = resolve;
+    });
     const workload = runWorkloads(
       c,
       specsOf(mix, { keys: w.keys, prefix: id, nodes: c.nodes.map((n) => n.id), vmNames: w.vm_names }),
@@ -244,9 +252,8 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
           watch.observeOp(e);
         },
         healed: () => healed,
-        // A schedule slowed by a busy machine still has the workload running under every fault.
-        extend: () => !scheduleDone,
         signal: stopWorkload.signal,
+        until: played,
       },
     );
     workloadDone = workload.catch(() => undefined);
@@ -272,8 +279,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       else await apply(step);
     }
     await Promise.all(running);
-    scheduleDone = true;
     await nemesis.recoverAll().catch((err: Error) => verdict.nemesisErrors.push(err.message));
+    // A rollout may end past the workload's duration: the workload (and the samplers) go on a while
+    // after the heal, so the checkers see the cluster as it settles.
+    if (running.length > 0) await sleep(AFTER_ROLLOUT_MS);
+    scheduleDone();
     markHealed();
     const summary = await workload;
     const quietFrom = rec.now();
@@ -321,6 +331,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
   } finally {
     stopWorkload.abort();
     markHealed();
+    scheduleDone();
     // In-flight ops end within their deadline; nothing is recorded after the record closes.
     await workloadDone;
     await samplers?.stop();

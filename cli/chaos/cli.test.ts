@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_START_MS, isOurs, readState } from '../../lab/runtime/index.ts';
+import { CLI_START_MS, isOurs, REPO_ROOT, readState } from '../../lab/runtime/index.ts';
 import { type LabRun, runLab } from '../run-lab.ts';
 
 let dir: string;
@@ -160,5 +160,63 @@ describe('lab chaos', () => {
         op,
       ]),
     ),
+  );
+
+  it(
+    'migrates the running lab by a rollout file, in place; refuses a bad file or an impossible plan with 2',
+    async () => {
+      const bad = join(dir, 'bad.rollout.yaml');
+      await writeFile(bad, 'name: x\nsteps:\n  - { nodes: all, mode: quic }\n');
+      const b = await lab('migrate', bad);
+      expect(b.code).toBe(2);
+      expect(b.stderr).toContain(`${bad}:3:19: steps[0].mode: Invalid option`);
+      const refused = await lab(
+        'migrate',
+        join(REPO_ROOT, 'scenarios/migration/mixed-modes-refused.rollout.yaml'),
+      );
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(
+        /steps\[1\]: once n3 has changed: n1 \(grpc\) and n3 \(iroh\) share no transport/,
+      );
+
+      const rollout = join(dir, 'groups.rollout.yaml');
+      await writeFile(
+        rollout,
+        [
+          'name: groups to iroh',
+          'order: [n1, n2, n3]',
+          'watch: 2s',
+          'gates: { election_stability: 50%, min_calls: 1000000 }',
+          'steps:',
+          '  - { name: canary, nodes: 1, prefer_iroh: [health, status] }',
+          '  - { name: all, nodes: all, prefer_iroh: all, raft_transport: iroh }',
+          '',
+        ].join('\n'),
+      );
+      const m = await lab('migrate', rollout);
+      expect(m.code, m.stderr).toBe(0);
+      expect(m.stdout).toMatch(/rollout groups to iroh: completed \(canary → all\)/);
+      // In place: the same processes, each reporting the strategy it was given.
+      const state = await readState(stateFile);
+      for (const n of state?.nodes ?? []) expect(n.proc && (await isOurs(n.proc))).toBe(true);
+      const status = await lab(
+        'call',
+        'n3',
+        'ClusterService/GetClusterStatus',
+        '{"consistency":"READ_CONSISTENCY_LOCAL"}',
+      );
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout).strategy).toMatchObject({
+        raftTransport: 'iroh',
+        fallbackToGrpc: true,
+      });
+      const kinds = (await readFile(join(state?.workDir ?? '', 'events.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { kind: string }).kind)
+        .filter((k) => k.startsWith('rollout'));
+      expect(kinds).toEqual(['rollout-step', 'rollout-step', 'rollout']);
+    },
+    budget(['migrate'], ['migrate'], ['migrate'], ['call']) + 2 * 2000 + 3 * 10_000,
   );
 });

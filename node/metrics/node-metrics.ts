@@ -27,27 +27,23 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  readonly fallbacks = new Counter({
-    name: 'blixard_transport_fallbacks_total',
-    help: 'Calls retried over gRPC after Iroh failed to connect or answered UNAVAILABLE',
-    labelNames: ['service', 'method'] as const,
-    registers: [this.registry],
-  });
+  /** The gRPC fallback, per RPC: retried, or refused because running the call twice is not harmless. */
+  readonly fallbacks = this.perMethod(
+    'blixard_transport_fallbacks_total',
+    'Calls retried over gRPC after Iroh failed to connect, or answered UNAVAILABLE on a call safe to repeat',
+  );
+  readonly fallbacksRefused = this.perMethod(
+    'blixard_transport_fallbacks_refused_total',
+    'Iroh calls that failed after the request may have reached the peer, not retried over gRPC because running them twice is not harmless',
+  );
 
-  readonly fallbacksRefused = new Counter({
-    name: 'blixard_transport_fallbacks_refused_total',
-    help: 'Iroh calls that failed after the request may have reached the peer, not retried over gRPC because running them twice is not harmless',
-    labelNames: ['service', 'method'] as const,
-    registers: [this.registry],
-  });
-
+  /** The migration strategy in use (1 on the series of its settings), and the reloads that set it. */
   readonly migrationInfo = new Gauge({
     name: 'blixard_transport_migration_info',
     help: 'The migration strategy in use (1 on the one series of its settings); changes on a config reload',
     labelNames: ['prefer_iroh', 'raft_transport', 'fallback_to_grpc'] as const,
     registers: [this.registry],
   });
-
   readonly configReloads = new Counter({
     name: 'blixard_config_reloads_total',
     help: 'Config reloads (SIGHUP), by outcome: applied, or refused (bad file or a mode change)',
@@ -226,5 +222,14 @@ export class NodeMetrics {
   constructor(labels: { node: string; mode: string }) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'blixard_process_' });
+  }
+
+  private perMethod(name: string, help: string) {
+    return new Counter({
+      name,
+      help,
+      labelNames: ['service', 'method'] as const,
+      registers: [this.registry],
+    });
   }
 }

@@ -8,12 +8,28 @@ import { ClientFactory, type PeerTarget } from './client-factory.ts';
 import { SecretKey } from './native-iroh.ts';
 import { ServiceRegistry } from './registry.ts';
 import { BlixardService, ClusterService } from './services.ts';
+import { Code, RpcError } from './status.ts';
 import { type LoopbackServer, serveOnLoopback } from './testing.ts';
 import type { MigrationStrategy } from './vocabulary.ts';
+
+/** How often each method ran on the server, and on which transport. */
+const ran: string[] = [];
+const unavailableOverIroh = (name: string, transport: string) => {
+  ran.push(`${name}/${transport}`);
+  if (transport === 'iroh') throw new RpcError(Code.UNAVAILABLE, 'shedding Iroh load');
+};
 
 const registry = new ServiceRegistry()
   .register(ClusterService, {
     healthCheck: (_req, ctx) => ({ healthy: true, message: ctx.transport }),
+    getVmStatus: (_req, ctx) => {
+      unavailableOverIroh('GetVmStatus', ctx.transport);
+      return { found: true, vm: { name: ctx.transport } };
+    },
+    createVm: (_req, ctx) => {
+      unavailableOverIroh('CreateVm', ctx.transport);
+      return { success: true, message: ctx.transport };
+    },
     listVms: (_req, ctx) => ({ vms: [{ name: ctx.transport }] }),
     getClusterStatus: (_req, ctx) => ({ nodeId: ctx.transport }),
   })
@@ -107,6 +123,26 @@ describe('client factory', () => {
     expect((await f.client(BlixardService, dead).proposeTask({}, { timeoutMs: 8000 })).message).toBe('grpc');
     expect(fallbacks).toEqual(['HealthCheck', 'HealthCheck', 'ProposeTask']);
     expect(events.map((e) => e.transport)).toEqual(['iroh', 'grpc', 'grpc', 'grpc']);
+    await f.close();
+  });
+
+  it('never repeats over gRPC a call that reached the peer unless repeating it is harmless', async () => {
+    const { f, fallbacks } = factory({
+      preferIroh: ['health', 'vm_ops'],
+      raftTransport: 'grpc',
+      fallbackToGrpc: true,
+    });
+    ran.length = 0;
+    const c = f.client(ClusterService, target);
+    // GetVmStatus is a read: the peer's UNAVAILABLE over Iroh is retried over gRPC.
+    expect((await c.getVmStatus({ name: 'web-1' })).vm?.name).toBe('grpc');
+    // CreateVm ran on the peer (it answered): a second create would not be harmless, so no retry.
+    await expect(c.createVm({ name: 'web-1' })).rejects.toMatchObject({
+      codeName: 'UNAVAILABLE',
+      message: expect.stringMatching(/not retried over gRPC: CreateVm may already have run on n1/),
+    });
+    expect(ran).toEqual(['GetVmStatus/iroh', 'GetVmStatus/grpc', 'CreateVm/iroh']);
+    expect(fallbacks).toEqual(['GetVmStatus']);
     await f.close();
   });
 

@@ -14,7 +14,7 @@ import {
 } from './adaptive-raft.ts';
 import type { CallOptions, RpcChannel } from './channel.ts';
 import { GrpcChannel } from './grpc-channel.ts';
-import { IrohChannel, IrohConnectError } from './iroh-channel.ts';
+import { answeredByPeer, IrohChannel, IrohConnectError } from './iroh-channel.ts';
 import type { IrohPeerAddress } from './iroh-endpoint.ts';
 import type { Endpoint } from './native-iroh.ts';
 import { groupOfPath } from './service-groups.ts';
@@ -66,10 +66,13 @@ export interface ClientFactoryOptions {
 }
 
 /**
- * After an Iroh connect failure, calls that would fall back go straight to gRPC for this long (counted
- * as fallbacks): each would otherwise wait out a handshake first, and Raft's heartbeats with them.
+ * Once Iroh to a peer has failed, calls that would fall back go straight to gRPC (counted as
+ * fallbacks) until a probe — a Ping in the background, first after this long, then twice as long each
+ * time it fails, up to IROH_PROBE_MAX_MS — gets through. Each call would otherwise wait out a handshake
+ * first, and Raft's heartbeats with it.
  */
-const IROH_HOLD_OFF_MS = 2000;
+const IROH_PROBE_FIRST_MS = 1000;
+const IROH_PROBE_MAX_MS = 8000;
 
 /** How often the adaptive rule takes a latency reading of a peer (an Iroh Ping). */
 const LATENCY_REFRESH_MS = 1000;
@@ -84,8 +87,11 @@ export class RoutedChannel implements RpcChannel {
   private irohChannel: IrohChannel | undefined;
   private irohLatencyMs: number | undefined;
   private latencyReadAt = 0;
-  /** Until when (performance.now()) Iroh counts as unreachable after a failed connect. */
-  private irohDownUntil = 0;
+  /** Iroh to this peer failed and no probe has got through since. */
+  private irohDown = false;
+  private probeAt = 0;
+  private probeBackoffMs = IROH_PROBE_FIRST_MS;
+  private probing = false;
   private adaptive: AdaptiveRaftState = initialAdaptiveRaft();
 
   constructor(target: PeerTarget, factory: ClientFactoryOptions) {
@@ -135,13 +141,9 @@ export class RoutedChannel implements RpcChannel {
     this.refreshLatency(service, method);
     const kind = this.pick(service, method);
     const strategy = this.factory.strategy;
-    if (
-      kind === 'iroh' &&
-      strategy.fallbackToGrpc &&
-      this.mode === 'dual' &&
-      performance.now() < this.irohDownUntil
-    ) {
-      return this.fallBack(service, method, request, opts, 'Iroh unreachable at the last connect');
+    if (kind === 'iroh' && strategy.fallbackToGrpc && this.mode === 'dual' && this.irohDown) {
+      this.probeIroh();
+      return this.fallBack(service, method, request, opts, 'Iroh unreachable since its last failure');
     }
     try {
       return await this.observe(kind, service, method, request.length, () =>
@@ -156,6 +158,8 @@ export class RoutedChannel implements RpcChannel {
       const path = `${service}/${method}`;
       const decision = fallbackDecision(this.factory.strategy, kind, this.mode, status, path, sent);
       if (decision === 'no') throw status;
+      // The path failed (not the peer's own answer): Iroh is down until a probe gets through.
+      if (!answeredByPeer(err)) this.markIrohDown();
       if (decision === 'unsafe') {
         this.factory.observer?.onFallbackRefused?.({
           peer: this.target.id,
@@ -168,9 +172,36 @@ export class RoutedChannel implements RpcChannel {
           `${status.message}; not retried over gRPC: ${method} may already have run on ${this.target.id}`,
         );
       }
-      if (!sent) this.irohDownUntil = performance.now() + IROH_HOLD_OFF_MS;
       return this.fallBack(service, method, request, opts, status.message);
     }
+  }
+
+  private markIrohDown(): void {
+    if (this.irohDown) return;
+    this.irohDown = true;
+    this.probeBackoffMs = IROH_PROBE_FIRST_MS;
+    this.probeAt = performance.now() + this.probeBackoffMs;
+  }
+
+  /** When due, one Ping over Iroh in the background: through, calls go back to Iroh; not, wait longer. */
+  private probeIroh(): void {
+    if (this.probing || performance.now() < this.probeAt) return;
+    this.probing = true;
+    const timeoutMs = this.factory.irohConnectTimeoutMs ?? 2000;
+    void (this.channel('iroh') as IrohChannel)
+      .ping({ timeoutMs })
+      .then(
+        () => {
+          this.irohDown = false;
+        },
+        () => {
+          this.probeBackoffMs = Math.min(IROH_PROBE_MAX_MS, this.probeBackoffMs * 2);
+          this.probeAt = performance.now() + this.probeBackoffMs;
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   private fallBack(

@@ -28,6 +28,11 @@ let lastCancelId = 0;
 
 /** Statuses the peer itself sent (Error frames): the connection is fine, the call failed. */
 const fromPeer = new WeakSet<Error>();
+
+/** Whether a failed call's status is the peer's own answer (the Iroh path itself worked). */
+export function answeredByPeer(err: unknown): boolean {
+  return err instanceof Error && fromPeer.has(err);
+}
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /** An UNAVAILABLE raised because no connection could be made (the fallback rule needs to know). */

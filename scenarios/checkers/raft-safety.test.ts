@@ -92,6 +92,25 @@ describe('raft safety', () => {
     expect(checkTermMonotonic(ordered).explanation).toMatch(/n2's term went from 3 to 2/);
   });
 
+  it('two samples whose calls overlapped may have been answered in the other order: not a decrease', () => {
+    // Asked at 3000, answered 600 ms later (commit 12); asked at 3100, answered at once (commit 11).
+    const slow = { ...s(3000, 'n2', 'follower', 2, 12), ms: 600 };
+    const fast = { ...s(3100, 'n2', 'follower', 2, 11), ms: 20 };
+    expect(checkCommitMonotonic([...healthy(), slow, fast], []).valid).toBe(true);
+    // Asked after the first answer came back: that one is a decrease.
+    const later = { ...s(3700, 'n2', 'follower', 2, 11), ms: 20 };
+    const r = checkCommitMonotonic([...healthy(), slow, later], []);
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/n2's commit index went from 12 to 11 with no restart/);
+    // A restart excuses the fall to 4, not a later one from 6 to 5.
+    const restart: RunEventLike[] = [{ t: 3050, kind: 'restart', detail: { node: 'n2' } }];
+    const after = [4, 6, 5].map((c, i) => ({ ...s(3200 + i * 300, 'n2', 'follower', 2, c), ms: 10 }));
+    expect(checkCommitMonotonic([...healthy(), after[0] as RaftSampleLike], restart).valid).toBe(true);
+    const r2 = checkCommitMonotonic([...healthy(), ...after], restart);
+    expect(r2.valid).toBe(false);
+    expect(r2.explanation).toMatch(/from 6 to 5/);
+  });
+
   it('one applied index, two digests', () => {
     const r = checkAppliedDigest([...healthy(), s(3000, 'n3', 'follower', 2, 6, 6, 'other')]);
     expect(r.valid).toBe(false);

@@ -32,7 +32,7 @@ export interface RaftSampleLike {
   t: number;
   node: string;
   ok: boolean;
-  /** How long the answer took (the sampler sends `t`, and the node read its state within `ms`). */
+  /** How long the call took: its answer was given somewhere in [t, t + ms]. */
   ms?: number | undefined;
   raft?: { role: string; term: number; commit: number; applied: number; digest: string } | undefined;
 }
@@ -169,15 +169,31 @@ export function checkCommitMonotonic(
   const nodes = byNode(okSamples(samples));
   for (const [node, list] of nodes) {
     const times = restarts.get(node) ?? [];
-    for (const [a, b] of stepsBack(list, (x) => x.raft.commit)) {
-      const restarted = times.some((t) => t > a.t && t <= b.t + slack);
-      if (!restarted)
+    // Calls overlap on a loaded host (several in flight per node): only a sample asked after an
+    // earlier one was answered is known to be later. Compare each with the highest commit answered
+    // before it was asked.
+    const byEnd = [...list].sort((x, y) => endOf(x) - endOf(y));
+    let j = 0;
+    let a: OkSample | undefined;
+    // Samples asked before the last restart that excused a decrease no longer count.
+    let since = Number.NEGATIVE_INFINITY;
+    for (const b of list) {
+      for (; j < byEnd.length && endOf(byEnd[j] as OkSample) <= b.t; j++) {
+        const done = byEnd[j] as OkSample;
+        if (done.t > since && (a === undefined || done.raft.commit >= a.raft.commit)) a = done;
+      }
+      if (a === undefined || b.raft.commit >= a.raft.commit) continue;
+      const from = a.t;
+      const restart = times.filter((t) => t > from && t <= b.t + slack).at(-1);
+      if (restart === undefined)
         return {
           name,
           valid: false,
           explanation: `${node}'s commit index went from ${a.raft.commit} to ${b.raft.commit} with no restart of ${node} in between`,
           evidence: [briefOf(a), briefOf(b)],
         };
+      since = restart;
+      a = b.t > restart ? b : undefined;
     }
   }
   if (nodes.size === 0) return { name, valid: 'unknown', explanation: 'no raft samples', evidence: [] };

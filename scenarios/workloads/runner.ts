@@ -34,12 +34,12 @@ export interface WorkloadOptions {
   now: () => number;
   record: (entry: WorkloadEntry) => void;
   signal?: AbortSignal | undefined;
-  /** While it answers true, the main phase goes on past `durationMs` (a fault schedule running late). */
-  extend?: (() => boolean) | undefined;
   /** Resolves once the faults are healed: final reads wait for it (default: at once). */
   healed?: (() => Promise<void>) | undefined;
   /** How long final reads may retry after `healed` (default 20 s). */
   finalMs?: number | undefined;
+  /** The main phase lasts `durationMs` and, when given, until this resolves (e.g. a rollout's end). */
+  until?: Promise<unknown> | undefined;
 }
 
 /** One op a client wants to issue next: what the history records, and how to call it. */
@@ -129,6 +129,10 @@ export async function runWorkloads(
   const clients = new WorkloadClients(cluster, { drainMs: o.timeoutMs + 1000 });
   const started = o.now();
   const end = started + o.durationMs;
+  let held = o.until !== undefined;
+  void o.until?.finally(() => {
+    held = false;
+  });
   const total = specs.reduce((n, s) => n + s.clients, 0);
   let nextId = 0;
   let mainEnded = started;
@@ -193,7 +197,7 @@ export async function runWorkloads(
     const client = spec.make(index, random);
     let process = global;
     const think = () => sleep(Math.max(o.thinkMs, 1));
-    while ((o.now() < end || o.extend?.()) && nextId < o.maxOps && !o.signal?.aborted) {
+    while ((o.now() < end || held) && nextId < o.maxOps && !o.signal?.aborted) {
       const op = client.next();
       if (!op) {
         await think();
