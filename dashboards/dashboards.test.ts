@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createProxyMetrics, UdpProxyCollection } from '../hub/udp/index.ts';
+import { NodeMetrics } from '../node/metrics/index.ts';
 import {
   DASHBOARDS_DIR,
   DATASOURCE_UID,
@@ -19,12 +21,13 @@ import {
 
 const root = join(import.meta.dirname, '..');
 
+/** The names the node's and the UDP proxy's own registries define, and the Toxiproxy exporter's. */
 async function definedMetricNames(): Promise<Set<string>> {
-  const names = new Set<string>();
-  for (const file of ['node/metrics/node-metrics.ts', 'hub/udp/proxy-metrics.ts']) {
-    const text = await readFile(join(root, file), 'utf8');
-    for (const m of text.matchAll(/name: '([a-z_:]+)'/g)) names.add(m[1] as string);
-  }
+  const registries = [
+    new NodeMetrics({ node: 'n1', mode: 'dual' }).registry,
+    createProxyMetrics(new UdpProxyCollection({ seed: 1 })),
+  ];
+  const names = new Set(registries.flatMap((r) => r.getMetricsAsArray().map((m) => m.name)));
   const exporter = await readFile(join(root, 'lab/observability/toxiproxy-exporter.ts'), 'utf8');
   for (const m of exporter.matchAll(/# TYPE ([a-z_:]+)/g)) names.add(m[1] as string);
   return names;

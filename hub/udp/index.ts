@@ -18,6 +18,7 @@ export {
   UdpLinkProxy,
 } from './link-proxy.ts';
 export { UdpProxyCollection } from './proxy-collection.ts';
+export { createProxyMetrics } from './proxy-metrics.ts';
 export {
   parseUdpToxic,
   TCP_ONLY_TOXIC_TYPES,
