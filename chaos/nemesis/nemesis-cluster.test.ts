@@ -31,8 +31,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Every link side answers (true) or not (false) on a new connection. */
-async function answering(targets: ProbeTarget[], timeoutMs = 1500): Promise<Map<string, boolean>> {
+/**
+ * Every link side answers (true) or not (false) on a new connection, within the Iroh channel's
+ * connect bound (5 s): a fresh endpoint's handshake on a busy machine may take seconds, and a cut
+ * link must stay silent however long it is given.
+ */
+async function answering(targets: ProbeTarget[], timeoutMs = 5000): Promise<Map<string, boolean>> {
   const out = new Map<string, boolean>();
   await Promise.all(
     targets.map(async (t) =>
@@ -45,7 +49,7 @@ async function answering(targets: ProbeTarget[], timeoutMs = 1500): Promise<Map<
 async function untilAllAnswer(targets: ProbeTarget[]): Promise<Map<string, boolean>> {
   let last = new Map<string, boolean>();
   for (let i = 0; i < 10; i++) {
-    last = await answering(targets, 3000);
+    last = await answering(targets);
     if ([...last.values()].every(Boolean)) break;
   }
   return last;
