@@ -379,12 +379,6 @@ async function loadRollouts(schedule: Schedule, source: string): Promise<Map<str
 }
 
 function checkNodes(op: Parameters<typeof describeOp>[0], cluster: Cluster): void {
-  const names = [
-    ...('node' in op && op.node !== undefined && op.node !== 'leader' ? [op.node] : []),
-    ...(op.do === 'mode-change' ? (op.nodes ?? []) : []),
-    ...(op.do === 'wipe-data' && op.nodes !== 'majority' ? op.nodes : []),
-  ];
-  for (const n of names) cluster.node(n);
   for (const n of namedNodes(op)) cluster.node(n);
 }
 
