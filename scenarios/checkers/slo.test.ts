@@ -74,6 +74,11 @@ describe('service levels', () => {
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
   });
 
+  it('a rollout is a fault window for its whole length', () => {
+    const rollout = { t: 9000, kind: 'rollout', op: { do: 'rollout' }, detail: { ms: 6000 } };
+    expect(faultWindows([rollout], 10_000)).toEqual([{ start: 3000, end: 9000, what: 'rollout' }]);
+  });
+
   it('a healthy service around its faults passes with the defaults', () => {
     for (let seed = 1; seed <= 10; seed++) {
       const r = checkSlo(simulate(seed), EVENTS);

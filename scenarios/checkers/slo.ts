@@ -83,7 +83,13 @@ export function faultWindows(events: readonly RunEventLike[], endMs: number): Wi
     if (e.kind === 'fault' && LINK_FAULTS.has(does)) links.push({ start: e.t - ms, what: does });
     else if (e.kind === 'fault' && NODE_FAULTS.has(does) && node)
       nodes.set(node, nodes.get(node) ?? { start: e.t - ms, what: `${does} ${node}` });
-    else if (e.kind === 'fault' || e.kind === 'mode-change' || (e.kind === 'restart' && does === 'restart'))
+    // A rollout is a deliberate disruption for its whole length (its own gates judge it).
+    else if (
+      e.kind === 'fault' ||
+      e.kind === 'mode-change' ||
+      e.kind === 'rollout' ||
+      (e.kind === 'restart' && does === 'restart')
+    )
       out.push({ start: e.t - ms, end: e.t, what: does || e.kind });
     if (e.kind === 'heal' && does === 'heal') {
       for (const l of links.splice(0)) out.push({ start: l.start, end: e.t, what: l.what });
