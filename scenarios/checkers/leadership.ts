@@ -9,7 +9,13 @@
  *
  * Both are `unknown` when the samples do not cover the window they need.
  */
-import type { CheckResult, RaftSampleLike, RunEventLike } from './raft-safety.ts';
+import {
+  type CheckResult,
+  type OkSample,
+  okSamples,
+  type RaftSampleLike,
+  type RunEventLike,
+} from './raft-safety.ts';
 
 export interface LeadershipOptions {
   /** How long the majority may take to elect a new leader (default 15 s). */
@@ -18,13 +24,8 @@ export interface LeadershipOptions {
   stableMs?: number | undefined;
 }
 
-type Ok = RaftSampleLike & { raft: NonNullable<RaftSampleLike['raft']> };
-
-function ok(samples: readonly RaftSampleLike[]): Ok[] {
-  return samples
-    .filter((s): s is Ok => s.kind === 'raft' && s.ok && s.raft !== undefined)
-    .sort((a, b) => a.t - b.t);
-}
+type Ok = OkSample;
+const ok = okSamples;
 
 const brief = (s: Ok) => ({ t: s.t, node: s.node, role: s.raft.role, term: s.raft.term });
 

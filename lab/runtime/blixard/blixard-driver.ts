@@ -104,13 +104,7 @@ export class BlixardDriver extends DockerDriver {
     const driver = new BlixardDriver(state);
     opts.onDriver?.(driver);
     try {
-      const hub = await startHub(state, topology, {
-        runId,
-        seed: opts.seed,
-        hubTag: tags.hub,
-        labels,
-        progress,
-      });
+      const hub = await startHub(state, topology, { ...opts, hubTag: tags.hub, labels, progress });
       for (const n of topology.nodes) {
         const link = topology.links.find((l) => l.from === CLIENT && l.to === n.id) as LinkPlan;
         const etc = join(opts.workDir, n.id, 'etc');
