@@ -22,7 +22,7 @@ import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
 import { docker, requireDocker, resourceName, runLabels } from '../docker/engine.ts';
 import { demux } from '../docker/log-stream.ts';
 import type { ExecResult, RuntimeDriver } from '../driver.ts';
-import { LabError } from '../errors.ts';
+import { LabError, nodeUnhealthy } from '../errors.ts';
 import type { IrohKey } from '../iroh-key.ts';
 import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
@@ -178,24 +178,31 @@ export class BlixardDriver extends DockerDriver {
   /** The ticket the node logs after `since` (each start makes a new Iroh key, so a new ticket). */
   private async awaitTicket(node: NodeState, since: Date): Promise<void> {
     const seconds = Math.floor(since.getTime() / 1000) - 1;
-    const log = await waitUntil({
+    const seen = await waitUntil({
       what: `${node.id}'s Iroh ticket in its log`,
       boundMs: BLIXARD_START_MS,
       probe: async () => {
-        if (!(await this.isRunning(node))) throw new Error(`${node.id}'s container exited`);
+        const running = await this.isRunning(node);
         const buf = (await this.container(node).logs({
           stdout: true,
           stderr: true,
           since: seconds,
         })) as unknown;
         const { stdout, stderr } = demux(buf as Buffer);
-        return stdout + stderr;
+        return { running, log: stdout + stderr };
       },
-      holds: (log) => ticketFromLog(log) !== undefined,
-      show: (log) => log.trim().split('\n').slice(-3).join(' | ').slice(-400) || 'no output',
+      // A container that exited will log no ticket: stop waiting, and say what it printed.
+      holds: (s) => !s.running || ticketFromLog(s.log) !== undefined,
+      show: (s) => s.log.trim().split('\n').slice(-3).join(' | ').slice(-400) || 'no output',
       intervalMs: 500,
     });
-    const ticket = ticketFromLog(log) as string;
+    const ticket = ticketFromLog(seen.log);
+    if (ticket === undefined)
+      throw nodeUnhealthy(
+        node.id,
+        'its container exited before it logged its ticket',
+        seen.log.trim().split('\n').slice(-15),
+      );
     node.ticket = ticket;
     node.irohId = ticket;
   }
