@@ -132,7 +132,7 @@ export function checkRestartElectsNobody(
       return {
         name,
         valid: 'unknown',
-        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${stable} ms after it`,
+        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + stable)} ms (${stable} ms after it was back)`,
         evidence: [],
       };
     seen.push(`${node} restarted, ${leader.node} led on in term ${leader.raft.term}`);
