@@ -114,7 +114,8 @@ export function checkRestartElectsNobody(
     const leader = leaderBefore(all, began);
     if (!leader || leader.node === node) continue;
     const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
-    const lastSeen = after.at(-1)?.t ?? began;
+    // Whether the samples reach the window's end: any sample at or past it, of any node.
+    const lastSeen = all.at(-1)?.t ?? began;
     const moved = after.find(
       (s) =>
         s.raft.term > leader.raft.term ||
