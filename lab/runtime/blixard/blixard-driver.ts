@@ -18,13 +18,11 @@ import { blixardBinary, ensureBlixardImage, ensureImages } from '../../../images
 import type { RpcChannel } from '../../../node/transport/index.ts';
 import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
 import { CLIENT, dockerAddressing, type LinkPlan, planTopology } from '../../topology/index.ts';
-import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
+import { DockerDriver, type DockerRuntimeOptions, execIn, startHub } from '../docker/docker-runtime.ts';
 import { docker, requireDocker, resourceName, runLabels } from '../docker/engine.ts';
 import { demux } from '../docker/log-stream.ts';
-import type { ExecResult, RuntimeDriver } from '../driver.ts';
+import type { ExecResult } from '../driver.ts';
 import { LabError, nodeUnhealthy } from '../errors.ts';
-import type { IrohKey } from '../iroh-key.ts';
-import type { ClusterOptions } from '../options.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
 import { waitUntil } from '../wait.ts';
 import { BlixardCliChannel } from './cli-channel.ts';
@@ -51,14 +49,8 @@ export const BLIXARD_START_MS = 60_000;
 /** The least time a `blixard` CLI call is given: its process start, an Iroh endpoint, a handshake. */
 export const BLIXARD_CLI_MIN_MS = 5000;
 
-export interface BlixardRuntimeOptions extends ClusterOptions {
-  runId: string;
-  workDir: string;
-  seed: number;
-  clientKey: IrohKey;
-  onDriver?: ((driver: RuntimeDriver) => void) | undefined;
-  stateFile?: string | undefined;
-}
+/** What the docker runtime takes: the same run, on Blixard. */
+export type BlixardRuntimeOptions = DockerRuntimeOptions;
 
 export class BlixardDriver extends DockerDriver {
   static attachBlixard(state: ClusterState): BlixardDriver {
