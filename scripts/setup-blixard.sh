@@ -15,7 +15,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="${BLIXARD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/blixard-lab}"
-bundle="${BLIXARD_BUNDLE:-$root/../shared/sut/blixard.bundle}"
+# ../shared beside the clone; for a git worktree, beside its main checkout.
+main_root=$(dirname "$(git -C "$root" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || echo "$root/.git")")
+bundle="${BLIXARD_BUNDLE:-}"
+if [ -z "$bundle" ]; then
+  for b in "$root/../shared/sut/blixard.bundle" "$main_root/../shared/sut/blixard.bundle"; do
+    [ -f "$b" ] && { bundle=$b; break; }
+  done
+  bundle=${bundle:-$root/../shared/sut/blixard.bundle}
+fi
 # main of the bundle (2025-08-18), "fix(raft): resolve node restart candidate bug".
 pinned=3eb64111eee5095b59490b61bc6ba98f4aeb63f3
 target="$cache/blixard-target"

@@ -1,8 +1,9 @@
 /**
  * The real Blixard (blixard-rs) in the lab, for real: three nodes in containers, each alone on its
  * network, joined through tickets whose addresses lead to the hub; their roles and terms read with
- * Blixard's own CLI; every link proven on the wire by the fault self-check; a partitioned leader
- * replaced by the others; nothing left after stop(). Skipped, saying why, when Blixard's binary has
+ * Blixard's own CLI; every link proven on the wire by the fault self-check; a cut-off leader's Raft
+ * traffic stopped on its links; nothing left after stop(). (Whether the others then elect a leader is
+ * the system's behaviour, judged in a recorded run: scenarios/incidents/blixard-leader-isolated.yaml.) Skipped, saying why, when Blixard's binary has
  * not been built (scripts/setup-blixard.sh, run by `make setup`).
  */
 
@@ -73,25 +74,32 @@ describe.skipIf(notBuilt !== undefined)('blixard-rs: the real Blixard behind the
     expect(report.results.map((r) => r.link).sort()).toEqual(cluster.state.links.map((l) => l.name).sort());
   });
 
-  it('replaces a leader cut off from every peer', async () => {
+  it("stops a cut-off leader's heartbeats to every follower", async () => {
     const old = await cluster.waitForLeader(BLIXARD_START_MS);
-    const oldTerm = Number((await cluster.node(old).status(10_000)).term);
+    const oldId = old.slice(1);
+    const followers = cluster.nodes.filter((n) => n.id !== old);
+    // Each heartbeat a follower takes in is a line of its log (its Raft service, iroh_raft_service.rs).
+    const line = `message type MsgHeartbeat from ${oldId} to`;
+    const heartbeats = () => Promise.all(followers.map(async (n) => (await n.logs()).split(line).length - 1));
+    const before = await heartbeats();
+    await waitUntil({
+      what: `heartbeats from ${old} at ${followers.map((n) => n.id).join(', ')}`,
+      boundMs: 10 * BLIXARD_ELECTION_TIMEOUT_MAX_MS,
+      probe: heartbeats,
+      holds: (now) => now.every((c, i) => c > (before[i] ?? 0)),
+      show: (now) => `${now.join(', ')} (${before.join(', ')} at first)`,
+    });
     const names = cluster.state.links.filter((l) => l.from !== 'client' && (l.from === old || l.to === old));
-    const cut = await Promise.all(names.map((l) => cluster.links.get(l.name)));
-    await cluster.links.cut(cut);
+    const links = await Promise.all(names.map((l) => cluster.links.get(l.name)));
+    await cluster.links.cut(links);
     try {
-      const others = cluster.nodes.filter((n) => n.id !== old);
-      await waitUntil({
-        what: `a new leader among ${others.map((n) => n.id).join(', ')} after ${old} was cut off`,
-        // A few election rounds of Blixard's own timing, plus its CLI's start per look.
-        boundMs: 20 * BLIXARD_ELECTION_TIMEOUT_MAX_MS,
-        probe: () => Promise.all(others.map((n) => n.status(10_000))),
-        holds: (seen) => seen.some((s) => s.role === 'leader' && Number(s.term) > oldTerm),
-        show: (seen) => seen.map((s) => `${s.id}: ${s.role} term ${s.term} leader ${s.leader}`).join('; '),
-        intervalMs: 1000,
-      });
+      // A heartbeat already in flight may still land: count from a moment after the cut.
+      await new Promise((r) => setTimeout(r, BLIXARD_ELECTION_TIMEOUT_MAX_MS));
+      const atCut = await heartbeats();
+      await new Promise((r) => setTimeout(r, 3 * BLIXARD_ELECTION_TIMEOUT_MAX_MS));
+      expect(await heartbeats()).toEqual(atCut);
     } finally {
-      await cluster.links.heal(cut);
+      await cluster.links.heal(links);
     }
   });
 

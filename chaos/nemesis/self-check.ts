@@ -49,8 +49,11 @@ export class SelfCheckError extends Error {
   }
 }
 
+/** The delay the self-check injects on a blixard-rs link (its probe is a process start, not a call). */
+export const BLIXARD_PROBE_DELAY_MS = 1000;
+
 export interface SelfCheckOptions {
-  /** The delay injected to see it in the RTT (default 100 ms). */
+  /** The delay injected to see it in the RTT (default 100 ms; 1000 ms on blixard-rs). */
   delayMs?: number;
   /** How long a probe through a cut link waits for an answer that must not come (default 1500 ms). */
   cutWaitMs?: number;
@@ -67,7 +70,9 @@ export interface SelfCheckOptions {
 
 export async function selfCheck(cluster: Cluster, options: SelfCheckOptions = {}): Promise<SelfCheckReport> {
   const started = performance.now();
-  const delayMs = options.delayMs ?? 100;
+  // A blixard-rs probe is a CLI process (~1 s, give or take some 400 ms of the host's load): a delay
+  // must stand well clear of that spread to show.
+  const delayMs = options.delayMs ?? (cluster.sut === 'blixard-rs' ? BLIXARD_PROBE_DELAY_MS : 100);
   const cutWaitMs = options.cutWaitMs ?? 1500;
   const settleMs = options.settleMs ?? 2000;
   const targets = await probeTargets(cluster, options.links);

@@ -75,6 +75,7 @@ export const WorkloadSchema = z
         vm: mixCount.optional(),
         task: mixCount.optional(),
         image: mixCount.optional(),
+        status: mixCount.optional(),
       })
       .optional(),
     /** Register keys (the set workload uses half as many sets). */

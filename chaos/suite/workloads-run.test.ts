@@ -24,7 +24,7 @@ seed: 15
 self_check: false        # proven elsewhere (nemesis/docker.test.ts); this run is about what is recorded
 cluster: { nodes: 3, mode: dual, runtime: docker }
 workload:
-  mix: { register: 8, set: 2, vm: 2, task: 1, image: 1 }
+  mix: { register: 8, set: 2, vm: 2, task: 1, image: 1, status: 1 }
   keys: 6
   duration: 16s
   timeout: 2s

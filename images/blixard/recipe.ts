@@ -31,7 +31,7 @@ export function blixardDockerfile(baseTag: string): string {
     'COPY rootfs/ /',
     'COPY blixard /usr/local/bin/blixard',
     'COPY entrypoint.sh /usr/local/bin/blixard-entrypoint',
-    'RUN ldconfig && chmod 0755 /usr/local/bin/blixard /usr/local/bin/blixard-entrypoint && mkdir -p /var/lib/blixard /etc/blixard',
+    'RUN ldconfig && chmod 0755 /usr/local/bin/blixard /usr/local/bin/blixard-entrypoint && mkdir -p /var/lib/blixard /lab',
     'VOLUME /var/lib/blixard',
     'ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/blixard-entrypoint"]',
     'LABEL blixard-lab.image=blixard-rs',

@@ -9,7 +9,13 @@
  *
  * Both are `unknown` when the samples do not cover the window they need.
  */
-import type { CheckResult, RaftSampleLike, RunEventLike } from './raft-safety.ts';
+import {
+  type CheckResult,
+  type OkSample,
+  okSamples,
+  type RaftSampleLike,
+  type RunEventLike,
+} from './raft-safety.ts';
 
 export interface LeadershipOptions {
   /** How long the majority may take to elect a new leader (default 15 s). */
@@ -18,13 +24,8 @@ export interface LeadershipOptions {
   stableMs?: number | undefined;
 }
 
-type Ok = RaftSampleLike & { raft: NonNullable<RaftSampleLike['raft']> };
-
-function ok(samples: readonly RaftSampleLike[]): Ok[] {
-  return samples
-    .filter((s): s is Ok => s.kind === 'raft' && s.ok && s.raft !== undefined)
-    .sort((a, b) => a.t - b.t);
-}
+type Ok = OkSample;
+const ok = okSamples;
 
 const brief = (s: Ok) => ({ t: s.t, node: s.node, role: s.raft.role, term: s.raft.term });
 
@@ -116,7 +117,8 @@ export function checkRestartElectsNobody(
     const leader = leaderBefore(all, began);
     if (!leader || leader.node === node) continue;
     const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
-    const lastSeen = after.at(-1)?.t ?? began;
+    // Whether the samples reach the window's end: any sample at or past it, of any node.
+    const lastSeen = all.at(-1)?.t ?? began;
     const moved = after.find(
       (s) =>
         s.raft.term > leader.raft.term ||
@@ -134,7 +136,7 @@ export function checkRestartElectsNobody(
       return {
         name,
         valid: 'unknown',
-        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${stable} ms after it`,
+        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + stable)} ms (${stable} ms after it was back)`,
         evidence: [],
       };
     seen.push(`${node} restarted, ${leader.node} led on in term ${leader.raft.term}`);

@@ -58,9 +58,11 @@ export interface RaftSafetyOptions {
   restartSlackMs?: number | undefined;
 }
 
-type OkSample = RaftSampleLike & { raft: NonNullable<RaftSampleLike['raft']> };
+/** A sample that answered, with its Raft view. */
+export type OkSample = RaftSampleLike & { raft: NonNullable<RaftSampleLike['raft']> };
 
-function okSamples(samples: readonly RaftSampleLike[]): OkSample[] {
+/** The samples that answered, in time order. */
+export function okSamples(samples: readonly RaftSampleLike[]): OkSample[] {
   return samples
     .filter((s): s is OkSample => s.kind === 'raft' && s.ok && s.raft !== undefined)
     .sort((a, b) => a.t - b.t);

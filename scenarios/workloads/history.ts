@@ -7,7 +7,7 @@
  */
 import type { HistoryEntry, RegisterFn } from '../checkers/index.ts';
 
-export const WORKLOADS = ['register', 'set', 'vm', 'task', 'image'] as const;
+export const WORKLOADS = ['register', 'set', 'vm', 'task', 'image', 'status'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** set: add an element (a CAS append to the set's register), read the whole set. */
@@ -22,7 +22,8 @@ export type VmFn =
   | 'vm-list';
 export type TaskFn = 'task-submit' | 'task-status';
 export type ImageFn = 'image-share' | 'image-get';
-export type WorkloadFn = RegisterFn | SetFn | VmFn | TaskFn | ImageFn;
+export type StatusFn = 'cluster-status';
+export type WorkloadFn = RegisterFn | SetFn | VmFn | TaskFn | ImageFn | StatusFn;
 
 export const FNS: Record<WorkloadName, readonly WorkloadFn[]> = {
   register: ['read', 'write', 'cas'],
@@ -30,6 +31,7 @@ export const FNS: Record<WorkloadName, readonly WorkloadFn[]> = {
   vm: ['vm-create', 'vm-start', 'vm-stop', 'vm-delete', 'vm-migrate', 'vm-status', 'vm-list'],
   task: ['task-submit', 'task-status'],
   image: ['image-share', 'image-get'],
+  status: ['cluster-status'],
 };
 
 export interface WorkloadEntry extends Omit<HistoryEntry, 'f'> {

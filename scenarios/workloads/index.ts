@@ -23,5 +23,6 @@ export {
 } from './register.ts';
 export * from './runner.ts';
 export { AddRejected, addElement, elementsOf, SetPlanner, setSpec } from './set.ts';
+export { statusSpec } from './status.ts';
 export { TaskPlanner, taskSpec } from './task.ts';
 export { VmPlanner, vmSpec } from './vm.ts';

@@ -8,6 +8,7 @@ import { imageSpec } from './image.ts';
 import { registerSpec } from './register.ts';
 import type { WorkloadSpec } from './runner.ts';
 import { setSpec } from './set.ts';
+import { statusSpec } from './status.ts';
 import { taskSpec } from './task.ts';
 import { vmSpec } from './vm.ts';
 
@@ -24,7 +25,7 @@ export interface MixOptions {
   vmNames?: number | undefined;
 }
 
-/** The specs of a mix, in a fixed order (register, set, vm, task, image); zero clients: left out. */
+/** The specs of a mix, in a fixed order (register, set, vm, task, image, status); zero clients: left out. */
 export function specsOf(mix: WorkloadMix, o: MixOptions): WorkloadSpec[] {
   const specs: WorkloadSpec[] = [];
   const n = (w: WorkloadName) => mix[w] ?? 0;
@@ -35,5 +36,6 @@ export function specsOf(mix: WorkloadMix, o: MixOptions): WorkloadSpec[] {
     specs.push(vmSpec({ clients: n('vm'), names: o.vmNames ?? 2, prefix: o.prefix, nodes: o.nodes }));
   if (n('task') > 0) specs.push(taskSpec({ clients: n('task'), prefix: o.prefix }));
   if (n('image') > 0) specs.push(imageSpec({ clients: n('image'), prefix: o.prefix }));
+  if (n('status') > 0) specs.push(statusSpec({ clients: n('status') }));
   return specs;
 }

@@ -18,13 +18,11 @@ import { blixardBinary, ensureBlixardImage, ensureImages } from '../../../images
 import type { RpcChannel } from '../../../node/transport/index.ts';
 import { type ClusterState, type NodeState, newClusterState } from '../../state/index.ts';
 import { CLIENT, dockerAddressing, type LinkPlan, planTopology } from '../../topology/index.ts';
-import { DockerDriver, execIn, startHub } from '../docker/docker-runtime.ts';
+import { DockerDriver, type DockerRuntimeOptions, execIn, startHub } from '../docker/docker-runtime.ts';
 import { docker, requireDocker, resourceName, runLabels } from '../docker/engine.ts';
 import { demux } from '../docker/log-stream.ts';
-import type { ExecResult, RuntimeDriver } from '../driver.ts';
-import { LabError } from '../errors.ts';
-import type { IrohKey } from '../iroh-key.ts';
-import type { ClusterOptions } from '../options.ts';
+import type { ExecResult } from '../driver.ts';
+import { LabError, nodeUnhealthy } from '../errors.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
 import { waitUntil } from '../wait.ts';
 import { BlixardCliChannel } from './cli-channel.ts';
@@ -51,14 +49,8 @@ export const BLIXARD_START_MS = 60_000;
 /** The least time a `blixard` CLI call is given: its process start, an Iroh endpoint, a handshake. */
 export const BLIXARD_CLI_MIN_MS = 5000;
 
-export interface BlixardRuntimeOptions extends ClusterOptions {
-  runId: string;
-  workDir: string;
-  seed: number;
-  clientKey: IrohKey;
-  onDriver?: ((driver: RuntimeDriver) => void) | undefined;
-  stateFile?: string | undefined;
-}
+/** What the docker runtime takes: the same run, on Blixard. */
+export type BlixardRuntimeOptions = DockerRuntimeOptions;
 
 export class BlixardDriver extends DockerDriver {
   static attachBlixard(state: ClusterState): BlixardDriver {
@@ -104,13 +96,7 @@ export class BlixardDriver extends DockerDriver {
     const driver = new BlixardDriver(state);
     opts.onDriver?.(driver);
     try {
-      const hub = await startHub(state, topology, {
-        runId,
-        seed: opts.seed,
-        hubTag: tags.hub,
-        labels,
-        progress,
-      });
+      const hub = await startHub(state, topology, { ...opts, hubTag: tags.hub, labels, progress });
       for (const n of topology.nodes) {
         const link = topology.links.find((l) => l.from === CLIENT && l.to === n.id) as LinkPlan;
         const etc = join(opts.workDir, n.id, 'etc');
@@ -184,24 +170,31 @@ export class BlixardDriver extends DockerDriver {
   /** The ticket the node logs after `since` (each start makes a new Iroh key, so a new ticket). */
   private async awaitTicket(node: NodeState, since: Date): Promise<void> {
     const seconds = Math.floor(since.getTime() / 1000) - 1;
-    const log = await waitUntil({
+    const seen = await waitUntil({
       what: `${node.id}'s Iroh ticket in its log`,
       boundMs: BLIXARD_START_MS,
       probe: async () => {
-        if (!(await this.isRunning(node))) throw new Error(`${node.id}'s container exited`);
+        const running = await this.isRunning(node);
         const buf = (await this.container(node).logs({
           stdout: true,
           stderr: true,
           since: seconds,
         })) as unknown;
         const { stdout, stderr } = demux(buf as Buffer);
-        return stdout + stderr;
+        return { running, log: stdout + stderr };
       },
-      holds: (log) => ticketFromLog(log) !== undefined,
-      show: (log) => log.trim().split('\n').slice(-3).join(' | ').slice(-400) || 'no output',
+      // A container that exited will log no ticket: stop waiting, and say what it printed.
+      holds: (s) => !s.running || ticketFromLog(s.log) !== undefined,
+      show: (s) => s.log.trim().split('\n').slice(-3).join(' | ').slice(-400) || 'no output',
       intervalMs: 500,
     });
-    const ticket = ticketFromLog(log) as string;
+    const ticket = ticketFromLog(seen.log);
+    if (ticket === undefined)
+      throw nodeUnhealthy(
+        node.id,
+        'its container exited before it logged its ticket',
+        seen.log.trim().split('\n').slice(-15),
+      );
     node.ticket = ticket;
     node.irohId = ticket;
   }

@@ -12,7 +12,7 @@ import { type CallOptions, Code, type RpcChannel, RpcError } from '../../../node
 import type { NodeState } from '../../state/index.ts';
 import { nodeId } from '../../topology/index.ts';
 import type { ExecResult } from '../driver.ts';
-import { codeOfFailure, parseVmList, parseVmStatus } from './cli-replies.ts';
+import { codeOfFailure, parseVmList } from './cli-replies.ts';
 import { type BlixardClusterStatus, parseClusterStatus } from './log-lines.ts';
 
 /** Runs the CLI against a node (BlixardDriver.cli). */
@@ -147,7 +147,9 @@ export class BlixardCliChannel implements RpcChannel {
         return { success: true, message: out.trim().split('\n').at(-1) ?? '' };
       }
       case 'cluster/GetVmStatus': {
-        const vm = parseVmStatus(vmName, await this.#cli(['vm', 'status', '--name', vmName], timeoutMs));
+        // Blixard's own `vm status` answers "not found" for every VM (its service's get_vm_status is
+        // a stub returning None), so a VM's status is read from `vm list`, as its records are.
+        const vm = parseVmList(await this.#cli(['vm', 'list'], timeoutMs)).find((v) => v.name === vmName);
         if (!vm) throw new RpcError(Code.NOT_FOUND, `vm ${vmName} not found`);
         return { found: true, vm: vmInfo(vm) };
       }

@@ -1,7 +1,8 @@
 /**
  * What the `blixard` CLI prints, read back as the lab's contract messages (pure): VM status and lists,
- * and a failed command as a status code. The CLI prints Debug names of Blixard's `VmStatus`
- * (Creating, Starting, Running, Stopping, Stopped, Failed).
+ * and a failed command as a status code. The CLI prints a VM's state as the number its client
+ * gives it (`iroh_client.rs`: 1 Creating, 2 Starting, 3 Running, 4 Stopping, 5 Stopped, 6 Failed,
+ * 0 for anything else); the names are read too.
  */
 import { VmState } from '../../../node/gen/blixard_pb.js';
 import { Code } from '../../../node/transport/index.ts';
@@ -20,9 +21,12 @@ const STATES: Record<string, VmState> = {
   failed: VmState.FAILED,
 };
 
-export function vmStateOf(debugName: string): VmState {
-  const s = STATES[debugName.toLowerCase()];
-  if (s === undefined) throw new Error(`blixard: unknown VM state '${debugName}'`);
+const NUMBERED = ['creating', 'starting', 'running', 'stopping', 'stopped', 'failed'];
+
+export function vmStateOf(printed: string): VmState {
+  const name = /^\d+$/.test(printed) ? NUMBERED[Number(printed) - 1] : printed.toLowerCase();
+  const s = name === undefined ? undefined : STATES[name];
+  if (s === undefined) throw new Error(`blixard: unknown VM state '${printed}'`);
   return s;
 }
 
@@ -33,24 +37,6 @@ export interface CliVm {
   node: number;
   vcpus: number;
   memoryMb: number;
-}
-
-/** `blixard vm status --name X`: the VM, or undefined for `VM 'X' not found`. */
-export function parseVmStatus(name: string, text: string): CliVm | undefined {
-  const plain = text.replace(ANSI, '');
-  if (plain.includes(`VM '${name}' not found`)) return undefined;
-  const field = (label: string) => new RegExp(`^\\s*${label}: (.+?)\\s*$`, 'm').exec(plain)?.[1];
-  const state = field('State');
-  const node = field('Node ID');
-  if (state === undefined || node === undefined)
-    throw new Error(`blixard vm status: no 'State:' and 'Node ID:' lines in: ${plain.trim().slice(0, 300)}`);
-  return {
-    name,
-    state: vmStateOf(state),
-    node: Number(node),
-    vcpus: Number(field('vCPUs') ?? 0),
-    memoryMb: Number(/^(\d+)/.exec(field('Memory') ?? '')?.[1] ?? 0),
-  };
 }
 
 /** `blixard vm list`: `  - name: Running (2vcpu, 1024MB) IP: no IP on node 1` lines. */

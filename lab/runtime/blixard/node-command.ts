@@ -6,7 +6,8 @@
 import type { NodePorts } from '../../topology/index.ts';
 
 export const DATA_DIR = '/var/lib/blixard';
-export const ETC_DIR = '/etc/blixard';
+/** Where the lab's own scripts for the container are mounted (Blixard keeps /etc/blixard for itself). */
+export const ETC_DIR = '/lab';
 
 export function blixardPorts(index: number): NodePorts {
   return { grpc: 7000 + index, iroh: 50000 + index, metrics: 8000 + index };

@@ -79,13 +79,7 @@ export class DockerDriver implements RuntimeDriver {
     opts.onDriver?.(driver);
     const d = docker();
     try {
-      const hub = await startHub(state, topology, {
-        runId,
-        seed: opts.seed,
-        hubTag: tags.hub,
-        labels,
-        progress,
-      });
+      const hub = await startHub(state, topology, { ...opts, hubTag: tags.hub, labels, progress });
       state.nodes = await prepareNodes(topology, opts, hub, names.node);
       progress(`nodes: starting ${state.nodes.length} containers in ${opts.mode} mode`);
       await Promise.all(
