@@ -32,7 +32,7 @@ const baselineImage = flag('--baseline-image');
 const ROUNDS = Number(flag('--rounds') ?? (baselineImage ? 2 : 1));
 const DURATION_S = quick ? 8 : 15;
 /** Clients per workload: the incident default for registers, fewer where each op is heavier. */
-const CLIENTS: Record<WorkloadName, number> = { register: 32, set: 16, vm: 4, task: 16, image: 8 };
+const CLIENTS: Record<WorkloadName, number> = { register: 32, set: 16, vm: 4, task: 16, image: 8, status: 4 };
 /** The register rate a chaos run needs to put enough ops around each fault. */
 const REGISTER_GOAL = 200;
 
