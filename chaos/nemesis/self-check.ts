@@ -201,14 +201,24 @@ async function probeLink(
       await release(link.removeToxic(toxic));
     }
     // At least the delay itself, and clearly above the baseline (a baseline inflated by delayed ACKs
-    // may partly overlap an injected delay, so the sum is not required).
-    if (delayedMs < 0.9 * delayMs || delayedMs < baselineMs + 0.5 * delayMs) {
-      throw new Error(
-        `an injected ${delayMs} ms delay did not show: round trip ${delayedMs.toFixed(1)} ms against ${baselineMs.toFixed(1)} ms before`,
-      );
+    // may partly overlap an injected delay, so the sum is not required). A baseline taken during a
+    // burst of load on the machine can itself be slow: the link is then measured again without the
+    // toxic, and the faster of the two baselines is the one the delay must clear.
+    if (!delayShows(delayedMs, baselineMs, delayMs)) {
+      const againMs = await fastest(after, 5, 5000);
+      if (!delayShows(delayedMs, Math.min(baselineMs, againMs), delayMs))
+        throw new Error(
+          `an injected ${delayMs} ms delay did not show: round trip ${delayedMs.toFixed(1)} ms against ${baselineMs.toFixed(1)} ms before and ${againMs.toFixed(1)} ms after`,
+        );
+      baselineMs = Math.min(baselineMs, againMs);
     }
     return { link: t.link, side: t.side, baselineMs, delayedMs, ok: true };
   } finally {
     await Promise.allSettled(probes.map((p) => p.close()));
   }
+}
+
+/** Whether a round trip under an injected delay shows it: at least 0.9 of it, and half of it above the baseline. */
+export function delayShows(delayedMs: number, baselineMs: number, delayMs: number): boolean {
+  return delayedMs >= 0.9 * delayMs && delayedMs >= baselineMs + 0.5 * delayMs;
 }
