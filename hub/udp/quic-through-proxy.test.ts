@@ -53,8 +53,12 @@ describe('Iroh through the UDP toxic proxy', () => {
     await link.update({ enabled: false });
     const dropsBefore = link.counters.upstream.packetsDropped;
     const during = await within(client.roundTrip(100), 1500, 'no reply');
-    if (bypass().length === 0) expect(during).toBe('no reply');
-    expect(link.counters.upstream.packetsDropped).toBeGreaterThan(dropsBefore);
+    // A connection that moved to the loopback bypass (the server's own address, which Iroh learns
+    // over the connection) sends nothing through the link: only one that did not can show the cut.
+    if (bypass().length === 0) {
+      expect(during).toBe('no reply');
+      expect(link.counters.upstream.packetsDropped).toBeGreaterThan(dropsBefore);
+    }
     await link.update({ enabled: true });
     expect(await within(client.roundTrip(100), 20_000, 'no reply')).not.toBe('no reply');
   });
@@ -74,9 +78,11 @@ describe('Iroh through the UDP toxic proxy', () => {
       link.removeToxic('loss-up');
       link.removeToxic('loss-down');
     }
-    if (bypass().length === 0) expect(client.connection.stats().lostPackets).toBeGreaterThan(lostBefore);
-    expect(link.counters.upstream.packetsDropped + link.counters.downstream.packetsDropped).toBeGreaterThan(
-      0,
-    );
+    if (bypass().length === 0) {
+      expect(client.connection.stats().lostPackets).toBeGreaterThan(lostBefore);
+      expect(link.counters.upstream.packetsDropped + link.counters.downstream.packetsDropped).toBeGreaterThan(
+        0,
+      );
+    }
   });
 });
