@@ -101,6 +101,8 @@ export interface CheckerView {
   valid: boolean | 'unknown';
   explanation: string;
   evidence?: unknown;
+  /** Outside the incident's `checks:`: shown, not deciding the verdict. */
+  advisory?: boolean;
 }
 
 export interface OpBar {
@@ -644,6 +646,7 @@ function checkers(verdict: Record<string, unknown> | undefined): CheckerView[] |
       valid: c.valid === true || c.valid === false ? c.valid : 'unknown',
       explanation: String(c.explanation ?? ''),
       evidence: c.evidence,
+      ...(c.advisory === true && { advisory: true }),
     }));
   }
   const out: CheckerView[] = [];

@@ -232,7 +232,7 @@ function verdictPanel(m: ReportModel): string {
   const rows = m.checkers
     .map(
       (c) =>
-        `<tr data-checker="${escapeHtml(c.name)}" data-valid="${String(c.valid)}"><td>${escapeHtml(c.name)}</td><td><span class="pill v-${String(c.valid)}">${validText(c.valid)}</span></td><td>${clipped(c.explanation)}${evidenceHtml(c.evidence)}</td></tr>`,
+        `<tr data-checker="${escapeHtml(c.name)}" data-valid="${String(c.valid)}"${c.advisory ? ' data-advisory="true"' : ''}><td>${escapeHtml(c.name)}${c.advisory ? ' <i title="outside the incident\'s checks: shown, does not decide the verdict">(advisory)</i>' : ''}</td><td><span class="pill v-${String(c.valid)}">${validText(c.valid)}</span></td><td>${clipped(c.explanation)}${evidenceHtml(c.evidence)}</td></tr>`,
     )
     .join('');
   return `<section class="panel" data-panel="verdict" data-state="ok" data-verdict="${escapeHtml(m.status)}" data-checkers="${m.checkers.length}"><h2>Verdict</h2>${head}<table><tr><th>checker</th><th>verdict</th><th>explanation and evidence</th></tr>${rows}</table></section>`;

@@ -73,6 +73,23 @@ describe('incident files', () => {
     ]);
   });
 
+  it('checks: families or checker names; anything else refused at its line and index', () => {
+    const head = ['name: x', 'cluster: { nodes: 3 }', 'workload: { clients: 1, keys: 1, duration: 1s }'];
+    const tail = ['schedule:', '  - { at: 1s, do: heal }'];
+    const scoped = parseIncident(
+      [...head, "checks: [leadership, 'raft: terms never decrease']", ...tail].join('\n'),
+      'ok.yaml',
+    );
+    expect(scoped.checks).toEqual(['leadership', 'raft: terms never decrease']);
+    expect(parseIncident([...head, ...tail].join('\n'), 'ok.yaml').checks).toBeUndefined();
+    expect(problems([...head, 'checks:', '  - leadership', '  - liveness', ...tail].join('\n'))).toEqual([
+      expect.stringMatching(/^bad\.yaml:6:5: checks\[1\]: 'liveness' is no checker family \(registers, .*\)/),
+    ]);
+    expect(problems([...head, 'checks: []', ...tail].join('\n'))).toEqual([
+      expect.stringMatching(/^bad\.yaml:4:\d+: checks: Too small/),
+    ]);
+  });
+
   it('writes an incident back as a file that parses to the same incident (how runs record it)', async () => {
     const files = (await readdir(INCIDENTS)).filter((f) => f.endsWith('.yaml'));
     for (const f of files) {

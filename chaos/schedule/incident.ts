@@ -24,7 +24,7 @@ import {
   strategyFromFile,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
-import { DEFAULT_SLO, type SloThresholds } from '../../scenarios/checkers/index.ts';
+import { badCheckEntry, DEFAULT_SLO, type SloThresholds } from '../../scenarios/checkers/index.ts';
 import { WORKLOADS, type WorkloadMix } from '../../scenarios/workloads/index.ts';
 import {
   DurationSchema,
@@ -182,6 +182,19 @@ export const IncidentSchema = z
     self_check: z.boolean().default(true),
     /** Service levels per transport (defaults: scenarios/checkers/slo.ts DEFAULT_SLO). */
     slo: SloSchema,
+    /**
+     * The checkers that decide this incident's verdict (families such as `leadership`, or checker
+     * names); the others still run and are kept as advisory. Default: every checker decides.
+     */
+    checks: z
+      .array(
+        z.string().superRefine((entry, ctx) => {
+          const bad = badCheckEntry(entry);
+          if (bad) ctx.addIssue({ code: 'custom', message: bad });
+        }),
+      )
+      .min(1)
+      .optional(),
     schedule: z.array(StepSchema).optional(),
     /** Named nemesis packages, in order, each in its own slot of the workload's duration. */
     packages: z.array(PackageEntrySchema).min(1).optional(),

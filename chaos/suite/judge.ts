@@ -14,6 +14,7 @@ import {
   checkOneLeaderPerTerm,
   checkRaftSafety,
   checkRestartElectsNobody,
+  checkRestartedFollowerRejoins,
   checkSingleRun,
   checkSlo,
   checkTasks,
@@ -29,6 +30,7 @@ import {
   restartsToJudge,
   runChecker,
   type SloThresholds,
+  scopeResults,
   setCompleteness,
   setLinearizability,
   vmLinearizability,
@@ -52,6 +54,11 @@ export interface RunRecordings {
   availability?: number | undefined;
   /** The system under test (default the reference node): what its API can feed decides the checkers. */
   sut?: 'reference' | 'blixard-rs' | undefined;
+  /**
+   * The incident's `checks:` (families or checker names): only these decide the verdict; every other
+   * checker still runs and is kept as advisory. All decide when it is not given.
+   */
+  checks?: readonly string[] | undefined;
 }
 
 /**
@@ -120,12 +127,18 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
     results.push(
       runChecker('leadership: a partitioned leader is replaced', () => checkLeaderFailover(raft, r.events)),
     );
-  if (raft.length > 0 && restartsToJudge(r.events).length > 0)
+  if (raft.length > 0 && restartsToJudge(r.events).length > 0) {
     results.push(
       runChecker("leadership: a follower's restart elects nobody", () =>
         checkRestartElectsNobody(raft, r.events),
       ),
     );
+    results.push(
+      runChecker('leadership: a restarted follower follows the leader again', () =>
+        checkRestartedFollowerRejoins(raft, r.events),
+      ),
+    );
+  }
   if (guests.length > 0 && !blixard) {
     results.push(runChecker('vm: a guest never runs on two nodes at once', () => checkSingleRun(guests)));
     results.push(runChecker('vm: no node above its capacity', () => checkCapacity(guests, r.capacity)));
@@ -135,7 +148,7 @@ export function judgeRun(r: RunRecordings): ComposedVerdict {
     results.push(runChecker('availability', () => checkAvailability(r.history, budget)));
   }
   results.push(...runChecks('rollouts', () => checkRollouts(r.events)));
-  return composeVerdicts(results);
+  return composeVerdicts(r.checks ? scopeResults(results, r.checks) : results);
 }
 
 /** Several checks from one pass; a throw makes them one 'unknown', as runChecker does for one. */

@@ -310,6 +310,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
       slo: incidents.sloOf(incident),
       availability: w.availability,
       sut: c.sut,
+      checks: incident.checks,
     });
     verdict.valid = judged.valid;
     if (blixard) verdict.notChecked = [...NOT_CHECKABLE_ON_BLIXARD];

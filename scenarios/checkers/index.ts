@@ -1,6 +1,7 @@
 /** Checkers: pure functions over recorded client histories. */
 
 export { checkAvailability } from './availability.ts';
+export { badCheckEntry, CHECK_FAMILIES, covers, scopeResults } from './check-scope.ts';
 export { type Mutation, mutateRegister, type RegisterSimOptions, simulateRegister } from './generate.ts';
 export {
   errorCode,
@@ -14,6 +15,7 @@ export { checkImages } from './images.ts';
 export {
   checkLeaderFailover,
   checkRestartElectsNobody,
+  checkRestartedFollowerRejoins,
   type LeadershipOptions,
   restartsToJudge,
 } from './leadership.ts';

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkLeaderFailover, checkRestartElectsNobody, restartsToJudge } from './leadership.ts';
+import {
+  checkLeaderFailover,
+  checkRestartElectsNobody,
+  checkRestartedFollowerRejoins,
+  restartsToJudge,
+} from './leadership.ts';
 import type { RaftSampleLike, RunEventLike } from './raft-safety.ts';
 
 const s = (t: number, node: string, role: string, term: number): RaftSampleLike => ({
@@ -94,5 +99,66 @@ describe("a follower's restart elects nobody", () => {
 
   it('cannot tell without samples covering the time after the restart', () => {
     expect(checkRestartElectsNobody(steady(4000), [restart]).valid).toBe('unknown');
+  });
+});
+
+describe('a restarted follower follows the leader again', () => {
+  // n3 stopped at 3000 ms and answered again at 6000 ms.
+  const restart: RunEventLike = { t: 6000, kind: 'restart', detail: { node: 'n3', ms: 3000 } };
+  /** Before the restart all three in term 2; after it, n3 as `after` says, n1 and n2 as before. */
+  const around = (after: (t: number) => RaftSampleLike | undefined, until = 40_000) => [
+    ...steady(3000),
+    ...Array.from({ length: (until - 3000) / 1000 }, (_, i) => 3000 + i * 1000).flatMap((t) =>
+      [s(t, 'n1', 'leader', 2), s(t, 'n2', 'follower', 2), after(t)].filter((x) => x !== undefined),
+    ),
+  ];
+
+  it('passes when the node reports itself follower in the leader term', () => {
+    const r = checkRestartedFollowerRejoins(
+      around((t) => s(t, 'n3', 'follower', t < 9000 ? 0 : 2)),
+      [restart],
+    );
+    expect(r.valid).toBe(true);
+    expect(r.explanation).toMatch(/n3 followed again in term 2 3000 ms after it answered/);
+  });
+
+  it('fails when the node stays outside the cluster (term 0, never the leader term) past the bound', () => {
+    // Blixard 3eb6411 in the lab: the joining node waits for a leader that never reaches it.
+    const r = checkRestartedFollowerRejoins(
+      around((t) => s(t, 'n3', 'follower', 0)),
+      [restart],
+    );
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(
+      /n3 restarted at 3000 ms while n1 led in term 2, and was not seen following in that term within 30000 ms .*last seen follower in term 0/,
+    );
+  });
+
+  it('fails when the node never answers again within the bound', () => {
+    const r = checkRestartedFollowerRejoins(
+      around(() => undefined),
+      [restart],
+    );
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/no answer from it since/);
+  });
+
+  it('cannot tell when the samples end before the bound', () => {
+    const r = checkRestartedFollowerRejoins(
+      around((t) => s(t, 'n3', 'follower', 0), 20_000),
+      [restart],
+    );
+    expect(r.valid).toBe('unknown');
+  });
+
+  it('does not judge a restart beside another fault, nor one of the leader', () => {
+    const beside: RunEventLike = { t: 7000, kind: 'fault', op: { do: 'kill', node: 'n2' } };
+    const r = checkRestartedFollowerRejoins(
+      around((t) => s(t, 'n3', 'follower', 0)),
+      [restart, beside],
+    );
+    expect(r.explanation).toMatch(/n3's restart overlapped other faults \(kill n2 at 7000 ms\): not judged/);
+    const leaderRestart: RunEventLike = { t: 6000, kind: 'restart', detail: { node: 'n1', ms: 3000 } };
+    expect(checkRestartedFollowerRejoins(steady(40_000), [leaderRestart]).valid).toBe('unknown');
   });
 });

@@ -5,9 +5,12 @@
  *   themselves, in a higher term, within `failoverMs`;
  * - a follower's restart elects nobody: the leader before a follower restarts is still the leader,
  *   in the same term, `stableMs` after the restart completed (a restarting node that stands for
- *   election disrupts a healthy cluster: Blixard's "node restart candidate bug", 3eb6411).
+ *   election disrupts a healthy cluster: Blixard's "node restart candidate bug", 3eb6411);
+ * - a restarted follower follows again: within `rejoinMs` after it answers again, the node reports
+ *   itself follower in the leader's term (a restart that leaves the node outside the cluster is no
+ *   quiet restart either).
  *
- * Both are `unknown` when the samples do not cover the window they need.
+ * Each is `unknown` when the samples do not cover the window it needs.
  */
 import {
   type CheckResult,
@@ -22,6 +25,11 @@ export interface LeadershipOptions {
   failoverMs?: number | undefined;
   /** How long after a follower's restart the leader must stay (default 10 s). */
   stableMs?: number | undefined;
+  /**
+   * How long a restarted follower may take to follow the leader again (default 30 s: the longest a
+   * joining Blixard node waits to identify its leader before it gives up).
+   */
+  rejoinMs?: number | undefined;
 }
 
 type Ok = OkSample;
@@ -140,6 +148,61 @@ export function checkRestartElectsNobody(
         evidence: [],
       };
     seen.push(`${node} restarted, ${leader.node} led on in term ${leader.raft.term}`);
+  }
+  if (seen.length === 0)
+    return {
+      name,
+      valid: 'unknown',
+      explanation: 'no follower restart with a leader seen before it',
+      evidence: [],
+    };
+  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+}
+
+export function checkRestartedFollowerRejoins(
+  samples: readonly RaftSampleLike[],
+  events: readonly RunEventLike[],
+  o: LeadershipOptions = {},
+): CheckResult {
+  const name = 'leadership: a restarted follower follows the leader again';
+  const bound = o.rejoinMs ?? 30_000;
+  const all = ok(samples);
+  const seen: string[] = [];
+  for (const r of restartsToJudge(events)) {
+    const node = (r.detail?.node ?? r.op?.node) as string;
+    const began = r.t - Number(r.detail?.ms ?? 0);
+    const beside = faultsBeside(events, r, node, began - bound, r.t + bound);
+    if (beside.length > 0) {
+      seen.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
+      continue;
+    }
+    const leader = leaderBefore(all, began);
+    if (!leader || leader.node === node) continue;
+    const mine = all.filter((s) => s.node === node && s.t > began);
+    const back = mine.find(
+      (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term >= leader.raft.term,
+    );
+    if (back) {
+      seen.push(
+        `${node} followed again in term ${back.raft.term} ${Math.max(0, Math.round(back.t - r.t))} ms after it answered`,
+      );
+      continue;
+    }
+    const lastSeen = all.at(-1)?.t ?? began;
+    if (lastSeen < r.t + bound)
+      return {
+        name,
+        valid: 'unknown',
+        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + bound)} ms (${bound} ms after it answered again)`,
+        evidence: [],
+      };
+    const last = mine.filter((s) => s.t <= r.t + bound).at(-1);
+    return {
+      name,
+      valid: false,
+      explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}, and was not seen following in that term within ${bound} ms after it answered again (${last ? `last seen ${last.raft.role} in term ${last.raft.term} at ${Math.round(last.t)} ms` : 'no answer from it since'})`,
+      evidence: [brief(leader), ...(last ? [brief(last)] : [])],
+    };
   }
   if (seen.length === 0)
     return {

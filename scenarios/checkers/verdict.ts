@@ -24,6 +24,11 @@ export interface CheckerResult {
   explanation: string;
   /** What the verdict rests on (JSON-safe): counterexamples, the samples or ops that broke it, sizes. */
   evidence: unknown;
+  /**
+   * Run and shown, but outside the checks the incident names (`checks:`): it does not decide the
+   * verdict. A field incident asks one question; what else the run found stays on record beside it.
+   */
+  advisory?: true | undefined;
 }
 
 export interface ComposedVerdict {
@@ -62,13 +67,22 @@ export function runChecker(name: string, check: () => Omit<CheckerResult, 'name'
 
 /** The worst of all results; the explanation names the checkers that decided it. */
 export function composeVerdicts(results: readonly CheckerResult[]): ComposedVerdict {
-  if (results.length === 0) return { valid: 'unknown', explanation: 'no checker ran', results: [] };
-  const valid = results.reduce<Validity>((v, r) => worst(v, r.valid), true);
+  const counted = results.filter((r) => !r.advisory);
+  if (counted.length === 0) return { valid: 'unknown', explanation: 'no checker ran', results: [...results] };
+  const valid = counted.reduce<Validity>((v, r) => worst(v, r.valid), true);
+  const aside = advisoryNote(results);
   if (valid === true)
-    return { valid, explanation: `all ${results.length} checkers pass`, results: [...results] };
-  const deciding = results.filter((r) => r.valid === valid);
-  const explanation = `${valid === false ? 'failed' : 'undecided'}: ${deciding.map((r) => r.explanation || r.name).join('; ')}`;
+    return { valid, explanation: `all ${counted.length} checkers pass${aside}`, results: [...results] };
+  const deciding = counted.filter((r) => r.valid === valid);
+  const explanation = `${valid === false ? 'failed' : 'undecided'}: ${deciding.map((r) => r.explanation || r.name).join('; ')}${aside}`;
   return { valid, explanation, results: [...results] };
+}
+
+/** What the advisory checkers found that is not a pass, for the verdict's one line. */
+function advisoryNote(results: readonly CheckerResult[]): string {
+  const found = results.filter((r) => r.advisory && r.valid !== true);
+  if (found.length === 0) return '';
+  return ` (outside the incident's checks: ${found.map((r) => `${r.name} ${r.valid === false ? 'failed' : 'undecided'}: ${r.explanation}`).join('; ')})`;
 }
 
 /** A linearizability search's result as a checker result: sizes, undecided partitions, counterexamples. */
@@ -138,7 +152,7 @@ export function renderVerdict(verdict: ComposedVerdict): string {
   const mark = (v: Validity) => (v === true ? 'pass   ' : v === false ? 'FAIL   ' : 'UNKNOWN');
   const lines = [`verdict: ${mark(verdict.valid).trim()} — ${verdict.explanation}`];
   for (const r of verdict.results) {
-    lines.push(`  ${mark(r.valid)} ${r.name}: ${r.explanation}`);
+    lines.push(`  ${mark(r.valid)} ${r.advisory ? '(advisory) ' : ''}${r.name}: ${r.explanation}`);
     const failed = (r.evidence as { failed?: { counterexample?: Counterexample | null }[] } | null)?.failed;
     for (const f of Array.isArray(failed) ? failed : [])
       if (f.counterexample)
