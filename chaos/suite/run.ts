@@ -299,8 +299,11 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
     progress(`judging ${rec.operations.length / 2} ops and the samples`);
     await rec.flushSamples();
     const samples = await readSamples<Parameters<typeof judgeRun>[0]['samples'][number]>(dir);
-    verdict.raftDecision = decideRaft(samples, rec.events);
-    progress(verdict.raftDecision.statement);
+    // The migration decision reads the reference node's Raft metrics; the real Blixard serves none.
+    if (!blixard) {
+      verdict.raftDecision = decideRaft(samples, rec.events);
+      progress(verdict.raftDecision.statement);
+    }
     const judged = judgeRun({
       registers,
       history: rec.operations,

@@ -134,6 +134,16 @@ describe('a restarted follower follows the leader again', () => {
     );
   });
 
+  it('does not count the node as following when it reports a term of its own', () => {
+    // Blixard c127604: the restarted node stood for election and climbed terms while n1 led on in 2.
+    const r = checkRestartedFollowerRejoins(
+      around((t) => s(t, 'n3', t < 8000 ? 'candidate' : 'follower', Math.max(3, t / 1000))),
+      [restart],
+    );
+    expect(r.valid).toBe(false);
+    expect(r.explanation).toMatch(/not seen following in that term .*last seen follower in term 36/);
+  });
+
   it('fails when the node never answers again within the bound', () => {
     const r = checkRestartedFollowerRejoins(
       around(() => undefined),

@@ -7,7 +7,7 @@
  *   in the same term, `stableMs` after the restart completed (a restarting node that stands for
  *   election disrupts a healthy cluster: Blixard's "node restart candidate bug", 3eb6411);
  * - a restarted follower follows again: within `rejoinMs` after it answers again, the node reports
- *   itself follower in the leader's term (a restart that leaves the node outside the cluster is no
+ *   itself follower in the term the leader led before the restart (a restart that leaves the node outside the cluster is no
  *   quiet restart either).
  *
  * Each is `unknown` when the samples do not cover the window it needs.
@@ -180,7 +180,7 @@ export function checkRestartedFollowerRejoins(
     if (!leader || leader.node === node) continue;
     const mine = all.filter((s) => s.node === node && s.t > began);
     const back = mine.find(
-      (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term >= leader.raft.term,
+      (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term === leader.raft.term,
     );
     if (back) {
       seen.push(
