@@ -48,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--sut <sut>', 'system under test: reference | blixard-rs (default reference)')
     .option('--blixard-ref <commit>', 'blixard-rs: the commit of the bundle to build and run')
     .option('--blixard-src <dir>', 'blixard-rs: a Blixard checkout to build at its HEAD')
+    .option(
+      '--blixard-members <how>',
+      "blixard-rs: joined (each node joins, as Blixard's scripts do; default) | confirmed (then the leader adds every member again)",
+    )
     .option('-c, --config <file>', 'lab config (TOML); flags win over it')
     .option('--seed <n>', "seed of the hub's toxics")
     .option('--base-port <port>', 'process runtime: first port of the block it uses')

@@ -176,6 +176,12 @@ describe('incident files', () => {
     expect(problems(`${head}  { blixard_ref: c127604 }\n`).join('\n')).toMatch(
       /blixard_ref needs sut: blixard-rs/,
     );
+    expect(problems(`${head}  { blixard_members: confirmed }\n`).join('\n')).toMatch(
+      /cluster\.blixard_members: blixard_members needs sut: blixard-rs/,
+    );
+    expect(problems(`${head}  { sut: blixard-rs, mode: iroh, blixard_members: all }\n`).join('\n')).toMatch(
+      /cluster\.blixard_members: Invalid option: expected one of "joined"\|"confirmed"/,
+    );
   });
 
   it('refuses a toxic spec that does not take on the transport, naming the field', () => {

@@ -175,6 +175,11 @@ export const IncidentSchema = z
           .string()
           .regex(/^[0-9a-f]{7,40}$/, 'a commit hash (7 to 40 hex digits)')
           .optional(),
+        /**
+         * blixard-rs: `joined` (as Blixard's scripts form a cluster) or `confirmed` (then the leader adds
+         * every member again, so every node's configuration lists all voters).
+         */
+        blixard_members: z.enum(['joined', 'confirmed']).optional(),
       })
       .default({ nodes: 3, mode: 'dual', runtime: 'docker', sut: 'reference' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
@@ -238,12 +243,10 @@ export const IncidentSchema = z
           path: ['cluster', 'runtime'],
           message: 'blixard-rs runs on docker only',
         });
-    } else if (v.cluster.blixard_ref !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cluster', 'blixard_ref'],
-        message: 'blixard_ref needs sut: blixard-rs',
-      });
+    } else {
+      for (const key of ['blixard_ref', 'blixard_members'] as const)
+        if (v.cluster[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['cluster', key], message: `${key} needs sut: blixard-rs` });
     }
     const st = v.cluster.strategy;
     const conflict = st && strategyConflict(v.cluster.mode, strategyFromFile(st));

@@ -122,6 +122,7 @@ export async function runIncident(options: RunOptions): Promise<RunResult> {
         sut,
         ...(sut === 'blixard-rs' && {
           blixard: incident.cluster.blixard_ref !== undefined ? { ref: incident.cluster.blixard_ref } : {},
+          blixardMembers: incident.cluster.blixard_members,
           onProgress: progress,
         }),
         ...(strategy && { strategy }),

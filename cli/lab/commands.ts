@@ -37,6 +37,7 @@ export interface UpFlags {
   sut?: string;
   blixardRef?: string;
   blixardSrc?: string;
+  blixardMembers?: string;
   config?: string;
   seed?: string;
   basePort?: string;
@@ -80,8 +81,14 @@ export async function upOptions(flags: UpFlags): Promise<ClusterOptions & { base
   };
   const ref = flags.blixardRef ?? blixardRef;
   const src = flags.blixardSrc ?? blixardSrc;
-  if ((ref !== undefined || src !== undefined) && sut !== 'blixard-rs')
-    throw new LabError('usage', '--blixard-ref and --blixard-src choose the Blixard of --sut blixard-rs');
+  if ((ref !== undefined || src !== undefined || flags.blixardMembers !== undefined) && sut !== 'blixard-rs')
+    throw new LabError(
+      'usage',
+      '--blixard-ref, --blixard-src and --blixard-members choose the Blixard of --sut blixard-rs',
+    );
+  const members = flags.blixardMembers;
+  if (members !== undefined && members !== 'joined' && members !== 'confirmed')
+    throw new LabError('usage', `--blixard-members: '${members}' is neither joined nor confirmed`);
   const shape = ClusterShapeSchema.safeParse(merged);
   if (!shape.success) throw new LabError('usage', `invalid options:\n${describeZodIssues(shape.error)}`);
   const basePort = intFlag('base-port', flags.basePort);
@@ -95,6 +102,7 @@ export async function upOptions(flags: UpFlags): Promise<ClusterOptions & { base
     ...shape.data,
     ...(shape.data.sut === 'blixard-rs' && {
       blixard: { ...(src !== undefined ? { src } : ref !== undefined && { ref }) },
+      ...(members !== undefined && { blixardMembers: members }),
     }),
     ...(basePort !== undefined && { basePort }),
     ...(healthSeconds !== undefined && { healthTimeoutMs: healthSeconds * 1000 }),

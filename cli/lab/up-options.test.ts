@@ -27,5 +27,14 @@ describe('lab up: the system under test', () => {
     await expect(upOptions({ blixardRef: 'c127604' })).rejects.toThrow(
       /choose the Blixard of --sut blixard-rs/,
     );
+    await expect(upOptions({ blixardMembers: 'confirmed' })).rejects.toThrow(
+      /choose the Blixard of --sut blixard-rs/,
+    );
+    await expect(upOptions({ sut: 'blixard-rs', blixardMembers: 'all' })).rejects.toThrow(
+      /--blixard-members: 'all' is neither joined nor confirmed/,
+    );
+    expect(await upOptions({ sut: 'blixard-rs', blixardMembers: 'confirmed' })).toMatchObject({
+      blixardMembers: 'confirmed',
+    });
   });
 });

@@ -23,6 +23,13 @@ export interface ClusterOptions {
   sut?: SutName | undefined;
   /** blixard-rs: which Blixard to build and run (default: the pinned commit of the bundle). */
   blixard?: BlixardSource | undefined;
+  /**
+   * blixard-rs: how membership is made. `joined` (default): each node joins with the first node's
+   * ticket, as Blixard's own scripts do. `confirmed`: then the leader is asked, with Blixard's own
+   * `cluster join`, to add every member again, so each node's running Raft configuration holds every
+   * voter (a joining node misses the conf changes committed before it caught up).
+   */
+  blixardMembers?: 'joined' | 'confirmed' | undefined;
   strategy?: MigrationStrategy | undefined;
   /** Node image (docker runtime); default: the image images/ builds. */
   image?: string | undefined;

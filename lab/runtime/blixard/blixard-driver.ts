@@ -26,7 +26,7 @@ import { LabError, nodeUnhealthy } from '../errors.ts';
 import { attachPrometheus } from '../run-prometheus.ts';
 import { waitUntil } from '../wait.ts';
 import { BlixardCliChannel } from './cli-channel.ts';
-import { ticketFromLog } from './log-lines.ts';
+import { ticketFromLog, votersFromLog } from './log-lines.ts';
 import {
   blixardPorts,
   DATA_DIR,
@@ -142,6 +142,7 @@ export class BlixardDriver extends DockerDriver {
       await driver.launch(first, undefined);
       progress(`nodes: ${others.map((n) => n.id).join(', ')} join with ${first.id}'s ticket`);
       for (const n of others) await driver.launch(n, first.ticket);
+      if (opts.blixardMembers === 'confirmed') await driver.confirmMembers(first, progress);
       for (const [i, node] of state.nodes.entries()) {
         const ip = await containerIp(node.container as string, state.networks?.[i + 1] as string);
         if (ip) node.metrics = `${ip}:${blixardPorts(node.index).metrics}`;
@@ -165,6 +166,51 @@ export class BlixardDriver extends DockerDriver {
   private async launch(node: NodeState, joinTicket: string | undefined): Promise<void> {
     await writeFile(node.configPath, startScript(nodeArgv(node.index, joinTicket)), { mode: 0o755 });
     await this.awaitTicket(node, new Date());
+  }
+
+  /**
+   * Asks the leader, with Blixard's own `blixard cluster join --peer <id>@<bind>`, to add every member
+   * again (it proposes AddNode whether or not the node is a voter; with no P2P address in the request,
+   * the addresses it holds stay), then waits until each node's running configuration lists them all.
+   */
+  private async confirmMembers(leader: NodeState, progress: (line: string) => void): Promise<void> {
+    const ids = this.state.nodes.map((n) => n.index).sort((a, b) => a - b);
+    progress(
+      `nodes: ${leader.id} adds every member again (blixard cluster join), so each node's configuration lists all`,
+    );
+    for (const n of this.state.nodes) {
+      const peer = `${n.index}@0.0.0.0:${blixardPorts(n.index).grpc}`;
+      const r = await this.cli(
+        leader,
+        ['cluster', 'join', '--peer', peer, '--local-addr', '{ticket}'],
+        10_000,
+      );
+      if (r.code !== 0)
+        throw new LabError(
+          'node-unhealthy',
+          `blixard cluster join --peer ${peer} through ${leader.id} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-300)}`,
+        );
+    }
+    const all = ids.join(', ');
+    await waitUntil({
+      what: `every node's Raft configuration to list voters {${all}}`,
+      boundMs: BLIXARD_START_MS,
+      probe: async () =>
+        Promise.all(
+          this.state.nodes.map(async (n) => ({ id: n.id, voters: votersFromLog(await this.logsOf(n)) })),
+        ),
+      holds: (seen) => seen.every((x) => x.voters?.join(', ') === all),
+      show: (seen) => seen.map((x) => `${x.id}: {${x.voters?.join(', ') ?? 'none logged'}}`).join(', '),
+      intervalMs: 500,
+    });
+    progress(`nodes: every node's configuration lists voters {${all}}`);
+  }
+
+  /** A node's whole output so far. */
+  private async logsOf(node: NodeState): Promise<string> {
+    const buf = (await this.container(node).logs({ stdout: true, stderr: true })) as unknown;
+    const { stdout, stderr } = demux(buf as Buffer);
+    return stdout + stderr;
   }
 
   /** The ticket the node logs after `since` (each start makes a new Iroh key, so a new ticket). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterStatus, ticketFromLog } from './log-lines.ts';
+import { parseClusterStatus, ticketFromLog, votersFromLog } from './log-lines.ts';
 
 describe('ticketFromLog', () => {
   it('finds the last ticket a node logged, colours and all', () => {
@@ -13,6 +13,17 @@ describe('ticketFromLog', () => {
 
   it('is undefined before the line is logged', () => {
     expect(ticketFromLog('INFO Initializing Iroh transport')).toBeUndefined();
+  });
+});
+
+describe('votersFromLog', () => {
+  it("reads the voters of the last configuration raft-rs switched to, as Blixard's log prints it", () => {
+    const line = (voters: string) =>
+      `Nov 30 10:55:07.944 INFO switched to configuration, config: Configuration { voters: Configuration { incoming: Configuration { voters: {${voters}} }, outgoing: Configuration { voters: {} } }, learners: {}, learners_next: {}, auto_leave: false }, raft_id: 2, module: raft, node_id: 2`;
+    expect(votersFromLog([line(''), 'INFO became follower at term 1', line('3')].join('\n'))).toEqual([3]);
+    expect(votersFromLog([line('3'), line('2, 1, 3')].join('\n'))).toEqual([1, 2, 3]);
+    expect(votersFromLog(line(''))).toEqual([]);
+    expect(votersFromLog('INFO RawNode created with id 2.')).toBeUndefined();
   });
 });
 

@@ -12,6 +12,26 @@ export function ticketFromLog(log: string): string | undefined {
   return all.at(-1)?.[1];
 }
 
+/**
+ * The voters of the node's running Raft configuration, from the last `switched to configuration`
+ * line raft-rs logged (its incoming voters), if any yet.
+ */
+export function votersFromLog(log: string): number[] | undefined {
+  const all = [
+    ...log
+      .replace(ANSI, '')
+      .matchAll(/switched to configuration.*?incoming: Configuration \{ voters: \{([\d, ]*)\}/g),
+  ];
+  const last = all.at(-1)?.[1];
+  if (last === undefined) return undefined;
+  return last
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
 export interface BlixardClusterStatus {
   /** The answering node's leader, or undefined when it knows none. */
   leader: number | undefined;
