@@ -6,6 +6,7 @@ export {
   BLIXARD_ELECTION_TIMEOUT_MAX_MS,
   BLIXARD_START_MS,
   BLIXARD_TICK_MS,
+  votersFromLog,
 } from './blixard/index.ts';
 export { Cluster } from './cluster.ts';
 export {

@@ -6,5 +6,5 @@ export {
   BlixardDriver,
   type BlixardRuntimeOptions,
 } from './blixard-driver.ts';
-export { type BlixardClusterStatus, parseClusterStatus, ticketFromLog } from './log-lines.ts';
+export { type BlixardClusterStatus, parseClusterStatus, ticketFromLog, votersFromLog } from './log-lines.ts';
 export { blixardId, blixardPorts, type NatRule, natScript, nodeArgv, startScript } from './node-command.ts';
