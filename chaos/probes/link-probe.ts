@@ -105,6 +105,27 @@ export async function fastest(probe: Pick<LinkProbe, 'rtt'>, n: number, timeoutM
   return best;
 }
 
+/**
+ * One answer, asked up to `tries` times: for a baseline taken before any fault, where one lost call
+ * (a Blixard CLI process whose endpoint never got its handshake through) says nothing about the link,
+ * while a link that carries nothing still fails every try.
+ */
+export async function answered(
+  probe: Pick<LinkProbe, 'rtt'>,
+  tries: number,
+  timeoutMs = 5000,
+): Promise<number> {
+  const errors: string[] = [];
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await probe.rtt(timeoutMs);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  throw new Error(`${tries} tries, no answer: ${errors.join('; ')}`);
+}
+
 async function healthRtt(channel: RpcChannel, timeoutMs: number): Promise<number> {
   const client = createClient(ClusterService, channel);
   const t0 = performance.now();
