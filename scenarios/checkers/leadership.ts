@@ -103,6 +103,33 @@ export function checkLeaderFailover(
   return { name, valid: true, explanation: seen.join('; '), evidence: [] };
 }
 
+/**
+ * Each follower restart to judge with `windowMs` around it: the node, when its stop began, and the
+ * leader seen before; a restart beside other faults is only noted (`skipped`), and one of the leader
+ * itself, or with no leader seen before it, is left out.
+ */
+function followerRestarts(
+  all: readonly Ok[],
+  events: readonly RunEventLike[],
+  windowMs: number,
+): { judged: { r: RunEventLike; node: string; began: number; leader: Ok }[]; skipped: string[] } {
+  const judged: { r: RunEventLike; node: string; began: number; leader: Ok }[] = [];
+  const skipped: string[] = [];
+  for (const r of restartsToJudge(events)) {
+    const node = (r.detail?.node ?? r.op?.node) as string;
+    // The restart event is recorded once the node answers again; its stop began `ms` earlier.
+    const began = r.t - Number(r.detail?.ms ?? 0);
+    const beside = faultsBeside(events, r, node, began - windowMs, r.t + windowMs);
+    if (beside.length > 0) {
+      skipped.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
+      continue;
+    }
+    const leader = leaderBefore(all, began);
+    if (leader && leader.node !== node) judged.push({ r, node, began, leader });
+  }
+  return { judged, skipped };
+}
+
 export function checkRestartElectsNobody(
   samples: readonly RaftSampleLike[],
   events: readonly RunEventLike[],
@@ -111,19 +138,8 @@ export function checkRestartElectsNobody(
   const name = "leadership: a follower's restart elects nobody";
   const stable = o.stableMs ?? 10_000;
   const all = ok(samples);
-  const restarts = restartsToJudge(events);
-  const seen: string[] = [];
-  for (const r of restarts) {
-    const node = (r.detail?.node ?? r.op?.node) as string;
-    // The restart event is recorded once the node answers again; its stop began `ms` earlier.
-    const began = r.t - Number(r.detail?.ms ?? 0);
-    const beside = faultsBeside(events, r, node, began - stable, r.t + stable);
-    if (beside.length > 0) {
-      seen.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
-      continue;
-    }
-    const leader = leaderBefore(all, began);
-    if (!leader || leader.node === node) continue;
+  const { judged, skipped: seen } = followerRestarts(all, events, stable);
+  for (const { r, node, began, leader } of judged) {
     const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
     // Whether the samples reach the window's end: any sample at or past it, of any node.
     const lastSeen = all.at(-1)?.t ?? began;
@@ -167,17 +183,8 @@ export function checkRestartedFollowerRejoins(
   const name = 'leadership: a restarted follower follows the leader again';
   const bound = o.rejoinMs ?? 30_000;
   const all = ok(samples);
-  const seen: string[] = [];
-  for (const r of restartsToJudge(events)) {
-    const node = (r.detail?.node ?? r.op?.node) as string;
-    const began = r.t - Number(r.detail?.ms ?? 0);
-    const beside = faultsBeside(events, r, node, began - bound, r.t + bound);
-    if (beside.length > 0) {
-      seen.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
-      continue;
-    }
-    const leader = leaderBefore(all, began);
-    if (!leader || leader.node === node) continue;
+  const { judged, skipped: seen } = followerRestarts(all, events, bound);
+  for (const { r, node, began, leader } of judged) {
     const mine = all.filter((s) => s.node === node && s.t > began);
     const back = mine.find(
       (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term === leader.raft.term,
