@@ -276,6 +276,34 @@ describe('buildReportModel on other inputs', async () => {
     ]);
   });
 
+  it("marks the checkers outside an incident's checks as advisory", () => {
+    const checkers = [
+      {
+        name: 'leadership: a follower’s restart elects nobody',
+        valid: true,
+        explanation: 'n1 led on',
+        evidence: [],
+      },
+      {
+        name: 'raft: terms never decrease',
+        valid: false,
+        explanation: "n3's term went from 1 to 0",
+        evidence: [],
+        advisory: true,
+      },
+    ];
+    const m = buildReportModel({ ...real, verdict: { status: 'pass', checkers } });
+    expect(ok(m.checkers).map((c) => [c.name, c.advisory ?? false])).toEqual([
+      ['leadership: a follower’s restart elects nobody', false],
+      ['raft: terms never decrease', true],
+    ]);
+    const html = renderReport(m, { js: '', css: '' });
+    expect(html).toMatch(
+      /data-checker="raft: terms never decrease" data-valid="false" data-advisory="true">/,
+    );
+    expect(html).not.toMatch(/data-checker="leadership[^>]*data-advisory/);
+  });
+
   it("shows the run's Raft decision in the verdict, when the run made one", () => {
     const statement = 'Raft may move to Iroh: p99 4.60 ms < 10 ms, stability 100 % > 99.9 %';
     const m = buildReportModel({ ...real, verdict: { status: 'pass', raftDecision: { statement } } });
