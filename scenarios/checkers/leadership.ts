@@ -103,31 +103,51 @@ export function checkLeaderFailover(
   return { name, valid: true, explanation: seen.join('; '), evidence: [] };
 }
 
+/** A follower restart to judge: the node, when its stop began, and the leader seen before it. */
+interface FollowerRestart {
+  r: RunEventLike;
+  node: string;
+  began: number;
+  leader: Ok;
+}
+
 /**
- * Each follower restart to judge with `windowMs` around it: the node, when its stop began, and the
- * leader seen before; a restart beside other faults is only noted (`skipped`), and one of the leader
- * itself, or with no leader seen before it, is left out.
+ * One check over each follower restart with `windowMs` around it. `judge` answers a line saying the
+ * restart held, or the check's failing or undecided answer, which ends it. A restart beside other
+ * faults is noted, not judged; one of the leader itself, or with no leader seen before it, is left out.
  */
-function followerRestarts(
-  all: readonly Ok[],
+function judgeFollowerRestarts(
+  name: string,
+  samples: readonly RaftSampleLike[],
   events: readonly RunEventLike[],
   windowMs: number,
-): { judged: { r: RunEventLike; node: string; began: number; leader: Ok }[]; skipped: string[] } {
-  const judged: { r: RunEventLike; node: string; began: number; leader: Ok }[] = [];
-  const skipped: string[] = [];
+  judge: (restart: FollowerRestart, all: readonly Ok[]) => string | Omit<CheckResult, 'name'>,
+): CheckResult {
+  const all = ok(samples);
+  const seen: string[] = [];
   for (const r of restartsToJudge(events)) {
     const node = (r.detail?.node ?? r.op?.node) as string;
     // The restart event is recorded once the node answers again; its stop began `ms` earlier.
     const began = r.t - Number(r.detail?.ms ?? 0);
     const beside = faultsBeside(events, r, node, began - windowMs, r.t + windowMs);
     if (beside.length > 0) {
-      skipped.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
+      seen.push(`${node}'s restart overlapped other faults (${beside.join(', ')}): not judged`);
       continue;
     }
     const leader = leaderBefore(all, began);
-    if (leader && leader.node !== node) judged.push({ r, node, began, leader });
+    if (!leader || leader.node === node) continue;
+    const answer = judge({ r, node, began, leader }, all);
+    if (typeof answer !== 'string') return { name, ...answer };
+    seen.push(answer);
   }
-  return { judged, skipped };
+  if (seen.length === 0)
+    return {
+      name,
+      valid: 'unknown',
+      explanation: 'no follower restart with a leader seen before it',
+      evidence: [],
+    };
+  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
 }
 
 export function checkRestartElectsNobody(
@@ -135,44 +155,37 @@ export function checkRestartElectsNobody(
   events: readonly RunEventLike[],
   o: LeadershipOptions = {},
 ): CheckResult {
-  const name = "leadership: a follower's restart elects nobody";
   const stable = o.stableMs ?? 10_000;
-  const all = ok(samples);
-  const { judged, skipped: seen } = followerRestarts(all, events, stable);
-  for (const { r, node, began, leader } of judged) {
-    const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
-    // Whether the samples reach the window's end: any sample at or past it, of any node.
-    const lastSeen = all.at(-1)?.t ?? began;
-    const moved = after.find(
-      (s) =>
-        s.raft.term > leader.raft.term ||
-        (s.raft.role === 'leader' && s.node !== leader.node) ||
-        (s.node === leader.node && s.raft.role !== 'leader'),
-    );
-    if (moved)
-      return {
-        name,
-        valid: false,
-        explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}; at ${Math.round(moved.t)} ms ${moved.node} was ${moved.raft.role} in term ${moved.raft.term}`,
-        evidence: [brief(leader), brief(moved)],
-      };
-    if (lastSeen < r.t + stable)
-      return {
-        name,
-        valid: 'unknown',
-        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + stable)} ms (${stable} ms after it was back)`,
-        evidence: [],
-      };
-    seen.push(`${node} restarted, ${leader.node} led on in term ${leader.raft.term}`);
-  }
-  if (seen.length === 0)
-    return {
-      name,
-      valid: 'unknown',
-      explanation: 'no follower restart with a leader seen before it',
-      evidence: [],
-    };
-  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+  return judgeFollowerRestarts(
+    "leadership: a follower's restart elects nobody",
+    samples,
+    events,
+    stable,
+    ({ r, node, began, leader }, all) => {
+      const after = all.filter((s) => s.t > began && s.t <= r.t + stable);
+      // Whether the samples reach the window's end: any sample at or past it, of any node.
+      const lastSeen = all.at(-1)?.t ?? began;
+      const moved = after.find(
+        (s) =>
+          s.raft.term > leader.raft.term ||
+          (s.raft.role === 'leader' && s.node !== leader.node) ||
+          (s.node === leader.node && s.raft.role !== 'leader'),
+      );
+      if (moved)
+        return {
+          valid: false,
+          explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}; at ${Math.round(moved.t)} ms ${moved.node} was ${moved.raft.role} in term ${moved.raft.term}`,
+          evidence: [brief(leader), brief(moved)],
+        };
+      if (lastSeen < r.t + stable)
+        return {
+          valid: 'unknown',
+          explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + stable)} ms (${stable} ms after it was back)`,
+          evidence: [],
+        };
+      return `${node} restarted, ${leader.node} led on in term ${leader.raft.term}`;
+    },
+  );
 }
 
 export function checkRestartedFollowerRejoins(
@@ -180,45 +193,34 @@ export function checkRestartedFollowerRejoins(
   events: readonly RunEventLike[],
   o: LeadershipOptions = {},
 ): CheckResult {
-  const name = 'leadership: a restarted follower follows the leader again';
   const bound = o.rejoinMs ?? 30_000;
-  const all = ok(samples);
-  const { judged, skipped: seen } = followerRestarts(all, events, bound);
-  for (const { r, node, began, leader } of judged) {
-    const mine = all.filter((s) => s.node === node && s.t > began);
-    const back = mine.find(
-      (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term === leader.raft.term,
-    );
-    if (back) {
-      seen.push(
-        `${node} followed again in term ${back.raft.term} ${Math.max(0, Math.round(back.t - r.t))} ms after it answered`,
+  return judgeFollowerRestarts(
+    'leadership: a restarted follower follows the leader again',
+    samples,
+    events,
+    bound,
+    ({ r, node, began, leader }, all) => {
+      const mine = all.filter((s) => s.node === node && s.t > began);
+      const back = mine.find(
+        (s) => s.t <= r.t + bound && s.raft.role === 'follower' && s.raft.term === leader.raft.term,
       );
-      continue;
-    }
-    const lastSeen = all.at(-1)?.t ?? began;
-    if (lastSeen < r.t + bound)
+      if (back)
+        return `${node} followed again in term ${back.raft.term} ${Math.max(0, Math.round(back.t - r.t))} ms after it answered`;
+      const lastSeen = all.at(-1)?.t ?? began;
+      if (lastSeen < r.t + bound)
+        return {
+          valid: 'unknown',
+          explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + bound)} ms (${bound} ms after it answered again)`,
+          evidence: [],
+        };
+      const last = mine.filter((s) => s.t <= r.t + bound).at(-1);
       return {
-        name,
-        valid: 'unknown',
-        explanation: `samples after ${node}'s restart end at ${Math.round(lastSeen)} ms, before ${Math.round(r.t + bound)} ms (${bound} ms after it answered again)`,
-        evidence: [],
+        valid: false,
+        explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}, and was not seen following in that term within ${bound} ms after it answered again (${last ? `last seen ${last.raft.role} in term ${last.raft.term} at ${Math.round(last.t)} ms` : 'no answer from it since'})`,
+        evidence: [brief(leader), ...(last ? [brief(last)] : [])],
       };
-    const last = mine.filter((s) => s.t <= r.t + bound).at(-1);
-    return {
-      name,
-      valid: false,
-      explanation: `${node} restarted at ${Math.round(began)} ms while ${leader.node} led in term ${leader.raft.term}, and was not seen following in that term within ${bound} ms after it answered again (${last ? `last seen ${last.raft.role} in term ${last.raft.term} at ${Math.round(last.t)} ms` : 'no answer from it since'})`,
-      evidence: [brief(leader), ...(last ? [brief(last)] : [])],
-    };
-  }
-  if (seen.length === 0)
-    return {
-      name,
-      valid: 'unknown',
-      explanation: 'no follower restart with a leader seen before it',
-      evidence: [],
-    };
-  return { name, valid: true, explanation: seen.join('; '), evidence: [] };
+    },
+  );
 }
 
 /**

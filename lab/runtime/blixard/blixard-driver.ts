@@ -178,7 +178,7 @@ export class BlixardDriver extends DockerDriver {
     const all = ids.join(', ');
     const configurations = () =>
       Promise.all(
-        this.state.nodes.map(async (n) => ({ id: n.id, voters: votersFromLog(await this.logsOf(n)) })),
+        this.state.nodes.map(async (n) => ({ id: n.id, voters: votersFromLog(await this.logs(n)) })),
       );
     // A node that is still catching up applies none of the entries its first append commits: a round
     // may leave it short of a voter, and the next round's conf changes reach it applied.
@@ -215,13 +215,6 @@ export class BlixardDriver extends DockerDriver {
       }
     }
     progress(`nodes: every node's configuration lists voters {${all}}`);
-  }
-
-  /** A node's whole output so far. */
-  private async logsOf(node: NodeState): Promise<string> {
-    const buf = (await this.container(node).logs({ stdout: true, stderr: true })) as unknown;
-    const { stdout, stderr } = demux(buf as Buffer);
-    return stdout + stderr;
   }
 
   /** The ticket the node logs after `since` (each start makes a new Iroh key, so a new ticket). */
