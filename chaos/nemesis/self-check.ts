@@ -141,9 +141,7 @@ async function probeLink(
     try {
       // Before any fault, a lost call is retried: the baseline shows that traffic flows.
       await answered(existing, BASELINE_TRIES, 5000);
-      baselineMs = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < 5; i++)
-        baselineMs = Math.min(baselineMs, await answered(existing, BASELINE_TRIES, 5000));
+      baselineMs = await fastest(existing, 5, 5000, BASELINE_TRIES);
       const settle = performance.now() + settleMs;
       while (performance.now() < settle) {
         await answered(existing, BASELINE_TRIES, 5000);

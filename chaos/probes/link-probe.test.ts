@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answered } from './link-probe.ts';
+import { answered, fastest } from './link-probe.ts';
 
 /** A probe whose calls fail as listed (an Error) or answer (a number of ms), in order. */
 const scripted = (outcomes: (number | Error)[]) => {
@@ -26,5 +26,15 @@ describe('answered: a baseline call before any fault', () => {
     const p = scripted([new Error('exit 124'), new Error('connection refused'), 9]);
     await expect(answered(p, 2)).rejects.toThrow('2 tries, no answer: exit 124; connection refused');
     expect(p.calls()).toBe(2);
+  });
+
+  it('fails as the call did when asked once', async () => {
+    await expect(answered(scripted([new Error('exit 124')]), 1)).rejects.toThrow(/^exit 124$/);
+  });
+
+  it('lets fastest ask each round trip again before any fault', async () => {
+    const p = scripted([7, new Error('exit 124'), 5]);
+    expect(await fastest(p, 2, 5000, 3)).toBe(5);
+    await expect(fastest(scripted([7, new Error('exit 124')]), 2)).rejects.toThrow(/^exit 124$/);
   });
 });
