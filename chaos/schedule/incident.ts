@@ -17,6 +17,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { LinkSpecError } from '../../hub/links/index.ts';
+import { BLIXARD_MEMBERSHIPS } from '../../lab/state/index.ts';
 import {
   MigrationFileSchema,
   type MigrationStrategy,
@@ -179,7 +180,7 @@ export const IncidentSchema = z
          * blixard-rs: `joined` (as Blixard's scripts form a cluster) or `confirmed` (then the leader adds
          * every member again, so every node's configuration lists all voters).
          */
-        blixard_members: z.enum(['joined', 'confirmed']).optional(),
+        blixard_members: z.enum(BLIXARD_MEMBERSHIPS).optional(),
       })
       .default({ nodes: 3, mode: 'dual', runtime: 'docker', sut: 'reference' }),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),

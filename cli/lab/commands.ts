@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  BLIXARD_MEMBERSHIPS,
+  type BlixardMembership,
   Cluster,
   type ClusterOptions,
   ClusterShapeSchema,
@@ -86,8 +88,8 @@ export async function upOptions(flags: UpFlags): Promise<ClusterOptions & { base
       'usage',
       '--blixard-ref, --blixard-src and --blixard-members choose the Blixard of --sut blixard-rs',
     );
-  const members = flags.blixardMembers;
-  if (members !== undefined && members !== 'joined' && members !== 'confirmed')
+  const members = flags.blixardMembers as BlixardMembership | undefined;
+  if (members !== undefined && !BLIXARD_MEMBERSHIPS.includes(members))
     throw new LabError('usage', `--blixard-members: '${members}' is neither joined nor confirmed`);
   const shape = ClusterShapeSchema.safeParse(merged);
   if (!shape.success) throw new LabError('usage', `invalid options:\n${describeZodIssues(shape.error)}`);

@@ -12,7 +12,13 @@ import {
   type TransportMode,
   TransportModeSchema,
 } from '../../node/transport/index.ts';
-import { type ClusterState, type RuntimeKind, SUTS, type SutName } from '../state/index.ts';
+import {
+  type BlixardMembership,
+  type ClusterState,
+  type RuntimeKind,
+  SUTS,
+  type SutName,
+} from '../state/index.ts';
 import { MAX_NODES } from '../topology/index.ts';
 
 export interface ClusterOptions {
@@ -29,7 +35,7 @@ export interface ClusterOptions {
    * `cluster join`, to add every member again, so each node's running Raft configuration holds every
    * voter (a joining node misses the conf changes committed before it caught up).
    */
-  blixardMembers?: 'joined' | 'confirmed' | undefined;
+  blixardMembers?: BlixardMembership | undefined;
   strategy?: MigrationStrategy | undefined;
   /** Node image (docker runtime); default: the image images/ builds. */
   image?: string | undefined;

@@ -1,5 +1,7 @@
 /** What finds a running lab again (.lab/state.json): its nodes, links, hub and observers. */
 export {
+  BLIXARD_MEMBERSHIPS,
+  type BlixardMembership,
   type ClusterState,
   DEFAULT_STATE_FILE,
   type NodeState,

@@ -23,6 +23,9 @@ export type RuntimeKind = 'docker' | 'process';
 export type SutName = 'reference' | 'blixard-rs';
 export const SUTS: readonly SutName[] = ['reference', 'blixard-rs'];
 export const RUNTIMES: readonly RuntimeKind[] = ['docker', 'process'];
+/** How a blixard-rs cluster's membership is made (ClusterOptions.blixardMembers). */
+export const BLIXARD_MEMBERSHIPS = ['joined', 'confirmed'] as const;
+export type BlixardMembership = (typeof BLIXARD_MEMBERSHIPS)[number];
 
 /** A local process the lab started: its pid, and a string its command line must contain to be ours. */
 export interface ProcRecord {
